@@ -1,0 +1,1 @@
+"""Airlock's Streamlit dashboard over the audit store."""

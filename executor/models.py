@@ -1,0 +1,71 @@
+"""The executor's data contracts: limits, layer status and execution results."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Limits(BaseModel):
+    """Resource limits for one run; every field has a sensible default."""
+
+    timeout_s: float = Field(10.0, gt=0, description="wall-clock timeout")
+    cpu_s: int = Field(10, gt=0, description="CPU seconds (RLIMIT_CPU)")
+    memory_mb: int = Field(512, gt=0, description="address space / cgroup memory")
+    max_processes: int = Field(32, gt=0, description="processes and threads")
+    max_open_files: int = Field(64, gt=0)
+    max_disk_mb: int = Field(64, gt=0, description="total bytes the run may write")
+    max_files: int = Field(4096, gt=0, description="inodes in the working directory")
+    max_stdout_bytes: int = Field(1_000_000, ge=0)
+    max_stderr_bytes: int = Field(1_000_000, ge=0)
+    max_output_files: int = Field(64, ge=0, description="files returned from the workdir")
+    max_output_file_bytes: int = Field(1_000_000, ge=0)
+    network: Literal["none", "loopback"] = "none"
+
+
+class LayerStatus(BaseModel):
+    """Whether one isolation layer was in force for a run."""
+
+    name: str
+    status: Literal["active", "unavailable", "disabled"]
+    reason: str | None = None
+
+    def __str__(self) -> str:  # "landlock: active" / "cgroup: unavailable: <reason>"
+        return f"{self.name}: {self.status}" + (f": {self.reason}" if self.reason else "")
+
+
+class OutputFile(BaseModel):
+    """A file the code left in its working directory."""
+
+    name: str
+    size: int
+    content: bytes | None = None  # None when larger than max_output_file_bytes
+    truncated: bool = False
+
+
+class ExecutionResult(BaseModel):
+    """What happened when the code ran (or why it did not)."""
+
+    exit_code: int | None = None
+    signal: int | None = None
+    timed_out: bool = False
+    memory_exceeded: bool = False
+    killed_reason: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_memory_mb: float | None = None
+    files: list[OutputFile] = Field(default_factory=list)
+    layers: list[LayerStatus] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+    degraded: bool = False  # ran with a required layer unavailable (allow_degraded)
+    refused: str | None = None  # set when the run was refused (a required layer missing)
+
+    @property
+    def ok(self) -> bool:
+        """True when the program ran to completion with exit code 0."""
+        return self.exit_code == 0 and not self.timed_out and self.refused is None
