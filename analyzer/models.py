@@ -55,6 +55,7 @@ class Finding(BaseModel):
     origin: Literal["airlock", "bandit"] = "airlock"
     suppressed: bool = False
     suppression: str | None = None  # how it was suppressed: inline, overlay, baseline
+    fingerprint: str = ""  # stable across line shifts: rule id + normalised source line
 
 
 class Reason(BaseModel):

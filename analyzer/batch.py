@@ -1,0 +1,189 @@
+"""Scan many files: expand directories, then screen in parallel on every core.
+
+Files are read as bytes and screened by `analyzer.scan` in a process pool whose
+workers load the rule set once (forked from a parent that already loaded it and
+bandit's plugins, where the platform allows). Files go to workers in chunks so
+that pickling does not dominate, and results come back in a stable order: the
+order of the expanded path list.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from analyzer.models import Report, Verdict
+
+STDIN = "-"
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "__pycache__", "node_modules", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"}
+)  # fmt: skip
+_SEQUENTIAL_BELOW = 8  # fewer files than this are not worth starting a pool
+
+
+class BatchError(RuntimeError):
+    """A path to scan does not exist, or the worker pool broke down."""
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[str]:
+    """Files named directly, plus every *.py below named directories (sorted, deduplicated).
+
+    Directories named .git, .venv, __pycache__, node_modules (and other tool caches)
+    are skipped. A path that does not exist raises BatchError: never a silent pass.
+    """
+    found: list[str] = []
+    for raw in paths:
+        path = str(raw)
+        if path == STDIN:
+            found.append(STDIN)
+        elif os.path.isdir(path):
+            found.extend(_walk(path))
+        elif os.path.exists(path):
+            found.append(path)
+        else:
+            raise BatchError(f"path not found: {path}")
+    return list(dict.fromkeys(found))
+
+
+def scan_paths(
+    paths: Iterable[str | Path],
+    *,
+    ruleset: Any = "default",
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    trusted: bool | None = None,
+) -> Iterator[tuple[str, Report]]:
+    """Screen every file under `paths` ('-' is stdin); yields (path, Report) in order.
+
+    Paths are expanded (and missing ones reported) before this returns; `progress`
+    is called with the number of files finished since its last call.
+    """
+    files = expand_paths(paths)
+    return scan_files(files, ruleset=ruleset, workers=workers, progress=progress, trusted=trusted)
+
+
+def scan_files(
+    files: Sequence[str],
+    *,
+    ruleset: Any = "default",
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    trusted: bool | None = None,
+) -> Iterator[tuple[str, Report]]:
+    """Screen already-expanded `files` in parallel; yields (path, Report) in order."""
+    from analyzer import load_ruleset
+
+    loaded = load_ruleset(ruleset)  # also fails fast on an unknown rule set
+    _warm(loaded)
+    workers = max(1, workers or os.cpu_count() or 1)
+    if workers == 1 or len(files) < _SEQUENTIAL_BELOW:
+        for path in files:
+            yield path, _scan_one(path, loaded, trusted)
+            if progress:
+                progress(1)
+        return
+    if STDIN in files:  # workers must not read the parent's stdin: screen it here, first
+        yield STDIN, _scan_one(STDIN, loaded, trusted)
+        if progress:
+            progress(1)
+        files = [path for path in files if path != STDIN]
+    yield from _parallel(files, loaded, workers, progress, trusted)
+
+
+def _parallel(
+    files: Sequence[str],
+    ruleset: Any,
+    workers: int,
+    progress: Callable[[int], None] | None,
+    trusted: bool | None,
+) -> Iterator[tuple[str, Report]]:
+    chunk = max(1, min(64, math.ceil(len(files) / (workers * 8))))
+    chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
+    context = _fork_context()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker,
+            initargs=(ruleset, trusted),
+        ) as pool:  # fmt: skip
+            for results in pool.map(_scan_chunk, chunks):
+                yield from results
+                if progress:
+                    progress(len(results))
+    except BrokenProcessPool as exc:
+        raise BatchError(
+            f"a scan worker died ({exc}); rerun with --jobs 1 to find the file"
+        ) from exc
+
+
+_worker_state: dict[str, Any] = {}
+
+
+def _init_worker(ruleset: Any, trusted: bool | None) -> None:
+    _worker_state["ruleset"] = ruleset
+    _worker_state["trusted"] = trusted
+    _warm(ruleset)
+
+
+def _scan_chunk(paths: list[str]) -> list[tuple[str, Report]]:
+    ruleset, trusted = _worker_state["ruleset"], _worker_state["trusted"]
+    return [(path, _scan_one(path, ruleset, trusted)) for path in paths]
+
+
+def _scan_one(path: str, ruleset: Any, trusted: bool | None) -> Report:
+    from analyzer import scan
+
+    try:
+        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+    except OSError as exc:
+        return unreadable_report(path, ruleset, exc.strerror or str(exc))
+    options: dict[str, Any] = {} if trusted is None else {"trusted": trusted}
+    name = "<stdin>" if path == STDIN else path
+    try:
+        return scan(data, ruleset=ruleset, filename=name, **options)
+    except Exception as exc:  # scan fails closed itself; this guards the batch
+        return unreadable_report(path, ruleset, f"analyzer error: {type(exc).__name__}: {exc}")
+
+
+def unreadable_report(path: str, ruleset: Any, why: str) -> Report:
+    """A fail-closed report for a file that could not be screened at all."""
+    return Report(
+        verdict=Verdict.block,
+        score=0,
+        ruleset=getattr(ruleset, "name", str(ruleset)),
+        ruleset_version=getattr(ruleset, "version", ""),
+        error=f"cannot scan {path}: {why}",
+    )
+
+
+def _warm(ruleset: Any) -> None:
+    """Compile the rule set and load bandit's plugins before forking workers."""
+    from analyzer.bandit_bridge import warm_up
+
+    compiled = getattr(ruleset, "compiled", None)
+    if callable(compiled):
+        compiled()
+    warm_up()
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+def _walk(root: str) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                yield os.path.join(dirpath, name)

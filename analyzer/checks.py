@@ -1,0 +1,199 @@
+"""Named engine checks: what a declarative pattern cannot express.
+
+Each check is `fn(ctx, compiled) -> [(node, name, line, column)]`; `node` is None for
+text-level hits, which carry their own line and column. Use one from YAML with
+`match: {check: NAME}`.
+
+- `bidi_control`: a Unicode bidirectional control character anywhere in the source
+  (trojan source: code that reads differently from how it runs).
+- `confusable_identifier`: a non-ASCII identifier that Python's NFKC normalisation
+  turns into a different name (`ｅｖａｌ` is `eval` to the interpreter).
+- `computed_import`: `__import__` / `importlib.import_module` with a module name that
+  is not spelled as a literal (built from parts, decoded, or unknown).
+- `dynamic_getattr`: `getattr`/`setattr`/`delattr`/`hasattr` on a module or builtins
+  with a name not spelled as a literal, or a computed key into `globals()`,
+  `vars(module)`, `module.__dict__`, `__builtins__` or `sys.modules`. `getattr` on the
+  snippet's own objects (dispatch) is not flagged.
+- `computed_dangerous_name`: a string built at run time (concatenation, join, chr,
+  reversal, decoding…) whose value names something the rule set watches.
+- `inline_suppression`: `# nosec`, `# nosemgrep`, `# noqa: S…`, `# airlock: ignore[…]`.
+- `unbounded_loop_spawn`: a process/thread spawn inside a loop that never ends by its
+  own test (`while True`), or `os.fork` inside any loop.
+- `large_allocation`: a sequence repeated, or a buffer allocated, with a constant size
+  of 10**8 or more.
+- `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from analyzer.fold import is_plain_literal
+from analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
+from analyzer.suppress import suppression_comments
+
+if TYPE_CHECKING:
+    from analyzer.context import Context
+    from analyzer.matchers import CompiledRules
+
+CheckHit = tuple[cst.CSTNode | None, str, int, int]
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+SPAWNERS = (
+    "os.fork",
+    "os.forkpty",
+    "os.spawn",
+    "os.posix_spawn",
+    "os.system",
+    "os.popen",
+    "subprocess.",
+    "multiprocessing.Process",
+    "multiprocessing.Pool",
+    "threading.Thread",
+    "_thread.start_new_thread",
+    "concurrent.futures.",
+    "asyncio.create_subprocess",
+    "pty.fork",
+)
+BIG = 10**8
+ALLOCATORS = frozenset(
+    {
+        "builtins.bytearray",
+        "builtins.bytes",
+        "os.urandom",
+        "secrets.token_bytes",
+        "numpy.zeros",
+        "numpy.ones",
+        "numpy.empty",
+        "numpy.full",
+        "numpy.random.rand",
+        "torch.zeros",
+        "torch.ones",
+        "torch.empty",
+    }
+)
+
+
+def bidi_control(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    if ctx.text.isascii():
+        return []
+    out = []
+    for i, line in enumerate(ctx.lines, 1):
+        for col, ch in enumerate(line):
+            if ch in BIDI:
+                out.append((None, f"U+{ord(ch):04X}", i, col))
+    return out
+
+
+def confusable_identifier(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    for node in ctx.collected.foreign_names:
+        normal = norm(node.value)
+        if normal != node.value:
+            out.append((node, f"{node.value} → {normal}", 0, 0))
+    return out
+
+
+def computed_import(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    return [
+        (call, module or "<unknown>", 0, 0)
+        for call, module, computed in ctx.dynamic_imports()
+        if computed
+    ]
+
+
+def dynamic_getattr(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    names = ctx.names
+    for site in ctx.collected.calls:
+        call = site.node
+        quals = names.qualnames(call.func)
+        if quals.isdisjoint(ATTR_FUNCS_SET):
+            continue
+        obj, attr = arg_value(call, 0, None), arg_value(call, 1, None)
+        if obj is None or attr is None or is_plain_literal(attr):
+            continue
+        targets = {q for q in names.qualnames(obj) if not is_instance(q)}
+        if targets:
+            value = names.const_str(attr)
+            out.append((call, f"{sorted(targets)[0]}.{value or '<computed>'}", 0, 0))
+    for node, key in ctx.namespace_lookups():
+        if key is not None and not is_plain_literal(key):
+            value = names.const_str(key)
+            out.append((node, f"[{value or '<computed>'}]", 0, 0))
+    return out
+
+
+def computed_dangerous_name(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    dangerous = compiled.dangerous_names
+    out: list[CheckHit] = []
+    for node, value, computed in ctx.string_roots():
+        if not computed:
+            continue
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        text = text.strip()
+        if text in dangerous:
+            out.append((node, text, 0, 0))
+    return out
+
+
+def inline_suppression(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    return [(None, c.text, c.line, c.column) for c in suppression_comments(ctx.text)]
+
+
+def unbounded_loop_spawn(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    for site in ctx.collected.calls:
+        if not site.in_loop:
+            continue
+        for q in map(canonical, ctx.names.qualnames(site.node.func)):
+            forks = q in ("os.fork", "os.forkpty", "pty.fork")
+            if forks or (site.in_endless_loop and q.startswith(SPAWNERS)):
+                out.append((site.node, q, 0, 0))
+                break
+    return out
+
+
+def large_allocation(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    fold = ctx.folder.fold
+    for node in ctx.collected.candidates:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            left, right = fold(node.left), fold(node.right)
+            if isinstance(left, int) and not isinstance(left, bool):
+                left, right = right, left
+            if (
+                isinstance(right, int)
+                and right >= BIG
+                and isinstance(left, (str, bytes, list, tuple))
+            ):
+                out.append((node, f"sequence × {right:.3g}", 0, 0))
+        elif isinstance(node, cst.Call) and ctx.names.qualnames(node.func) & ALLOCATORS:
+            size = fold(node.args[0].value) if node.args else None
+            if isinstance(size, (tuple, list)) and all(type(x) is int for x in size):
+                size = math.prod(size)
+            if isinstance(size, int) and not isinstance(size, bool) and size >= BIG:
+                out.append((node, f"{size:.3g} bytes", 0, 0))
+    return out
+
+
+def _engine_only(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    return []
+
+
+CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
+    "bidi_control": bidi_control,
+    "confusable_identifier": confusable_identifier,
+    "computed_import": computed_import,
+    "dynamic_getattr": dynamic_getattr,
+    "computed_dangerous_name": computed_dangerous_name,
+    "inline_suppression": inline_suppression,
+    "unbounded_loop_spawn": unbounded_loop_spawn,
+    "large_allocation": large_allocation,
+    "parse_error": _engine_only,
+    "size_limit": _engine_only,
+    "engine_error": _engine_only,
+}

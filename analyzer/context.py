@@ -1,0 +1,182 @@
+"""Everything known about one parsed source after the walk, shared by matchers and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import libcst as cst
+
+from analyzer.engine import Collected, Walker
+from analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_literal
+from analyzer.parse import Parsed
+from analyzer.positions import Positions
+from analyzer.resolve import GLOBALS, IMPORT_MODULE, IMPORTERS, NameTable, arg_value
+from analyzer.template import (
+    ENV_READS,
+    HOLE,
+    HOME_CALLS,
+    PATH_JOINS,
+    SAME_PATH_METHODS,
+    Templater,
+)
+
+TEMPLATE_OPS = frozenset({cst.Add, cst.Divide, cst.Modulo})
+TEMPLATE_METHODS = frozenset({"format", "joinpath", *SAME_PATH_METHODS})
+TEMPLATE_CALLS = frozenset({*PATH_JOINS, *HOME_CALLS, *ENV_READS})
+FOLDING_CALLS = frozenset({*DECODERS, "builtins.map"})
+NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
+
+
+def is_namespace(qualname: str) -> bool:
+    """A mapping whose keys are names: a module's `__dict__`, `globals()`, `sys.modules`."""
+    return qualname.endswith(".__dict__") or qualname in (GLOBALS, "builtins", "sys.modules")
+
+
+class Context:
+    """One source: text, trees, walk records, name table and folder."""
+
+    def __init__(self, parsed: Parsed, walker: Walker, folder: Folder) -> None:
+        self.parsed = parsed
+        self.text = parsed.text
+        self.collected: Collected = walker.out
+        self.names: NameTable = walker.names
+        self.folder = folder
+        self.positions = Positions(parsed.text, parsed.module, walker.out.stmt_of)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def imported(self) -> Iterator[tuple[cst.CSTNode, str, str | None]]:
+        """Static imports, then dynamic ones whose module name folds to a constant."""
+        yield from self.collected.imports
+        for call, module, _computed in self.dynamic_imports():
+            if module:
+                yield call, module, None
+
+    @cached_property
+    def _dynamic_imports(self) -> list[tuple[cst.Call, str | None, bool]]:
+        out = []
+        for site in self.collected.calls:
+            quals = self.names.qualnames(site.node.func)
+            if not quals or quals.isdisjoint(IMPORTERS | IMPORT_MODULE):
+                continue
+            arg = arg_value(site.node, 0, "name")
+            module = self.names.const_str(arg)
+            computed = arg is None or not is_plain_literal(arg)
+            out.append((site.node, module, computed))
+        return out
+
+    def dynamic_imports(self) -> list[tuple[cst.Call, str | None, bool]]:
+        """`__import__(x)` / `import_module(x)` calls: (call, folded module or None, computed)."""
+        return self._dynamic_imports
+
+    def namespace_lookups(self) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression | None]]:
+        """`ns[key]` / `ns.get(key)` on a namespace mapping: (node, key expression)."""
+        for node in self.collected.candidates:
+            if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+                s = node.slice[0].slice
+                if isinstance(s, cst.Index) and any(
+                    is_namespace(q) for q in self.names.qualnames(node.value)
+                ):
+                    yield node, s.value
+            elif (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in NAMESPACE_METHODS
+                and any(is_namespace(q) for q in self.names.qualnames(node.func.value))
+            ):
+                yield node, arg_value(node, 0, None)
+
+    def namespace_keys(self) -> Iterator[tuple[cst.CSTNode, str]]:
+        """Namespace lookups whose key folds to a string."""
+        for node, key in self.namespace_lookups():
+            value = self.names.const_str(key)
+            if value is not None:
+                yield node, value
+
+    @cached_property
+    def _string_roots(self) -> list[tuple[cst.BaseExpression, str | bytes, bool]]:
+        out: list[tuple[cst.BaseExpression, Any, bool]] = []
+        consumed: set[int] = set()
+        for node in self.collected.candidates:
+            if id(node) in consumed:
+                continue
+            if type(node) is cst.Call and not self._may_fold(node):
+                continue
+            value, touched = self.folder.fold_tracking(node)
+            if isinstance(value, (str, bytes)):
+                consumed |= touched
+                out.append((node, value, not is_plain_literal(node)))
+        return out
+
+    def _may_fold(self, call: cst.Call) -> bool:
+        func = call.func
+        if type(func) is cst.Attribute and func.attr.value in STR_METHODS:
+            return True
+        quals = self.names.qualnames(func)
+        return bool(quals) and not quals.isdisjoint(FOLDING_CALLS)
+
+    @cached_property
+    def _literals(self) -> list[tuple[cst.BaseExpression, str | bytes]]:
+        roots = self.string_roots()
+        root_ids = {id(node) for node, _, _ in roots}
+        covered: set[int] = set()
+        out: list[tuple[cst.BaseExpression, str | bytes]] = []
+        templater = Templater(self.folder)
+        for node in self.collected.candidates:
+            if id(node) in covered or id(node) in root_ids or not self._may_template(node):
+                continue
+            text = templater.template(node)
+            if text is not None and (HOLE in text or type(node) is not cst.FormattedString):
+                covered |= templater.touched
+                out.append((node, text))
+        out.extend((node, value) for node, value, _ in roots if id(node) not in covered)
+        return out
+
+    def _may_template(self, node: cst.CSTNode) -> bool:
+        tp = type(node)
+        if tp is cst.FormattedString:
+            return True
+        if tp is cst.BinaryOperation:
+            return type(node.operator) in TEMPLATE_OPS  # type: ignore[attr-defined]
+        if tp is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is cst.Attribute and func.attr.value in TEMPLATE_METHODS:
+                return True
+            quals = self.names.qualnames(func)
+            return bool(quals) and not quals.isdisjoint(TEMPLATE_CALLS)
+        return False
+
+    def literals(self) -> list[tuple[cst.BaseExpression, str | bytes]]:
+        """What literal rules see: every outermost constant string, and every partially
+        constant one as a template (`f'/proc/{pid}/environ'` → `/proc/{}/environ`)."""
+        return self._literals
+
+    def possible_texts(self, expr: cst.BaseExpression) -> list[str]:
+        """Texts `expr` may have: its folded value; for a loop variable over a literal
+        sequence, each element; else its template (constant parts, `{}` for holes)."""
+        value = self.folder.fold(expr)
+        if isinstance(value, (str, bytes, int, float)) and not isinstance(value, bool):
+            return [value.decode("latin-1") if isinstance(value, bytes) else str(value)]
+        templater = Templater(self.folder)
+        if type(expr) is cst.Name:
+            binds = self.names.bindings.get(expr.value, ())
+            if binds and all(b.kind == "flow" for b in binds):
+                out: list[str] = []
+                for b in binds:
+                    seq = b.payload
+                    if type(seq) in (cst.Tuple, cst.List, cst.Set):
+                        for el in seq.elements:  # type: ignore[attr-defined]
+                            text = templater.template(el.value)
+                            if text is not None:
+                                out.append(text)
+                return out
+        text = templater.template(expr)
+        return [text] if text is not None else []
+
+    def string_roots(self) -> list[tuple[cst.BaseExpression, str | bytes, bool]]:
+        """Outermost string expressions that fold: (node, value, computed?)."""
+        return self._string_roots

@@ -1,0 +1,379 @@
+"""The single traversal: one walk over the libcst tree records everything the rules need.
+
+The walk records bindings (into the alias table), calls, imports, interesting
+attributes, string candidates and loop context; matching happens afterwards, so a
+use that precedes its definition still resolves. Statements are paired with the
+`ast` statements of the safety gate as the walk goes, which gives every finding a
+line and column without libcst's PositionProvider (measured at ~2× the parse itself).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from analyzer.fold import Folder
+from analyzer.resolve import NameTable
+
+SKIP_FIELDS = frozenset(
+    [
+        "leading_lines",
+        "lines_after_decorators",
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "header",
+        "footer",
+        "newline",
+        "colon",
+        "equal",
+        "dot",
+        "star",
+        "operator",
+        "asynchronous",
+        "indent",
+        "default_indent",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "trailing_whitespace",
+        "encoding",
+        "default_newline",
+        "has_trailing_newline",
+        "first_line",
+        "comment",
+    ]
+)
+SUITES = (cst.IndentedBlock, cst.SimpleStatementSuite)
+SUITE_TYPES = frozenset(SUITES)
+
+
+def _concrete(base: type) -> frozenset[type]:
+    out, todo = set(), [base]
+    while todo:
+        t = todo.pop()
+        todo.extend(t.__subclasses__())
+        if not getattr(t, "__abstractmethods__", None):
+            out.add(t)
+    return frozenset(out)
+
+
+# libcst nodes are ABCs: `isinstance` on them costs an ABC check per node, so the walk
+# dispatches on exact types instead.
+COMPOUND_TYPES = _concrete(cst.BaseCompoundStatement)
+SMALL_TYPES = _concrete(cst.BaseSmallStatement)
+SEQUENCES = (tuple, list)
+STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+STRING_TYPES = frozenset(STRINGS)
+NODE_TYPES = _concrete(cst.CSTNode)
+_fields_cache: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(tp: type) -> tuple[str, ...]:
+    names = _fields_cache.get(tp)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(tp)
+            if "whitespace" not in f.name and f.name not in SKIP_FIELDS
+        )
+        _fields_cache[tp] = names
+    return names
+
+
+def _ast_suites(node: ast.AST) -> list[list[ast.stmt]]:
+    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+        suites = [node.body, node.orelse]
+    elif isinstance(node, (ast.Try, ast.TryStar)):
+        suites = [node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody]
+    elif isinstance(node, ast.Match):
+        suites = [c.body for c in node.cases]
+    else:
+        suites = [getattr(node, "body", [])]
+    return [s for s in suites if s]
+
+
+@dataclass(slots=True)
+class CallSite:
+    """A call and the loop context it sits in."""
+
+    node: cst.Call
+    in_loop: bool
+    in_endless_loop: bool
+
+
+@dataclass
+class Collected:
+    """What the walk recorded for one module."""
+
+    calls: list[CallSite] = field(default_factory=list)
+    imports: list[tuple[cst.CSTNode, str, str | None]] = field(default_factory=list)
+    attributes: list[cst.Attribute] = field(default_factory=list)
+    dunder_names: list[cst.Name] = field(default_factory=list)
+    foreign_names: list[cst.Name] = field(default_factory=list)
+    candidates: list[cst.BaseExpression] = field(default_factory=list)
+    bare_strings: set[int] = field(default_factory=set)
+    stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
+
+
+class Walker:
+    """Walks one module once, recording into a `Collected` and a `NameTable`."""
+
+    def __init__(self, attr_names: frozenset[str]) -> None:
+        self.attr_names = attr_names
+        self.names = NameTable()
+        self.out = Collected()
+        self.stmt: ast.AST | None = None
+        self.pending: list[deque[list[ast.stmt]] | None] = []
+        self.loops: list[bool] = []  # True for a loop that never ends by its own test
+        self.scopes: list[tuple[str, str]] = []  # ("def" | "class", name), innermost last
+
+    def run(self, module: cst.Module, tree: ast.Module) -> None:
+        self.suite(module.body, tree.body)
+
+    def suite(self, stmts: Any, ast_stmts: list[ast.stmt] | None) -> None:
+        flat: list[cst.CSTNode] = []
+        for s in stmts:
+            if type(s) is cst.SimpleStatementLine:
+                flat.extend(s.body)
+            else:
+                flat.append(s)
+        paired = ast_stmts if ast_stmts is not None and len(ast_stmts) == len(flat) else None
+        outer = self.stmt
+        for i, s in enumerate(flat):
+            a = paired[i] if paired is not None else None
+            self.stmt = a if a is not None else outer
+            if type(s) in COMPOUND_TYPES:
+                self.pending.append(deque(_ast_suites(a)) if a is not None else None)
+                self.node(s)
+                self.pending.pop()
+            else:
+                if type(s) is cst.Expr and type(s.value) in STRING_TYPES:
+                    self.out.bare_strings.add(id(s.value))
+                self.node(s)
+        self.stmt = outer
+
+    def _next_suite(self) -> list[ast.stmt] | None:
+        top = self.pending[-1] if self.pending else None
+        return top.popleft() if top else None
+
+    def node(self, n: cst.CSTNode) -> None:
+        handler = HANDLERS.get(type(n))
+        if handler is not None and handler(self, n) is False:
+            return
+        self.children(n)
+
+    def children(self, n: cst.CSTNode) -> None:
+        for name in _child_fields(type(n)):
+            value = getattr(n, name)
+            if value is None:
+                continue
+            tp = type(value)
+            if tp in SEQUENCES:
+                for item in value:
+                    self.child(item)
+            elif tp in NODE_TYPES:
+                self.child(value)
+
+    def child(self, n: cst.CSTNode) -> None:
+        tp = type(n)
+        if tp in SUITE_TYPES:
+            self.suite(n.body, self._next_suite())  # type: ignore[attr-defined]
+        elif tp in COMPOUND_TYPES:  # `elif` is an If in If.orelse
+            self.suite([n], self._next_suite())
+        elif tp in NODE_TYPES:
+            self.node(n)
+
+    def record(self, n: cst.CSTNode) -> None:
+        self.out.stmt_of[id(n)] = self.stmt
+
+    # -- handlers: return False to skip the children ---------------------------------------
+    def on_call(self, n: cst.Call) -> None:
+        self.record(n)
+        self.out.calls.append(CallSite(n, bool(self.loops), any(self.loops)))
+        self.out.candidates.append(n)
+
+    def on_candidate(self, n: cst.BaseExpression) -> None:
+        self.record(n)
+        self.out.candidates.append(n)
+
+    def on_attribute(self, n: cst.Attribute) -> bool:
+        if n.attr.value in self.attr_names:
+            self.record(n)
+            self.out.attributes.append(n)
+        self.node(n.value)  # not `attr`: it is a name only as an attribute
+        return False
+
+    def on_name(self, n: cst.Name) -> None:
+        v = n.value
+        if not v.isascii():
+            self.record(n)
+            self.out.foreign_names.append(n)
+        elif v in self.attr_names and v.startswith("__"):
+            self.record(n)
+            self.out.dunder_names.append(n)
+
+    def on_import(self, n: cst.Import) -> bool:
+        self.record(n)
+        for alias in n.names:
+            full = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.names.bind(alias.asname.name.value, "import", full)
+            else:
+                self.names.bind(full.split(".")[0], "import", full.split(".")[0])
+            self.out.imports.append((n, full, None))
+        return False
+
+    def on_import_from(self, n: cst.ImportFrom) -> bool:
+        self.record(n)
+        if n.relative or n.module is None:
+            if not isinstance(n.names, cst.ImportStar):
+                for alias in n.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name):
+                        self.names.bind(bound.value, "opaque")
+            return False
+        module = _dotted(n.module)
+        if isinstance(n.names, cst.ImportStar):
+            self.out.imports.append((n, module, "*"))
+            self.names.star_modules.append(module)
+            return False
+        for alias in n.names:
+            name = _dotted(alias.name)
+            bound = alias.asname.name if alias.asname else alias.name
+            if isinstance(bound, cst.Name):
+                self.names.bind(bound.value, "import", f"{module}.{name}")
+            self.out.imports.append((n, module, name))
+        return False
+
+    def on_assign(self, n: cst.Assign) -> None:
+        for t in n.targets:
+            self.names.bind_target(t.target, "value", n.value)
+            if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
+                self.names.bind_class_attr(self.scopes[-1][1], t.target.value, n.value)
+
+    def on_return(self, n: cst.Return) -> None:
+        for kind, name in reversed(self.scopes):
+            if kind == "def":
+                if n.value is not None:
+                    self.names.returns.setdefault(name, []).append(n.value)
+                break
+
+    def on_ann_assign(self, n: cst.AnnAssign) -> None:
+        if n.value is not None:
+            self.names.bind_target(n.target, "value", n.value)
+        else:
+            self.names.bind_target(n.target, "opaque", None)
+
+    def on_aug_assign(self, n: cst.AugAssign) -> None:
+        self.names.bind_target(n.target, "flow", n.value)
+
+    def on_named_expr(self, n: cst.NamedExpr) -> None:
+        self.names.bind_target(n.target, "value", n.value)
+
+    def on_def(self, n: cst.FunctionDef | cst.ClassDef) -> bool:
+        self.names.bind(n.name.value, "opaque")
+        self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
+        try:
+            self.children(n)
+        finally:
+            self.scopes.pop()
+        return False
+
+    def on_param(self, n: cst.Param) -> None:
+        self.names.bind(n.name.value, "opaque")
+
+    def on_for(self, n: cst.For) -> bool:
+        self.names.bind_target(n.target, "flow", n.iter)
+        self.loops.append(False)
+        self._loop_children(n)
+        return False
+
+    def on_while(self, n: cst.While) -> bool:
+        test = n.test
+        endless = isinstance(test, (cst.Integer, cst.SimpleString)) or (
+            isinstance(test, cst.Name) and test.value == "True"
+        )
+        if isinstance(test, cst.Integer):
+            endless = test.evaluated_value != 0
+        self.loops.append(endless)
+        self._loop_children(n)
+        return False
+
+    def _loop_children(self, n: cst.For | cst.While) -> None:
+        try:
+            for name in _child_fields(type(n)):
+                value = getattr(n, name)
+                if type(value) in NODE_TYPES:
+                    self.child(value)
+        finally:
+            self.loops.pop()
+
+    def on_comp_for(self, n: cst.CompFor) -> None:
+        self.names.bind_target(n.target, "flow", n.iter)
+
+    def on_with_item(self, n: cst.WithItem) -> None:
+        if n.asname is not None:
+            self.names.bind_target(n.asname.name, "flow", n.item)
+
+    def on_except(self, n: cst.ExceptHandler) -> None:
+        if n.name is not None and isinstance(n.name.name, cst.Name):
+            self.names.bind(n.name.name.value, "opaque")
+
+    def on_del(self, n: cst.Del) -> None:
+        self.names.bind_target(n.target, "opaque", None)
+
+    def on_match_as(self, n: cst.MatchAs) -> None:
+        if n.name is not None:
+            self.names.bind(n.name.value, "opaque")
+
+
+def _dotted(n: cst.BaseExpression) -> str:
+    if isinstance(n, cst.Name):
+        return n.value
+    if isinstance(n, cst.Attribute):
+        return f"{_dotted(n.value)}.{n.attr.value}"
+    return ""
+
+
+HANDLERS: dict[type, Any] = {
+    cst.Call: Walker.on_call,
+    cst.SimpleString: Walker.on_candidate,
+    cst.ConcatenatedString: Walker.on_candidate,
+    cst.FormattedString: Walker.on_candidate,
+    cst.BinaryOperation: Walker.on_candidate,
+    cst.Subscript: Walker.on_candidate,
+    cst.Attribute: Walker.on_attribute,
+    cst.Name: Walker.on_name,
+    cst.Import: Walker.on_import,
+    cst.ImportFrom: Walker.on_import_from,
+    cst.Assign: Walker.on_assign,
+    cst.AnnAssign: Walker.on_ann_assign,
+    cst.AugAssign: Walker.on_aug_assign,
+    cst.NamedExpr: Walker.on_named_expr,
+    cst.FunctionDef: Walker.on_def,
+    cst.ClassDef: Walker.on_def,
+    cst.Param: Walker.on_param,
+    cst.Return: Walker.on_return,
+    cst.For: Walker.on_for,
+    cst.While: Walker.on_while,
+    cst.CompFor: Walker.on_comp_for,
+    cst.WithItem: Walker.on_with_item,
+    cst.ExceptHandler: Walker.on_except,
+    cst.Del: Walker.on_del,
+    cst.MatchAs: Walker.on_match_as,
+}
+
+
+def walk(module: cst.Module, tree: ast.Module, attr_names: frozenset[str]) -> tuple[Walker, Folder]:
+    """Walk `module` once; return the walker (records + name table) and a folder on it."""
+    w = Walker(attr_names)
+    w.run(module, tree)
+    return w, Folder(w.names)

@@ -1,0 +1,423 @@
+"""Constant folding: the value a string/bytes expression evaluates to, within bounds.
+
+`'ev' + 'al'`, `''.join(chr(c) for c in (101, 118))`, `'lave'[::-1]`,
+`base64.b64decode('ZXZhbA==')`, `codecs.decode('riny', 'rot13')`, f-strings, `%`
+and `.format` of constants, and names bound once to a constant all fold. Every
+intermediate is capped (`MAX_LEN` characters, `MAX_DEPTH` nesting, `MAX_INT_BITS`)
+so `'a' * 10**9` is refused before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import codecs
+import re
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import libcst as cst
+
+from analyzer.resolve import NameTable, arg_value, norm
+
+MAX_LEN = 100_000
+MAX_DEPTH = 60
+MAX_INT_BITS = 4096
+MAX_ITEMS = 10_000
+
+
+class NoFold(Exception):
+    """The expression is not a bounded constant."""
+
+
+NOFOLD = NoFold()
+
+
+def _check(value: Any) -> Any:
+    if isinstance(value, (str, bytes, list, tuple)) and len(value) > MAX_LEN:
+        raise NOFOLD
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise NOFOLD
+    return value
+
+
+def simple_string(node: cst.SimpleString) -> str | bytes:
+    """Value of a string literal, without `ast.literal_eval` in the common case."""
+    raw = node.value
+    q = raw[-1]
+    prefix_len = len(raw) - len(raw.lstrip("rRbBuU"))
+    prefix = raw[:prefix_len].lower()
+    quote = 3 if raw[prefix_len : prefix_len + 3] == q * 3 else 1
+    body = raw[prefix_len + quote : len(raw) - quote]
+    if "\\" not in body or "r" in prefix:
+        if "b" in prefix:
+            try:
+                return body.encode("ascii")
+            except UnicodeEncodeError:
+                raise NOFOLD from None
+        return body
+    return ast.literal_eval(raw)
+
+
+def _decode_b64(data: Any, altchars: Any = None, validate: Any = False) -> bytes:
+    if isinstance(data, str):
+        data = data.encode("ascii")
+    return base64.b64decode(data)
+
+
+DECODERS: dict[str, Callable[..., Any]] = {
+    "base64.b64decode": _decode_b64,
+    "base64.standard_b64decode": base64.standard_b64decode,
+    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
+    "base64.b32decode": base64.b32decode,
+    "base64.b16decode": lambda d, casefold=False: base64.b16decode(d, casefold=True),
+    "base64.b85decode": base64.b85decode,
+    "base64.a85decode": base64.a85decode,
+    "binascii.unhexlify": binascii.unhexlify,
+    "binascii.a2b_hex": binascii.a2b_hex,
+    "binascii.a2b_base64": binascii.a2b_base64,
+    "builtins.bytes.fromhex": bytes.fromhex,
+    "builtins.bytearray.fromhex": lambda s: bytes(bytearray.fromhex(s)),
+    "builtins.chr": chr,
+    "builtins.str": lambda *a: str(*a) if len(a) < 2 else str(a[0], *a[1:]),
+    "builtins.bytes": lambda *a: bytes(*a) if a and not isinstance(a[0], int) else NOFOLD,
+    "builtins.list": list,
+    "builtins.tuple": tuple,
+    "builtins.reversed": lambda s: list(reversed(s)),
+    "builtins.ord": ord,
+    "builtins.int": int,
+    "builtins.len": len,
+    "codecs.decode": lambda s, enc="utf-8", *_: codecs.decode(s, enc),
+    "codecs.encode": lambda s, enc="utf-8", *_: codecs.encode(s, enc),
+    "zlib.decompress": lambda d, *_: _bounded_inflate(d),
+    "pathlib.Path": lambda *parts: (
+        "/".join(parts) if all(isinstance(p, str) for p in parts) else NOFOLD
+    ),
+    "pathlib.PurePath": lambda *parts: (
+        "/".join(parts) if all(isinstance(p, str) for p in parts) else NOFOLD
+    ),
+    "os.path.join": lambda *parts: (
+        "/".join(parts) if all(isinstance(p, str) for p in parts) else NOFOLD
+    ),
+}
+STR_METHODS = frozenset(
+    [
+        "join",
+        "decode",
+        "encode",
+        "lower",
+        "upper",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "replace",
+        "format",
+        "title",
+        "capitalize",
+        "swapcase",
+        "casefold",
+        "split",
+        "removeprefix",
+        "removesuffix",
+        "zfill",
+        "center",
+        "ljust",
+        "rjust",
+    ]
+)
+BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Modulo: lambda a, b: a % b,
+    cst.BitXor: lambda a, b: a ^ b,
+    cst.BitOr: lambda a, b: a | b,
+    cst.BitAnd: lambda a, b: a & b,
+    cst.FloorDivide: lambda a, b: a // b,
+}
+
+
+def _bounded_inflate(data: Any) -> bytes:
+    d = zlib.decompressobj()
+    out = d.decompress(data, MAX_LEN + 1)
+    if len(out) > MAX_LEN:
+        raise NOFOLD
+    return out
+
+
+WIDE_FIELD = re.compile(r"\d{6,}")
+
+
+def _no_wide_fields(template: str | bytes, args: tuple[Any, ...]) -> None:
+    """`'%1000000000s' % x` / `'{:>{}}'.format(x, 10**9)` would allocate the width."""
+    text = template.decode("latin-1") if isinstance(template, bytes) else template
+    if WIDE_FIELD.search(text):
+        raise NOFOLD
+    if any(isinstance(a, int) and abs(a) > MAX_LEN for a in args):
+        raise NOFOLD
+
+
+def _multiply(a: Any, b: Any) -> Any:
+    if isinstance(a, int) and isinstance(b, (str, bytes, list, tuple)):
+        a, b = b, a
+    if isinstance(a, (str, bytes, list, tuple)) and isinstance(b, int):
+        if b > 0 and len(a) * b > MAX_LEN:
+            raise NOFOLD
+        return a * b
+    if isinstance(a, int) and isinstance(b, int):
+        if a.bit_length() + b.bit_length() > MAX_INT_BITS:
+            raise NOFOLD
+        return a * b
+    raise NOFOLD
+
+
+def _power(a: Any, b: Any) -> Any:
+    if not (isinstance(a, int) and isinstance(b, int)) or b < 0 or b > MAX_INT_BITS:
+        raise NOFOLD
+    if abs(a) > 1 and b * max(a.bit_length(), 1) > MAX_INT_BITS:
+        raise NOFOLD
+    return a**b
+
+
+class Folder:
+    """Folds expressions of one snippet, with the snippet's name table for callee names."""
+
+    def __init__(self, names: NameTable) -> None:
+        self.names = names
+        names.folder = self
+        self._memo: dict[int, Any] = {}
+        self._env: list[dict[str, Any]] = []
+        self._depth = 0
+        self._active: set[str] = set()
+        self.touched: set[int] | None = None
+
+    def fold(self, expr: cst.BaseExpression) -> Any:
+        """The constant value of `expr`, or None when it is not a bounded constant."""
+        try:
+            return self._fold(expr)
+        except (NoFold, RecursionError):
+            return None
+        except Exception:  # decoding errors, bad literals: simply not a constant
+            return None
+
+    def fold_tracking(self, expr: cst.BaseExpression) -> tuple[Any, set[int]]:
+        """`fold`, plus the ids of every node the value was computed from."""
+        self.touched = set()
+        try:
+            value = self.fold(expr)
+            return value, self.touched
+        finally:
+            self.touched = None
+
+    def _fold(self, expr: cst.BaseNode) -> Any:
+        key = id(expr)
+        if self.touched is not None:
+            self.touched.add(key)
+        if not self._env and self.touched is None and key in self._memo:
+            value = self._memo[key]
+            if value is NOFOLD:
+                raise NOFOLD
+            return value
+        if self._depth > MAX_DEPTH:
+            raise NOFOLD
+        self._depth += 1
+        try:
+            value = _check(self._eval(expr))
+        except NoFold:
+            if not self._env and self.touched is None:
+                self._memo[key] = NOFOLD
+            raise
+        finally:
+            self._depth -= 1
+        if not self._env and self.touched is None:
+            self._memo[key] = value
+        return value
+
+    def _eval(self, e: cst.BaseNode) -> Any:
+        # exact-type dispatch: isinstance on libcst's ABCs is several times slower
+        tp = type(e)
+        if tp is cst.SimpleString:
+            return simple_string(e)  # type: ignore[arg-type]
+        if tp is cst.BinaryOperation:
+            return self._binop(e)  # type: ignore[arg-type]
+        if tp is cst.Name:
+            return self._name(e.value)  # type: ignore[attr-defined]
+        if tp is cst.Call:
+            return self._call(e)  # type: ignore[arg-type]
+        if tp is cst.ConcatenatedString:
+            return self._fold(e.left) + self._fold(e.right)  # type: ignore[attr-defined]
+        if tp is cst.Integer or tp is cst.Float:
+            return e.evaluated_value  # type: ignore[attr-defined]
+        if tp is cst.FormattedString:
+            return self._fstring(e)  # type: ignore[arg-type]
+        if tp is cst.UnaryOperation and type(e.operator) is cst.Minus:  # type: ignore[attr-defined]
+            return -self._fold(e.expression)  # type: ignore[attr-defined]
+        if tp is cst.List or tp is cst.Tuple:
+            out = []
+            for el in e.elements:  # type: ignore[attr-defined]
+                if type(el) is cst.StarredElement:
+                    out.extend(self._fold(el.value))
+                else:
+                    out.append(self._fold(el.value))
+            return out if tp is cst.List else tuple(out)
+        if tp is cst.Subscript:
+            return self._subscript(e)  # type: ignore[arg-type]
+        if tp is cst.GeneratorExp or tp is cst.ListComp:
+            return self._comprehension(e)  # type: ignore[arg-type]
+        raise NOFOLD
+
+    def _binop(self, e: cst.BinaryOperation) -> Any:
+        a, b = self._fold(e.left), self._fold(e.right)
+        op = type(e.operator)
+        if op is cst.Multiply:
+            return _multiply(a, b)
+        if op is cst.Power:
+            return _power(a, b)
+        fn = BINOPS.get(op)
+        if fn is None:
+            raise NOFOLD
+        if op is cst.Modulo and isinstance(a, (str, bytes)):
+            b = tuple(b) if isinstance(b, list) else b
+            _no_wide_fields(a, b if isinstance(b, tuple) else (b,))
+        return fn(a, b)
+
+    def _name(self, name: str) -> Any:
+        name = norm(name)
+        for frame in reversed(self._env):
+            if name in frame:
+                return frame[name]
+        if name in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[name]
+        binds = self.names.bindings.get(name)
+        if not binds or len(binds) != 1 or binds[0].kind != "value" or name in self._active:
+            raise NOFOLD
+        self._active.add(name)
+        try:
+            return self._fold(binds[0].payload)  # type: ignore[arg-type]
+        finally:
+            self._active.discard(name)
+
+    def _fstring(self, e: cst.FormattedString) -> str:
+        out = []
+        for part in e.parts:
+            if isinstance(part, cst.FormattedStringText):
+                text = part.value.replace("{{", "{").replace("}}", "}")
+                if "\\" in text and "r" not in e.prefix.lower():
+                    text = ast.literal_eval(f'"""{text}"""') if '"""' not in text else text
+                out.append(text)
+            else:
+                if part.format_spec:
+                    raise NOFOLD
+                value = self._fold(part.expression)
+                out.append(repr(value) if part.conversion == "r" else str(value))
+        return "".join(out)
+
+    def _subscript(self, e: cst.Subscript) -> Any:
+        if len(e.slice) != 1:
+            raise NOFOLD
+        base = self._fold(e.value)
+        s = e.slice[0].slice
+        if isinstance(s, cst.Index):
+            return base[self._fold(s.value)]
+        if isinstance(s, cst.Slice):
+            parts = [None if p is None else self._fold(p) for p in (s.lower, s.upper, s.step)]
+            return base[slice(*parts)]
+        raise NOFOLD
+
+    def _args(self, call: cst.Call) -> tuple[list[Any], dict[str, Any]]:
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for a in call.args:
+            if a.star:
+                raise NOFOLD
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = self._fold(a.value)
+            else:
+                args.append(self._fold(a.value))
+        return args, kwargs
+
+    def _call(self, call: cst.Call) -> Any:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS:
+            try:
+                receiver = self._fold(func.value)
+            except NoFold:
+                receiver = NOFOLD
+            if isinstance(receiver, (str, bytes)):
+                args, kwargs = self._args(call)
+                if func.attr.value == "format":
+                    _no_wide_fields(receiver, (*args, *kwargs.values()))
+                if func.attr.value == "join" and args:
+                    items = list(args[0])
+                    if len(receiver) * len(items) + sum(len(i) for i in items) > MAX_LEN:
+                        raise NOFOLD
+                    args = [items]
+                method = func.attr.value
+                if (
+                    method == "replace"
+                    and len(args) >= 2
+                    and (len(receiver) + 1) * (len(args[1]) + 1) > MAX_LEN
+                ):
+                    raise NOFOLD
+                if (
+                    method in ("center", "ljust", "rjust", "zfill")
+                    and args
+                    and (not isinstance(args[0], int) or args[0] > MAX_LEN)
+                ):
+                    raise NOFOLD
+                return getattr(receiver, func.attr.value)(*args, **kwargs)
+        names = self.names.qualnames(func)
+        if "builtins.map" in names and len(call.args) == 2:
+            fn = self.names.qualnames(call.args[0].value)
+            impl = next((DECODERS[f] for f in fn if f in DECODERS), None)
+            if impl is None:
+                raise NOFOLD
+            seq = self._fold(call.args[1].value)
+            if len(seq) > MAX_ITEMS:
+                raise NOFOLD
+            return [_check(impl(x)) for x in seq]
+        for name in names:
+            impl = DECODERS.get(name)
+            if impl is not None:
+                args, kwargs = self._args(call)
+                value = impl(*args, **kwargs)
+                if value is NOFOLD:
+                    raise NOFOLD
+                return value
+        raise NOFOLD
+
+    def _comprehension(self, e: cst.GeneratorExp | cst.ListComp) -> list[Any]:
+        comp = e.for_in
+        if comp.inner_for_in is not None or comp.asynchronous is not None:
+            raise NOFOLD
+        if not isinstance(comp.target, cst.Name):
+            raise NOFOLD
+        seq = self._fold(comp.iter)
+        if isinstance(seq, int) or len(seq) > MAX_ITEMS:
+            raise NOFOLD
+        out = []
+        frame: dict[str, Any] = {}
+        self._env.append(frame)
+        try:
+            for item in seq:
+                frame[norm(comp.target.value)] = item
+                if all(self._fold(cond.test) for cond in comp.ifs):
+                    out.append(self._fold(e.elt))
+        finally:
+            self._env.pop()
+        return out
+
+
+def is_plain_literal(expr: cst.BaseExpression) -> bool:
+    """True when `expr` is spelled as a literal (no computation hides its value)."""
+    if isinstance(expr, cst.SimpleString):
+        return True
+    if isinstance(expr, cst.ConcatenatedString):
+        return is_plain_literal(expr.left) and is_plain_literal(expr.right)  # type: ignore[arg-type]
+    if isinstance(expr, cst.FormattedString):
+        return all(isinstance(p, cst.FormattedStringText) for p in expr.parts)
+    return False
+
+
+__all__ = ["Folder", "arg_value", "is_plain_literal", "simple_string"]

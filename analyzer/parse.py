@@ -1,0 +1,99 @@
+"""Decode and parse a source once: `ast.parse` as a cheap safety gate, then libcst.
+
+`ast.parse` rejects absurd nesting, NUL bytes and syntax errors cleanly and cheaply;
+only input it accepts reaches libcst's native parser. The `ast` tree is kept: its
+statement positions are how findings get line and column numbers without libcst's
+costly PositionProvider.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+
+class ParseFailure(Exception):
+    """The source is not analysable Python 3; the message says why, for a reviewer."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One source, parsed once by each parser."""
+
+    text: str
+    tree: ast.Module
+    module: cst.Module
+
+
+def decode(source: str | bytes) -> str:
+    """Text of `source`: UTF-8 by default, a BOM is fine, a PEP 263 cookie is honoured."""
+    if isinstance(source, str):
+        return source[1:] if source.startswith("\ufeff") else source
+    encoding = "utf-8"
+    if source.startswith(codecs.BOM_UTF8):
+        source = source[len(codecs.BOM_UTF8) :]
+    else:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        except SyntaxError as exc:
+            if "invalid or missing" not in (exc.msg or ""):
+                raise ParseFailure(f"bad encoding declaration: {exc.msg}") from None
+            encoding = "utf-8"  # no usable cookie and not UTF-8: the decode below says where
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
+    try:
+        return source.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = source[: getattr(exc, "start", 0)].count(b"\n") + 1
+        name = "UTF-8" if encoding == "utf-8" else encoding
+        raise ParseFailure(f"not valid {name} text: {exc}", line=line) from None
+
+
+def parse(text: str) -> Parsed:
+    """Parse `text` with both parsers; any failure becomes a `ParseFailure`."""
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ParseFailure("source contains NUL bytes (binary data?)", line=line)
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        hint = _py2_hint(exc)
+        raise ParseFailure(
+            f"syntax error: {exc.msg}{hint}", line=exc.lineno or 0, column=exc.offset or 0
+        ) from None
+    except RecursionError:
+        raise ParseFailure("nesting too deep to analyse") from None
+    except MemoryError:
+        raise ParseFailure("source too large or too deeply nested to parse") from None
+    except (ValueError, OverflowError) as exc:
+        raise ParseFailure(f"not parsable: {exc}") from None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise ParseFailure(
+            f"syntax error (libcst): {exc.message}", line=exc.raw_line, column=exc.raw_column
+        ) from None
+    except RecursionError:
+        raise ParseFailure("nesting too deep to analyse") from None
+    except Exception as exc:  # libcst's native parser may raise anything on odd input
+        raise ParseFailure(f"not parsable by libcst: {type(exc).__name__}: {exc}") from None
+    return Parsed(text=text, tree=tree, module=module)
+
+
+def _py2_hint(exc: SyntaxError) -> str:
+    text = exc.text or ""
+    if re.match(r"\s*(print|exec)\s+[^\s(=]", text) or "Missing parentheses" in (exc.msg or ""):
+        return " (Python 2 code?)"
+    return ""

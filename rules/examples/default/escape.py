@@ -1,0 +1,76 @@
+# Annotated examples for interpreter-escape rules (default set).
+import gc
+import inspect
+import sys
+import threading
+import types
+import warnings
+
+# ruleid: AIR-ESC-001
+classes = ().__class__.__base__.__subclasses__()
+# ruleid: AIR-ESC-001
+walker = getattr(object, "__sub" + "classes__")()
+# ok: AIR-ESC-001
+subclasses_count = len([int, str])
+
+# ruleid: AIR-ESC-002
+g = warnings.catch_warnings.__init__.__globals__
+# ruleid: AIR-ESC-002
+b = __builtins__
+# ruleid: AIR-ESC-002
+code_obj = len.__code__ if hasattr(len, "__code__") else None
+# ok: AIR-ESC-002
+doc = len.__doc__
+
+# ruleid: AIR-ESC-003
+frame_globals = (x for x in []).gi_frame.f_globals
+# ruleid: AIR-ESC-003
+caller_locals = sys._getframe(1).f_locals
+# ok: AIR-ESC-003
+name = types.SimpleNamespace(f_name=1).f_name
+
+# ruleid: AIR-ESC-004
+caller = sys._getframe(1)
+# ruleid: AIR-ESC-004
+here = inspect.currentframe()
+# ok: AIR-ESC-004
+sig = inspect.signature(print)
+
+# ruleid: AIR-ESC-005
+root = ().__class__.__mro__[-1]
+# ruleid: AIR-ESC-005
+bases = int.__bases__
+# ok: AIR-ESC-005
+is_int = isinstance(1, int)
+
+# ruleid: AIR-ESC-006
+modules = [o for o in gc.get_objects() if type(o).__name__ == "module"]
+# ok: AIR-ESC-006
+gc.collect()
+
+# ruleid: AIR-ESC-007
+sys.modules.pop("os")
+# ok: AIR-ESC-007
+loaded = "os" in sys.modules
+
+# ruleid: AIR-ESC-008
+sys.addaudithook(lambda event, args: None)
+# ok: AIR-ESC-008
+sys.audit("agent.event")
+
+# ruleid: AIR-ESC-009
+sys.settrace(lambda *a: None)
+# ruleid: AIR-ESC-009
+threading.setprofile(lambda *a: None)
+# ok: AIR-ESC-009
+trace_enabled = sys.gettrace() is not None
+
+
+def f():
+    return 1
+
+
+# ruleid: AIR-ESC-010
+consts = f.__code__.co_consts
+# ok: AIR-ESC-010
+fname = f.__name__

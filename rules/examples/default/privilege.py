@@ -1,0 +1,90 @@
+# Annotated examples for privilege and process-control rules (default set).
+import os
+import signal
+import stat
+import subprocess
+import ctypes
+
+# ruleid: AIR-PRIV-001
+os.setuid(0)
+# ruleid: AIR-PRIV-001
+os.setresgid(0, 0, 0)
+# ok: AIR-PRIV-001
+uid = os.getuid()
+
+pid = int(input())
+# ruleid: AIR-PRIV-002
+os.kill(pid, signal.SIGKILL)
+# ok: AIR-PRIV-002
+sig_name = signal.Signals(9).name
+
+# ruleid: AIR-PRIV-003
+os.kill(-1, signal.SIGKILL)
+# ok: AIR-PRIV-003
+os.kill(pid, signal.SIGTERM)
+
+libc = ctypes.CDLL(None)
+# ruleid: AIR-PRIV-004
+libc.ptrace(16, pid, None, None)
+# ok: AIR-PRIV-004
+libc.getpid()
+
+# ruleid: AIR-PRIV-005
+os.chroot("/tmp/jail")
+# ok: AIR-PRIV-005
+os.chdir("work")
+
+# ruleid: AIR-PRIV-006
+subprocess.run(["sudo", "apt-get", "install", "-y", "nmap"])
+# ruleid: AIR-PRIV-006
+os.system("echo hunter2 | sudo -S id")
+# ok: AIR-PRIV-006
+word = "pseudo"
+
+# ruleid: AIR-PRIV-007
+os.system("chmod u+s /tmp/sh")
+# ruleid: AIR-PRIV-007
+os.system("chmod 777 /srv/share")
+# ok: AIR-PRIV-007
+os.system("chmod 644 notes.txt")
+
+# ruleid: AIR-PRIV-008
+os.chmod("tool", os.stat("tool").st_mode | stat.S_ISUID)
+# ok: AIR-PRIV-008
+os.chmod("tool", stat.S_IRUSR | stat.S_IWUSR)
+
+# ruleid: AIR-PRIV-009
+open("/etc/sudoers", "a").write("agent ALL=(ALL) NOPASSWD:ALL\n")
+# ok: AIR-PRIV-009
+motd = open("/etc/motd").read()
+
+# ruleid: AIR-PRIV-010
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+# ok: AIR-PRIV-010
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+# ruleid: AIR-PRIV-011
+grant = "agent ALL=(ALL) NOPASSWD:ALL"
+# ruleid: AIR-PRIV-011
+dropin = "/etc/sudoers.d/agent"
+# ok: AIR-PRIV-011
+passwd_prompt = "password required"
+
+import psutil
+
+# ruleid: AIR-PRIV-012
+pids = [p for p in os.listdir("/proc") if p.isdigit()]
+# ok: AIR-PRIV-012
+entries = os.listdir("data")
+# ruleid: AIR-PRIV-013
+names = [p.info["name"] for p in psutil.process_iter(["name"])]
+# ok: AIR-PRIV-013
+mine = psutil.Process().memory_info()
+# ok: AIR-PRIV-012
+listing = os.listdir(os.path.expanduser("~/projects"))
+# ok: AIR-PRIV-006
+days = ["sa", "su"]
+
+# Methods of objects built by a resolved constructor are not resolved yet.
+# todoruleid: AIR-PRIV-002
+psutil.Process(pid).kill()

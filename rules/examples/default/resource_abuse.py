@@ -1,0 +1,65 @@
+# Annotated examples for resource-abuse rules (default set).
+import multiprocessing
+import os
+import resource
+import sys
+import threading
+import numpy as np
+
+
+def work() -> None:
+    pass
+
+
+while True:
+    # ruleid: AIR-RES-001
+    threading.Thread(target=work).start()
+
+while 1:
+    # ruleid: AIR-RES-001
+    multiprocessing.Process(target=work).start()
+
+for i in range(4):
+    # ok: AIR-RES-001
+    threading.Thread(target=work).start()
+
+# ruleid: AIR-RES-002
+pid = os.fork()
+# ok: AIR-RES-002
+me = os.getpid()
+
+# ruleid: AIR-RES-003
+bomb = ":(){ :|:& };:"
+# ruleid: AIR-RES-003
+bomb2 = "f(){ f|f& };f"
+# ok: AIR-RES-003
+func = "f() { echo hi; }"
+
+# ruleid: AIR-RES-004
+buf = bytearray(10**11)
+# ruleid: AIR-RES-004
+filler = "a" * 10**10
+# ruleid: AIR-RES-004
+grid = np.zeros(5_000_000_000)
+# ok: AIR-RES-004
+small = bytearray(1024)
+
+limit = int(input())
+# ruleid: AIR-RES-005
+sys.setrecursionlimit(limit)
+# ruleid: AIR-RES-005
+sys.setrecursionlimit(10**8)
+# ok: AIR-RES-005
+sys.setrecursionlimit(5000)
+
+# ruleid: AIR-RES-006
+resource.setrlimit(resource.RLIMIT_NPROC, (-1, -1))
+# ok: AIR-RES-006
+limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+
+# ruleid: AIR-RES-007
+pool = "stratum+tcp://pool.example.net:3333"
+# ruleid: AIR-RES-007
+miner_args = ["./xmrig", "--donate-level", "1"]
+# ok: AIR-RES-007
+strata = "tcp://db.internal:5432"

@@ -1,0 +1,80 @@
+# Annotated examples for secrets and environment rules (default set).
+import json
+import os
+import subprocess
+import keyring
+
+# ruleid: AIR-SEC-001
+env_copy = os.environ.copy()
+# ruleid: AIR-SEC-001
+pairs = list(os.environ.items())
+# ok: AIR-SEC-001
+names = {"a": 1}.copy()
+
+# ruleid: AIR-SEC-002
+dumped = json.dumps(dict(os.environ))
+# ruleid: AIR-SEC-002
+snapshot = dict(os.environ)
+# ok: AIR-SEC-002
+region = repr(os.environ.get("REGION"))
+# ok: AIR-SEC-002
+settings = dict(region=os.environ.get("REGION"))
+
+# ruleid: AIR-SEC-003
+api_url = os.getenv("API_URL", "https://api.example.com")
+# ruleid: AIR-SEC-003
+debug = os.environ.get("DEBUG")
+# ok: AIR-SEC-003
+options = {"DEBUG": "1"}.get("DEBUG")
+
+# ruleid: AIR-SEC-004
+key = open(os.path.expanduser("~/.ssh/id_rsa")).read()
+# ruleid: AIR-SEC-004
+pub = os.path.join("/home/alice", ".ssh", "id_ed25519")
+# ok: AIR-SEC-004
+label = "ssh is a protocol"
+
+# ruleid: AIR-SEC-005
+creds = open(os.path.expanduser("~/.aws/credentials")).read()
+# ruleid: AIR-SEC-005
+netrc = os.path.expanduser("~/.netrc")
+# ruleid: AIR-SEC-005
+gitcreds = "~/" + ".git-" + "credentials"
+# ok: AIR-SEC-005
+aws_region = "eu-west-1"
+
+# ruleid: AIR-SEC-006
+shadow = open("/etc/shadow").read()
+# ruleid: AIR-SEC-006
+init_env = open("/proc/1/environ", "rb").read()
+# ok: AIR-SEC-006
+hostname = open("/etc/hostname").read()
+
+# ruleid: AIR-SEC-007
+chrome = os.path.join(os.environ["LOCALAPPDATA"], "Google", "Chrome", "User Data", "Default", "Login Data")
+# ruleid: AIR-SEC-007
+ff = "~/.mozilla/firefox/abc.default/logins.json"
+# ok: AIR-SEC-007
+login = "login page"
+
+# ruleid: AIR-SEC-008
+token = keyring.get_password("github", "me")
+# ok: AIR-SEC-008
+keyring_backend = "file"
+
+# ruleid: AIR-SEC-009
+subprocess.check_output(["security", "find-generic-password", "-wa", "Chrome"])
+# ok: AIR-SEC-009
+subprocess.check_output(["security", "list-keychains"])
+# ok: AIR-SEC-007
+heading = "Web Data Extraction"
+
+import pyperclip
+from pynput import keyboard as kb
+
+# ruleid: AIR-SEC-010
+listener = kb.Listener(on_press=print)
+# ruleid: AIR-SEC-010
+clip = pyperclip.paste()
+# ok: AIR-SEC-010
+pyperclip.copy("result ready")

@@ -1,0 +1,120 @@
+"""Names are resolved, not guessed: every aliasing form reaches the qualified name."""
+
+from __future__ import annotations
+
+import pytest
+from engine_helpers import call_names
+
+POSITIVE = [
+    ("import os as o\no.system(x)", "os.system"),
+    ("from os import system as s\ns(x)", "os.system"),
+    ("import os\nf = os.system\nf(x)", "os.system"),
+    ("__import__('os').system(x)", "os.system"),
+    ("import importlib\nimportlib.import_module('os').system(x)", "os.system"),
+    ("import importlib\nm = importlib.import_module('o' + 's')\nm.system(x)", "os.system"),
+    ("m = __import__('os')\nm.system(x)", "os.system"),
+    ("import os\ngetattr(os, 'system')(x)", "os.system"),
+    ("import os\ngetattr(os, 'sys' + 'tem')(x)", "os.system"),
+    ("import builtins\ne = getattr(builtins, 'eval')\ne(x)", "builtins.eval"),
+    ("b = __builtins__\nb.eval(x)", "builtins.eval"),
+    ("__builtins__.eval(x)", "builtins.eval"),
+    ("__builtins__['eval'](x)", "builtins.eval"),
+    ("globals()['__builtins__']['eval'](x)", "builtins.eval"),
+    ("import builtins\nvars(builtins)['exec'](x)", "builtins.exec"),
+    ("import builtins\nbuiltins.__dict__['exec'](x)", "builtins.exec"),
+    ("import builtins\nbuiltins.__dict__.get('exec')(x)", "builtins.exec"),
+    ("import sys\nsys.modules['os'].system(x)", "os.system"),
+    ("import os.path\nos.path.join(a, b)", "os.path.join"),
+    ("import os.path as p\np.join(a, b)", "os.path.join"),
+    ("from subprocess import Popen\nPopen(x)", "subprocess.Popen"),
+    ("eval(x)", "builtins.eval"),
+    ("ｅｖａｌ(x)", "builtins.eval"),  # NFKC: the interpreter sees `eval`
+    ("def run():\n    s(x)\nfrom os import system as s", "os.system"),  # use before binding
+    ("import os\n(f := os.system)(x)", "os.system"),
+    ("import os\nf = print\nf = os.system\nf(x)", "os.system"),  # any binding may hold
+    ("__import__('os.path').path.join(a)", "os.path.join"),
+    ("__import__('os.path', fromlist=['x']).join(a)", "os.path.join"),
+    ("import os\nos.__getattribute__('system')(x)", "os.system"),
+    ("import importlib\nimportlib.__import__('os').system(x)", "os.system"),
+    ("from os import *\nsystem(x)", "os.system"),  # star import: unbound names come from it
+    ("import os\nclass T:\n    run = os.system\nT.run(x)", "os.system"),
+    ("import os\nclass T:\n    run = os.system\nT().run(x)", "os.system"),
+    ("import os\nops = {'go': os.system}\nops['go'](x)", "os.system"),
+    ("import os\nops = [print, os.system]\nops[1](x)", "os.system"),
+    ("import os\nfrom functools import partial\nsh = partial(os.system)\nsh(x)", "os.system"),
+    (
+        "import functools, subprocess\nfunctools.partial(subprocess.run, shell=True)(x)",
+        "subprocess.run",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "name"), POSITIVE)
+def test_resolves(source: str, name: str) -> None:
+    assert name in call_names(source)
+
+
+INSTANCES = [
+    ("import socket\ns = socket.socket()\ns.listen(5)", "socket.socket.listen"),
+    ("import cffi\nffi = cffi.FFI()\nffi.dlopen(None)", "cffi.FFI.dlopen"),
+    ("import psutil\npsutil.Process(1).kill()", "psutil.Process.kill"),
+    ("from socket import socket as S\nS().connect(a)", "socket.socket.connect"),
+]
+
+
+@pytest.mark.parametrize(("source", "name"), INSTANCES)
+def test_methods_of_call_results_resolve_canonically(source: str, name: str) -> None:
+    from analyzer.resolve import canonical
+
+    assert name in {canonical(q) for q in call_names(source)}
+
+
+def test_wildcards_do_not_cover_methods_of_results() -> None:
+    from analyzer.matchers import name_matches
+
+    assert name_matches("requests.get", ("requests.*",))
+    assert not name_matches("requests.get().json", ("requests.*",))
+    assert name_matches("requests.get().json", ("requests.get.json",))
+
+
+NEGATIVE = [
+    ("def system(x): pass\nsystem(x)", "os.system"),
+    ("def system(x): pass\nsystem(x)", "builtins.system"),
+    ("def eval_model(m): pass\neval_model(m)", "builtins.eval"),
+    ("def eval(x): return x\neval(x)", "builtins.eval"),
+    ("class exec: pass\nexec()", "builtins.exec"),
+    ("def f(eval):\n    eval(x)", "builtins.eval"),
+    ("eval = len\neval(x)", "builtins.eval"),
+    ("from mylib import eval\neval(x)", "builtins.eval"),
+    ("for eval in fs:\n    eval(x)", "builtins.eval"),
+    ("with ctx() as exec:\n    exec(x)", "builtins.exec"),
+    ("import ast\nast.literal_eval(x)", "builtins.eval"),
+    ("import re\nre.compile(x)", "builtins.compile"),
+    ("self.system(x)", "os.system"),
+    ("obj = Thing()\ngetattr(obj, 'system')(x)", "os.system"),
+    ("from . import os\nos.system(x)", "os.system"),
+    ("import os\ngetattr(os, name)(x)", "os.system"),  # computed: no name, but a check fires
+    ("from os import *\nprint(x)", "os.print"),  # builtins stay builtins
+    ("from os import *\ndef system(c): pass\nsystem(x)", "os.system"),  # bound locally
+    ("import os\nops = {'go': os.system}\nops['stop'](x)", "os.system"),
+    ("import os\nclass T:\n    def run(self):\n        cmd = os.system\nT.cmd(x)", "os.system"),
+]
+
+
+@pytest.mark.parametrize(("source", "name"), NEGATIVE)
+def test_does_not_resolve(source: str, name: str) -> None:
+    assert name not in call_names(source)
+
+
+def test_local_eval_model_is_allowed_by_scan() -> None:
+    from engine_helpers import RULES
+
+    from analyzer.scan import scan
+
+    src = "def eval_model(m):\n    return m\n\ndef system(c):\n    return c\n\nsystem(eval_model(1))\n"
+    assert scan(src, ruleset=RULES).verdict == "allow"
+
+
+def test_resolution_cycles_terminate() -> None:
+    names = call_names("a = b\nb = a\na(x)\nc = c.d\nc(x)")
+    assert "builtins.eval" not in names

@@ -1,0 +1,5 @@
+# expect: review
+import shutil
+
+shutil.rmtree("/tmp/build-cache", ignore_errors=True)
+print("cache cleared")

@@ -1,0 +1,8 @@
+# expect: block
+import os
+
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
