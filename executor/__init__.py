@@ -1,5 +1,58 @@
-"""Airlock's executor: run agent-written Python in a confined, short-lived subprocess."""
+r"""Airlock's executor: run agent-written Python in a confined, short-lived subprocess.
 
-from executor.models import ExecutionResult, LayerStatus, Limits, OutputFile
+    >>> from executor import run, Limits
+    >>> r = run("print(6 * 7)", limits=Limits(timeout_s=5))
+    >>> r.stdout, r.exit_code, [str(layer) for layer in r.layers if layer.status != "active"]
+    ('42\n', 0, [])
 
-__all__ = ["ExecutionResult", "LayerStatus", "Limits", "OutputFile"]
+``run`` returns an ExecutionResult that lists which isolation layers were in force and
+refuses (``refused="<layer>: <reason>"``) when a layer the SandboxPolicy requires is
+missing, unless ``allow_degraded=True``. ``probe_layers()`` says what this machine offers;
+``executor.probe.unavailable(layer="reason")`` simulates a missing layer in tests.
+Per-phase costs in milliseconds are in ``ExecutionResult.timing``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the spawner ~10 ms
+if TYPE_CHECKING:
+    from executor.models import ExecutionResult, LayerStatus, Limits, OutputFile
+    from executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
+    from executor.probe import probe_layers
+    from executor.runner import run
+
+# Loaded on first use, so the small spawner process (executor.zygote) can import the
+# isolation modules without pydantic and the rest of the front door.
+_EXPORTS = {
+    "DEFAULT_REQUIRED": "executor.policy",
+    "LAYERS": "executor.policy",
+    "SandboxPolicy": "executor.policy",
+    "ExecutionResult": "executor.models",
+    "LayerStatus": "executor.models",
+    "Limits": "executor.models",
+    "OutputFile": "executor.models",
+    "probe_layers": "executor.probe",
+    "run": "executor.runner",
+}
+
+__all__ = [
+    "DEFAULT_REQUIRED",
+    "LAYERS",
+    "ExecutionResult",
+    "LayerStatus",
+    "Limits",
+    "OutputFile",
+    "SandboxPolicy",
+    "probe_layers",
+    "run",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'executor' has no attribute {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Limits(BaseModel):
@@ -36,7 +36,9 @@ class LayerStatus(BaseModel):
 
 
 class OutputFile(BaseModel):
-    """A file the code left in its working directory."""
+    """A file the code left in its working directory (content is base64 in JSON)."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
 
     name: str
     size: int
@@ -64,6 +66,9 @@ class ExecutionResult(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     degraded: bool = False  # ran with a required layer unavailable (allow_degraded)
     refused: str | None = None  # set when the run was refused (a required layer missing)
+    slot: int | None = None  # the sandbox slot (uid, cgroup, tmpfs) this run used
+    run_uid: int | None = None  # the uid the code ran as
+    timing: dict[str, float] = Field(default_factory=dict)  # milliseconds per sandbox phase
 
     @property
     def ok(self) -> bool:

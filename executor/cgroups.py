@@ -1,0 +1,128 @@
+"""cgroup v1 layer: a per-slot memory and pids cgroup (fork bombs as root stop only here)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+ROOT = os.environ.get("AIRLOCK_CGROUP_ROOT", "/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids")
+GROUP = "airlock"
+
+
+@dataclass(frozen=True)
+class SlotCgroup:
+    """The memory and pids cgroup directories of one slot."""
+
+    memory: str
+    pids: str
+
+    @property
+    def dirs(self) -> tuple[str, str]:
+        return (self.memory, self.pids)
+
+
+def _write(path: str, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def available() -> str | None:
+    """None when per-run v1 memory and pids cgroups can be created here, else why not."""
+    for controller in CONTROLLERS:
+        base = os.path.join(ROOT, controller)
+        if not os.path.exists(os.path.join(base, "cgroup.procs")):
+            return f"cgroup v1 {controller} controller is not mounted at {base}"
+        try:
+            os.makedirs(os.path.join(base, GROUP), exist_ok=True)
+        except OSError as exc:
+            return f"cannot create a cgroup under {base}: {exc.strerror}"
+        if not os.access(os.path.join(base, GROUP), os.W_OK):
+            return f"cgroup {base}/{GROUP} is not writable"
+    return None
+
+
+def for_slot(slot: int) -> SlotCgroup:
+    """The slot's cgroup paths (not created)."""
+    name = f"slot-{slot}"
+    return SlotCgroup(*(os.path.join(ROOT, c, GROUP, name) for c in CONTROLLERS))
+
+
+def procs(group: SlotCgroup) -> set[int]:
+    """Every pid still in the slot's cgroups."""
+    pids: set[int] = set()
+    for d in group.dirs:
+        with contextlib.suppress(FileNotFoundError):
+            pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
+    return pids
+
+
+def kill_all(group: SlotCgroup, deadline_s: float = 2.0) -> bool:
+    """SIGKILL everything in the cgroup until it is empty; True when empty."""
+    end = time.monotonic() + deadline_s
+    while True:
+        pids = procs(group)
+        if not pids:
+            return True
+        if time.monotonic() > end:
+            return False
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.002)
+
+
+def prepare(group: SlotCgroup, memory_bytes: int, max_tasks: int) -> int:
+    """Create (or reset) the slot's cgroups with these limits; returns the OOM-kill baseline."""
+    for d in group.dirs:
+        os.makedirs(d, exist_ok=True)
+    kill_all(group)
+    mem = group.memory
+    limit = os.path.join(mem, "memory.limit_in_bytes")
+    memsw = os.path.join(mem, "memory.memsw.limit_in_bytes")
+    # memory+swap must stay >= memory: raise memsw first when growing, last when shrinking
+    order = [limit, memsw] if os.path.exists(memsw) else [limit]
+    try:
+        _write(order[0], str(memory_bytes))
+    except OSError:
+        order.reverse()
+        _write(order[0], str(memory_bytes))
+    if len(order) > 1:
+        _write(order[1], str(memory_bytes))
+    for name in ("memory.max_usage_in_bytes", "memory.failcnt"):
+        _write(os.path.join(mem, name), "0")
+    _write(os.path.join(group.pids, "pids.max"), str(max_tasks))
+    return _oom_kills(group)
+
+
+def _oom_kills(group: SlotCgroup) -> int:
+    for line in _read(os.path.join(group.memory, "memory.oom_control")).splitlines():
+        if line.startswith("oom_kill "):
+            return int(line.split()[1])
+    return 0
+
+
+def join(group: SlotCgroup, pid: int) -> None:
+    """Move pid into the slot's cgroups."""
+    for d in group.dirs:
+        _write(os.path.join(d, "cgroup.procs"), str(pid))
+
+
+def usage(group: SlotCgroup, oom_baseline: int) -> tuple[float | None, bool]:
+    """(peak memory in MB, whether the OOM killer fired in the cgroup) for the finished run."""
+    try:
+        peak = int(_read(os.path.join(group.memory, "memory.max_usage_in_bytes"))) / 1048576
+        return peak, _oom_kills(group) > oom_baseline
+    except (OSError, ValueError):
+        return None, False

@@ -1,0 +1,156 @@
+"""File-system layer: a size- and inode-bounded tmpfs workdir and a private mount namespace.
+
+The parent mounts one tmpfs per slot (``<slot>/fs``) holding the working directory, the
+child's ``/tmp`` and ``/dev/shm``, so all three share one disk and inode budget. Inside
+the child's mount namespace every top-level directory Python does not need is covered by
+an empty tmpfs, secret files under /etc by /dev/null, and the few paths the run needs
+(interpreter prefix, site-packages, workdir) are bind-mounted back, read-only but the workdir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+from dataclasses import dataclass
+
+from executor import syscalls
+
+KEEP_TOP = frozenset(
+    {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc"}
+)
+SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers")
+SECRET_DIRS = ("/etc/ssh", "/etc/ssl/private", "/etc/sudoers.d")
+HIDE_OPTS = "size=1m,nr_inodes=1024,mode=755"
+BIND_RO = syscalls.MS_BIND | syscalls.MS_REMOUNT | syscalls.MS_RDONLY | syscalls.MS_NOSUID
+
+
+@dataclass(frozen=True)
+class Workdir:
+    """The slot file system: ``work`` is the code's cwd; ``tmp`` and ``shm`` back /tmp, /dev/shm."""
+
+    root: str
+    tmpfs: bool
+
+    @property
+    def work(self) -> str:
+        return os.path.join(self.root, "work")
+
+    @property
+    def tmp(self) -> str:
+        return os.path.join(self.root, "tmp")
+
+    @property
+    def shm(self) -> str:
+        return os.path.join(self.root, "shm")
+
+
+@dataclass(frozen=True)
+class MountPlan:
+    """What the child's private mount namespace looks like."""
+
+    hide_dirs: tuple[str, ...]
+    hide_files: tuple[str, ...]
+    binds: tuple[tuple[str, str, bool], ...]  # (source, target, read_only)
+
+
+def create_workdir(
+    slot_path: str, disk_mb: int, inodes: int, uid: int, gid: int, tmpfs: bool
+) -> Workdir:
+    """Mount (or make) a fresh slot file system owned by uid:gid."""
+    wd = Workdir(os.path.join(slot_path, "fs"), tmpfs)
+    remove_workdir(Workdir(wd.root, tmpfs=False))  # whatever a crashed run left behind
+    os.makedirs(wd.root, exist_ok=True)
+    os.chmod(wd.root, 0o711)
+    if tmpfs:
+        flags = syscalls.MS_NOSUID | syscalls.MS_NODEV | syscalls.MS_NOEXEC
+        opts = f"size={disk_mb}m,nr_inodes={inodes},mode=711"
+        syscalls.mount("airlock", wd.root, "tmpfs", flags, opts)
+    for d in (wd.work, wd.tmp, wd.shm):
+        os.mkdir(d, 0o700)
+        os.chown(d, uid, gid)
+    return wd
+
+
+def remove_workdir(wd: Workdir) -> None:
+    """Unmount the slot file system and empty its mount point (tolerates a half-made one).
+
+    The mount point itself is kept: removing a directory on the host's disk costs
+    milliseconds, reusing it nothing.
+    """
+    while os.path.ismount(wd.root):
+        try:
+            syscalls.umount(wd.root)
+        except OSError:
+            break
+    if not wd.tmpfs and os.path.isdir(wd.root):
+        for entry in os.listdir(wd.root):
+            path = os.path.join(wd.root, entry)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+@functools.cache
+def _host_hidden() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(directories, files) of the host to cover: every top-level entry Python does not need."""
+    hide_dirs, hide_files = [], []
+    for entry in sorted(os.listdir("/")):
+        path = "/" + entry
+        if entry in KEEP_TOP or entry == "tmp" or os.path.islink(path):
+            continue
+        if os.path.isdir(path):
+            hide_dirs.append(path)
+        elif os.path.isfile(path):
+            hide_files.append(path)
+    hide_dirs += [d for d in SECRET_DIRS if os.path.isdir(d)]
+    hide_files += [f for f in SECRET_FILES if os.path.isfile(f)]
+    return tuple(hide_dirs), tuple(hide_files)
+
+
+def plan(wd: Workdir, read_only: list[str]) -> MountPlan:
+    """The child's mount plan: hide the host, bring back ``read_only`` paths and the workdir."""
+    hide_dirs, hide_files = _host_hidden()
+    binds: list[tuple[str, str, bool]] = []
+    for path in read_only:
+        real = os.path.realpath(path)
+        if any(_under(real, d) for d in hide_dirs) and os.path.isdir(real):
+            binds.append((real, real, True))
+    binds += [(wd.work, wd.work, False), (wd.tmp, "/tmp", False)]
+    if os.path.isdir("/dev/shm"):
+        binds.append((wd.shm, "/dev/shm", False))
+    return MountPlan(hide_dirs, hide_files, tuple(binds))
+
+
+def apply(mp: MountPlan) -> None:
+    """Build the private view; the caller must already be in a new mount namespace."""
+    syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
+    sources = {src: os.open(src, os.O_PATH | os.O_CLOEXEC) for src, _, _ in mp.binds}
+    flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
+    for d in mp.hide_dirs:
+        syscalls.mount("airlock-hidden", d, "tmpfs", flags, HIDE_OPTS)
+    for f in mp.hide_files:
+        syscalls.mount("/dev/null", f, None, syscalls.MS_BIND)
+    for src, target, read_only in mp.binds:
+        if not os.path.isdir(target):
+            os.makedirs(target, 0o755)
+        syscalls.mount(
+            f"/proc/self/fd/{sources[src]}", target, None, syscalls.MS_BIND | syscalls.MS_REC
+        )
+        if read_only:
+            syscalls.mount(None, target, None, BIND_RO)
+    for fd in sources.values():
+        os.close(fd)
+
+
+def mount_proc() -> None:
+    """A fresh /proc for the new PID namespace; hidepid=2 hides other users' processes."""
+    flags = syscalls.MS_NOSUID | syscalls.MS_NODEV | syscalls.MS_NOEXEC
+    syscalls.mount("proc", "/proc", "proc", flags, "hidepid=2")

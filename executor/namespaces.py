@@ -1,0 +1,43 @@
+"""Namespace layers: PID (whole-tree kill), network (loopback only), plus IPC and UTS."""
+
+from __future__ import annotations
+
+import fcntl
+import socket
+import struct
+
+from executor import syscalls
+
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+HOSTNAME = "airlock"
+
+
+def flags_for(pid: bool, net: bool, mnt: bool) -> int:
+    """The unshare(2) flags for the layers in use; IPC and UTS ride along with the PID one."""
+    flags = 0
+    if pid:
+        flags |= syscalls.CLONE_NEWPID | syscalls.CLONE_NEWIPC | syscalls.CLONE_NEWUTS
+    if net:
+        flags |= syscalls.CLONE_NEWNET
+    if mnt:
+        flags |= syscalls.CLONE_NEWNS
+    return flags
+
+
+def enter(flags: int, loopback: bool) -> None:
+    """unshare into new namespaces; in a new network namespace optionally bring ``lo`` up."""
+    if not flags:
+        return
+    syscalls.unshare(flags)
+    if flags & syscalls.CLONE_NEWUTS:
+        socket.sethostname(HOSTNAME)
+    if flags & syscalls.CLONE_NEWNET and loopback:
+        loopback_up()
+
+
+def loopback_up() -> None:
+    """ifconfig lo up, by ioctl."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sh22x", b"lo", 0)
+        flags = struct.unpack("16sh22x", fcntl.ioctl(s.fileno(), SIOCGIFFLAGS, req))[1]
+        fcntl.ioctl(s.fileno(), SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", flags | IFF_UP))

@@ -1,0 +1,105 @@
+"""What this machine can provide: one LayerStatus per layer, probed once and cached.
+
+``unavailable(...)`` overrides the probe for a block of code, so refusal and degraded
+runs can be exercised without touching the kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterator
+
+from executor import cgroups, landlock, seccomp, syscalls, user
+from executor.models import LayerStatus
+
+_overrides: dict[str, str] = {}
+
+
+def _try_namespaces() -> dict[str, str | None]:
+    """Fork a throwaway child that tries each namespace; maps flag name -> failure or None."""
+    tests = {
+        "pid": syscalls.CLONE_NEWPID | syscalls.CLONE_NEWIPC | syscalls.CLONE_NEWUTS,
+        "net": syscalls.CLONE_NEWNET,
+        "mnt": syscalls.CLONE_NEWNS,
+    }
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            results = []
+            for name, flag in tests.items():
+                try:
+                    syscalls.unshare(flag)
+                    if name == "mnt":
+                        syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
+                        syscalls.mount("probe", "/mnt", "tmpfs", 0, "size=4k")
+                    results.append(f"{name}=")
+                except OSError as exc:
+                    results.append(f"{name}={exc.strerror or exc}")
+            os.write(w, "\n".join(results).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        text = f.read().decode()
+    with contextlib.suppress(ChildProcessError):  # the caller may ignore SIGCHLD
+        os.waitpid(pid, 0)
+    found: dict[str, str | None] = {name: "probe failed" for name in tests}
+    for line in text.splitlines():
+        name, _, err = line.partition("=")
+        found[name] = err or None
+    return found
+
+
+@functools.cache
+def _probe() -> tuple[LayerStatus, ...]:
+    def status(name: str, reason: str | None, detail: str | None = None) -> LayerStatus:
+        if reason:
+            return LayerStatus(name=name, status="unavailable", reason=reason)
+        return LayerStatus(name=name, status="active", reason=detail)
+
+    ns = _try_namespaces()
+    root = os.geteuid() == 0
+    abi = landlock.abi_version()
+    fs_reason = ns["mnt"] and f"no private mount namespace ({ns['mnt']})"
+    if not fs_reason and not root:
+        fs_reason = "tmpfs workdir and host hiding need root"
+    pid_reason = ns["pid"] and f"no PID namespace ({ns['pid']}); session kill only"
+    return (
+        status("rlimits", None),
+        status("tree_kill", pid_reason, "PID namespace + session kill"),
+        status("network", ns["net"] and f"no network namespace ({ns['net']})", "network namespace"),
+        status("filesystem", fs_reason, "private mount namespace + bounded tmpfs"),
+        status("landlock", landlock.available(), f"ABI {abi}"),
+        status("seccomp", seccomp.available(), f"BPF filter ({syscalls.MACHINE})"),
+        status("user", user.available(), f"per-slot uid from {user.UID_BASE}"),
+        status("cgroup", cgroups.available(), "cgroup v1 memory + pids"),
+        status("environment", None),
+    )
+
+
+def probe_layers() -> list[LayerStatus]:
+    """The layers this machine can provide (probed once per process)."""
+    layers = []
+    for layer in _probe():
+        if layer.name in _overrides:
+            layer = LayerStatus(
+                name=layer.name, status="unavailable", reason=_overrides[layer.name]
+            )
+        layers.append(layer)
+    return layers
+
+
+@contextlib.contextmanager
+def unavailable(**reasons: str) -> Iterator[None]:
+    """Within the block, report the named layers as unavailable with these reasons."""
+    saved = dict(_overrides)
+    _overrides.update(reasons)
+    try:
+        yield
+    finally:
+        _overrides.clear()
+        _overrides.update(saved)

@@ -1,0 +1,273 @@
+"""``run``: put one piece of code through every isolation layer this machine offers."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Mapping
+
+from executor import (
+    cgroups,
+    environment,
+    landlock,
+    launch,
+    mounts,
+    namespaces,
+    rlimits,
+    seccomp,
+    slots,
+    spawn,
+    supervise,
+    syscalls,
+    user,
+    workfiles,
+)
+from executor.confine import ChildPlan
+from executor.models import ExecutionResult, LayerStatus, Limits
+from executor.policy import SandboxPolicy, active, plan_layers, refusal
+from executor.probe import probe_layers
+from executor.results import interpret
+
+INTERPRETER = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+SITE_DIRS = tuple(p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p))
+LAST_CAP = user.last_capability()
+SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+# What Python and libc read from /etc; the rest of /etc (pip.conf tokens, proxy credentials
+# in /etc/environment, service configs) stays unreadable under Landlock.
+ETC_FILES = tuple(
+    f"/etc/{name}"
+    for name in (
+        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
+        "group", "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf",
+        "services", "protocols", "mime.types", "ssl/certs", "ssl/openssl.cnf",
+        "ca-certificates", "os-release", "locale.alias", "matplotlibrc",
+    )
+)  # fmt: skip
+READ_ONLY_FILES = ("/dev/urandom", "/dev/random", "/dev/zero")
+
+
+def run(
+    code: str,
+    *,
+    limits: Limits | None = None,
+    files: Mapping[str, bytes | str | os.PathLike[str]] | None = None,
+    files_writable: bool = False,
+    env: Mapping[str, str] | None = None,
+    policy: SandboxPolicy | None = None,
+    allow_degraded: bool = False,
+) -> ExecutionResult:
+    """Run ``code`` as ``main.py`` in a fresh confined interpreter and report what happened.
+
+    Fails closed: when a layer the policy requires is unavailable the result is ``refused``
+    and nothing runs, unless ``allow_degraded`` (then ``degraded`` is set). Bad code never
+    raises; invalid arguments (file names, environment) raise ValueError.
+    """
+    limits = limits or Limits()
+    policy = policy or SandboxPolicy()
+    if not isinstance(code, str):
+        raise ValueError(f"code must be str, not {type(code).__name__}")
+    caller_env = environment.validate(env)
+    inputs = workfiles.load_inputs(files)
+    layers = _consistent(plan_layers(probe_layers(), policy))
+    result = ExecutionResult(layers=layers, limits=limits)
+    missing = refusal(layers, policy)
+    if missing and not allow_degraded:
+        result.refused = missing
+        return result
+    result.degraded = missing is not None
+    needed = sum(
+        -(-len(data) // 4096) * 4096
+        for data in [code.encode("utf-8", "surrogatepass"), *inputs.values()]
+    )
+    if needed > limits.max_disk_mb * rlimits.MB:
+        result.killed_reason = (
+            f"not run: the code and input files need {needed} bytes, "
+            f"more than max_disk_mb={limits.max_disk_mb}"
+        )
+        return result
+    try:
+        _run(code, limits, inputs, files_writable, caller_env, active(layers), result)
+    except Exception as exc:  # the sandbox itself failed: say so, never raise
+        result.killed_reason = f"sandbox failure: {type(exc).__name__}: {exc}"
+        result.exit_code = None
+    return result
+
+
+def _world_readable(path: str) -> bool:
+    """Whether a process of another uid can reach ``path`` (every ancestor o+x, itself o+r)."""
+    parts = os.path.realpath(path).split("/")
+    for i in range(2, len(parts)):
+        if not os.stat("/".join(parts[:i]) or "/").st_mode & 0o001:
+            return False
+    return bool(os.stat(path).st_mode & 0o004)
+
+
+INTERPRETER_SHARED = _world_readable(INTERPRETER)
+
+
+def _consistent(layers: list[LayerStatus]) -> list[LayerStatus]:
+    """A separate uid needs the filesystem layer when the interpreter sits in a private dir."""
+    on = active(layers)
+    if "user" in on and "filesystem" not in on and not INTERPRETER_SHARED:
+        reason = f"{INTERPRETER} is not readable by other users without the filesystem layer"
+        return [
+            LayerStatus(name="user", status="unavailable", reason=reason)
+            if lay.name == "user"
+            else lay
+            for lay in layers
+        ]
+    return layers
+
+
+@functools.cache
+def _filter(allow_inet: bool) -> bytes:
+    return seccomp.compile_filter(seccomp.build_filter(syscalls.MACHINE, allow_inet))
+
+
+def _boot(work: str) -> bytes:
+    path = os.path.join(work, workfiles.CODE_NAME)
+    return (
+        f"import sys;sys.path[:0]=[{work!r}];sys.path+={list(SITE_DIRS)!r};"
+        f"sys.argv[:]=[{path!r}];del sys;__file__={path!r};"
+        "exec(compile(open(__file__,'rb').read(),__file__,'exec'))"
+    ).encode()
+
+
+def _pipe() -> tuple[int, int]:
+    r, w = os.pipe()
+    for fd in (r, w):
+        if fd < 3:
+            raise OSError("standard descriptors are closed in the executor process")
+    return r, w
+
+
+def _run(
+    code: str,
+    limits: Limits,
+    inputs: dict[str, bytes],
+    files_writable: bool,
+    caller_env: dict[str, str],
+    on: frozenset[str],
+    result: ExecutionResult,
+) -> None:
+    t0 = time.monotonic()
+    timing = result.timing
+    slot = slots.acquire()
+    result.slot = slot.number
+    uid, gid = (user.uid_for(slot.number),) * 2 if "user" in on else (os.getuid(), os.getgid())
+    result.run_uid = uid
+    fs = "filesystem" in on
+    group = cgroups.for_slot(slot.number) if "cgroup" in on else None
+    fds: list[int] = []
+    helper: int | None = None
+    pidfd, is_child = -1, True
+    wd = mounts.Workdir(os.path.join(slot.path, "fs"), tmpfs=fs)
+    try:
+        wd = mounts.create_workdir(
+            slot.path, limits.max_disk_mb, limits.max_files + 16 + 2 * len(inputs), uid, gid, fs
+        )
+        code_bytes = code.encode("utf-8", "surrogatepass")
+        workfiles.write_inputs(wd.work, code_bytes, inputs, uid, gid, files_writable)
+        oom0 = 0
+        if group is not None:
+            memory = limits.memory_mb * rlimits.MB
+            oom0 = cgroups.prepare(group, memory, limits.max_processes + 2)
+        tmpdir = "/tmp" if fs else wd.tmp
+        rules = None
+        if "landlock" in on:
+            abi = landlock.abi_version()
+            rw = [wd.work, tmpdir, "/dev/null"] + (["/dev/shm"] if fs else [])
+            ro = [*SITE_DIRS, *ETC_FILES, "/proc", *READ_ONLY_FILES]
+            rules = tuple(landlock.rules_for([sys.base_prefix, *SYSTEM_DIRS], ro, rw, abi))
+        out_r, out_w = _pipe()
+        err_r, err_w = _pipe()
+        rep_r, rep_w = _pipe()
+        fds += [out_r, out_w, err_r, err_w, rep_r, rep_w]
+        if "environment" in on:
+            child_env = environment.build(caller_env, wd.work, tmpdir)
+        else:
+            child_env = {
+                os.fsencode(k): os.fsencode(v) for k, v in {**os.environ, **caller_env}.items()
+            }
+        child = ChildPlan(
+            executable=INTERPRETER,
+            argv=(INTERPRETER.encode(), b"-I", b"-S", b"-B", b"-c", _boot(wd.work)),
+            env=child_env,
+            cwd=wd.work,
+            stdout_fd=out_w,
+            stderr_fd=err_w,
+            rlimits=tuple(rlimits.limits_for(limits)) if "rlimits" in on else None,
+            uid=uid if "user" in on else None,
+            gid=gid if "user" in on else None,
+            landlock_rules=rules,
+            landlock_abi=landlock.abi_version() if rules is not None else 0,
+            deny_tcp=limits.network == "none",
+            seccomp_filter=_filter(limits.network == "loopback") if "seccomp" in on else None,
+            oom_score_adj=1000 if os.geteuid() == 0 else None,
+            drop_caps_up_to=LAST_CAP if os.geteuid() == 0 and "user" not in on else None,
+        )
+        flags = namespaces.flags_for("tree_kill" in on, "network" in on, fs)
+        plan = spawn.SpawnPlan(
+            child,
+            flags,
+            limits.network == "loopback",
+            mounts.plan(wd, [sys.base_prefix, *SITE_DIRS]) if fs else None,
+            group,
+        )
+        streams = [
+            supervise.Stream(out_r, limits.max_stdout_bytes),
+            supervise.Stream(err_r, limits.max_stderr_bytes),
+        ]
+        for s in streams:
+            supervise.widen(s.fd)
+        started = time.monotonic()
+        timing["prepare"] = (started - t0) * 1000
+        helper, pidfd, is_child = launch.start(plan, rep_w, INTERPRETER)
+        fds.append(pidfd)
+        timing["spawn"] = (time.monotonic() - started) * 1000
+        for fd in (out_w, err_w, rep_w):
+            os.close(fd)
+            fds.remove(fd)
+
+        def kill(reports: list[str], timed_out: bool) -> bool:
+            session = is_child or launch.alive(pidfd)
+            return launch.kill_tree(helper, reports if timed_out else [], group, session)
+
+        outcome = supervise.supervise(
+            helper, pidfd, is_child, streams, rep_r, limits.timeout_s, kill, started
+        )
+        if outcome.status is not None:
+            helper = None
+        t1 = time.monotonic()
+        peak, oom = cgroups.usage(group, oom0) if group is not None else (None, False)
+        result.files = workfiles.collect(
+            wd.work, inputs, limits.max_output_files, limits.max_output_file_bytes
+        )
+        interpret(result, outcome, streams, limits, peak, oom)
+        timing["run"] = outcome.wall_s * 1000
+        timing["collect"] = (time.monotonic() - t1) * 1000
+    finally:
+        t2 = time.monotonic()
+        if helper is not None:  # the sandbox failed mid-run: make sure nothing is left
+            launch.kill_tree(helper, [], group, is_child or launch.alive(pidfd))
+            if is_child:
+                launch.reap(helper)
+        for fd in fds:
+            os.close(fd)
+        mounts.remove_workdir(wd)
+        slot.release()
+        timing["cleanup"] = (time.monotonic() - t2) * 1000
+        timing["total"] = (time.monotonic() - t0) * 1000
+
+
+def reclaim_slots() -> list[int]:
+    """Unmount and empty what crashed callers left in free slots; returns the slot numbers."""
+
+    def clean(slot: slots.Slot) -> None:
+        mounts.remove_workdir(mounts.Workdir(os.path.join(slot.path, "fs"), tmpfs=False))
+        if "cgroup" in active(probe_layers()):
+            cgroups.kill_all(cgroups.for_slot(slot.number))
+
+    return slots.reclaim(clean)

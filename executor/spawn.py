@@ -1,0 +1,155 @@
+"""The process tree of one run: helper -> init (PID 1 of a new PID namespace) -> program.
+
+helper  (forked from the caller) joins the slot cgroup, starts a session, enters the new
+        namespaces and builds the mount view, forks init, reports init's pid, waits.
+init    mounts a fresh /proc, forks the program, reaps, and reports the program's wait
+        status; when init exits the kernel kills every process left in the namespace.
+program calls ``confine`` and execs the interpreter.
+
+Everything the helpers say travels on one report pipe, one line per message:
+``I <pid>`` (init's host pid), ``S <status> <cpu s> <maxrss KiB>`` (the program's raw wait
+status and resource use),
+``T <step> <ns>`` (a confinement step's cost), ``E <layer> <message>`` (a setup failure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from executor import cgroups, mounts, namespaces, syscalls
+from executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
+
+SETUP_FAILED = 111
+
+
+@dataclass(frozen=True)
+class SpawnPlan:
+    """The namespace-level part of a run (the per-process part is ``child``)."""
+
+    child: ChildPlan
+    ns_flags: int
+    loopback: bool
+    mounts: mounts.MountPlan | None
+    cgroup: cgroups.SlotCgroup | None
+
+
+def _send(fd: int, line: str) -> None:
+    data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")
+    with contextlib.suppress(OSError):
+        os.write(fd, data)
+
+
+def start(sp: SpawnPlan, report_w: int, from_caller: bool = True) -> int:
+    """Fork the helper; returns its pid. The caller closes its copies of the child fds.
+
+    ``from_caller``: this process is the executor's caller (not the clean spawner), so the
+    helper blanks the caller's argv and environ in its copy.
+    """
+    caller = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        gc.disable()  # a collection here would touch (and copy) every page of the caller's heap
+        try:
+            _die_with_parent(caller)
+            _helper(sp, report_w, from_caller)
+        finally:
+            os._exit(SETUP_FAILED)
+    return pid
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """If the caller crashes, the helper (and so init, and so the namespace) dies too."""
+    syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:
+        os._exit(SETUP_FAILED)
+
+
+def _blank_args_and_environ() -> None:
+    """Zero this copy's argv and environ block (what /proc/<pid>/cmdline and environ show):
+    they are the caller's, and init, a fork of this process, is visible to the program."""
+    with open("/proc/self/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    arg_start, arg_end, env_start, env_end = (int(x) for x in fields[45:49])
+    for start, end in ((arg_start, arg_end), (env_start, env_end)):
+        if 0 < start < end:
+            ctypes.memset(start, 0, end - start)
+
+
+def _helper(sp: SpawnPlan, rep: int, from_caller: bool) -> None:
+    stage = "tree_kill"
+    try:
+        os.setsid()
+        os.umask(0o022)  # mount points made below must be traversable by the run's uid
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the caller may ignore it; we must wait
+        # helper and init still carry the caller's memory and environ: keep /proc/<pid> closed
+        syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
+        if from_caller:
+            _blank_args_and_environ()
+        syscalls.close_all_but({rep, sp.child.stdout_fd, sp.child.stderr_fd})
+        if sp.cgroup is not None:
+            stage = "cgroup"
+            cgroups.join(sp.cgroup, os.getpid())
+        if os.geteuid() == 0:
+            set_oom_score("-1000")  # the OOM killer should pick the program, not init
+        stage = "namespaces"
+        t0 = time.perf_counter_ns()
+        namespaces.enter(sp.ns_flags, sp.loopback)
+        t1 = time.perf_counter_ns()
+        if sp.mounts is not None:
+            stage = "filesystem"
+            mounts.apply(sp.mounts)
+        _send(rep, f"T namespaces={t1 - t0} mounts={time.perf_counter_ns() - t1}")
+        stage = "tree_kill"
+        init = os.fork()
+        if init == 0:
+            _init(sp, rep)
+        os.close(sp.child.stdout_fd)
+        os.close(sp.child.stderr_fd)
+        _send(rep, f"I {init}")
+        os.waitpid(init, 0)
+        os._exit(0)
+    except BaseException as exc:
+        _send(rep, f"E {stage} {exc}")
+        os._exit(SETUP_FAILED)
+
+
+def _init(sp: SpawnPlan, rep: int) -> None:
+    try:
+        _die_with_parent(None)
+        if sp.mounts is not None and sp.ns_flags & syscalls.CLONE_NEWPID:
+            t0 = time.perf_counter_ns()
+            mounts.mount_proc()
+            _send(rep, f"T proc={time.perf_counter_ns() - t0}")
+        program = os.fork()
+        if program == 0:
+            _program(sp.child, rep)
+        os.close(sp.child.stdout_fd)
+        os.close(sp.child.stderr_fd)
+        while True:
+            pid, status, ru = os.wait4(-1, 0)
+            if pid == program:
+                _send(rep, f"S {status} {ru.ru_utime + ru.ru_stime:.6f} {ru.ru_maxrss}")
+                os._exit(0)
+    except BaseException as exc:
+        _send(rep, f"E tree_kill {exc}")
+        os._exit(SETUP_FAILED)
+
+
+def _program(plan: ChildPlan, rep: int) -> None:
+    try:
+        confine(plan)
+        _send(rep, "T " + " ".join(f"{k}={v}" for k, v in plan.timings.items()))
+        execute(plan)
+        layer, exc = "exec", "execve returned"
+    except ConfineError as err:
+        layer, exc = err.layer, err.__cause__ or err
+    except BaseException as err:
+        layer, exc = "exec", err
+    _send(rep, f"E {layer} {exc}")
+    os._exit(SETUP_FAILED)

@@ -1,0 +1,184 @@
+"""Parent side of a run: pump capped stdout/stderr, read reports, enforce the wall clock.
+
+Output beyond a stream's cap is spliced straight into /dev/null, so a multi-gigabyte flood
+costs neither memory nor a blocked child. The loop ends when the helper process exits
+(observed through a pidfd) or, on timeout, after the caller's kill callback has run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import resource
+import select
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from executor import launch
+
+CHUNK = 1 << 16
+F_SETPIPE_SZ = 1031
+KILL_GRACE_S = 5.0
+
+
+@dataclass
+class Stream:
+    """One captured stream: the bytes kept (at most ``cap``) and whether any were dropped."""
+
+    fd: int
+    cap: int
+    data: bytearray = field(default_factory=bytearray)
+    truncated: bool = False
+    open: bool = True
+
+
+@dataclass
+class Outcome:
+    """What the parent observed."""
+
+    status: int | None = None  # the helper's wait status
+    rusage: resource.struct_rusage | None = None
+    reports: list[str] = field(default_factory=list)
+    timed_out: bool = False
+    survivors: bool = False
+    init_pidfd: int | None = None  # PID-namespace init: its exit means the namespace is empty
+    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (report kind, when)
+    wall_s: float = 0.0
+    exited_at: float = 0.0
+
+
+def widen(fd: int) -> None:
+    """Ask for a 1 MiB pipe buffer (fewer wake-ups under floods); best effort."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, F_SETPIPE_SZ, 1 << 20)
+
+
+def _pump(stream: Stream, devnull: int) -> bool:
+    """Move what the pipe holds: keep up to the cap, splice the rest away; False on EAGAIN."""
+    try:
+        if len(stream.data) < stream.cap:
+            chunk = os.read(stream.fd, min(CHUNK, stream.cap - len(stream.data)))
+            stream.data += chunk
+            moved = len(chunk)
+        else:
+            moved = os.splice(stream.fd, devnull, 1 << 20)
+            stream.truncated = stream.truncated or moved > 0
+    except BlockingIOError:
+        return False
+    if not moved:
+        stream.open = False
+    return True
+
+
+def supervise(
+    helper: int,
+    pidfd: int,
+    reap: bool,
+    streams: list[Stream],
+    report: int,
+    timeout_s: float,
+    kill: Callable[[list[str], bool], bool],
+    started: float,
+) -> Outcome:
+    """Run the loop until the helper exits; returns the helper's status and the reports.
+
+    ``kill(reports, timed_out)`` is called on timeout, and again once the helper has exited
+    but before it is reaped (so its pid, the session id, cannot have been reused). With
+    ``reap`` the helper is our child and is reaped here; otherwise the spawner reaps it.
+    The caller owns ``pidfd``.
+    """
+    out = Outcome()
+    pending = b""
+    devnull = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+    poller = select.poll()
+    by_fd = {s.fd: s for s in streams}
+    for fd in [*by_fd, report]:
+        os.set_blocking(fd, False)
+    for fd in [*by_fd, report, pidfd]:
+        poller.register(fd, select.POLLIN)
+    deadline = started + timeout_s
+    hard_stop: float | None = None
+    helper_done = False
+    try:
+        while not helper_done:
+            now = time.monotonic()
+            if hard_stop is None and now >= deadline:
+                out.timed_out = True
+                kill(out.reports, True)
+                hard_stop = now + KILL_GRACE_S
+            if hard_stop is not None and now >= hard_stop:
+                break
+            wait = (hard_stop or deadline) - now
+            for fd, _ in poller.poll(max(0, int(wait * 1000) + 1)):
+                if fd == pidfd:
+                    helper_done = True
+                elif fd == report:
+                    pending = _read_report(report, pending, out, poller)
+                    _watch_init(helper, out)
+                else:
+                    _pump(by_fd[fd], devnull)
+                    if not by_fd[fd].open:
+                        poller.unregister(fd)
+        _watch_init(helper, out)
+        if out.init_pidfd is not None:  # the helper can die first (killed): wait for init
+            _wait_readable(out.init_pidfd, KILL_GRACE_S)
+        out.exited_at = time.monotonic()
+        out.survivors = not kill(out.reports, False)
+        if not reap:
+            out.status = 0 if helper_done else None
+        else:
+            try:
+                pid, status, out.rusage = os.wait4(helper, 0 if helper_done else os.WNOHANG)
+                out.status = status if pid == helper else None
+            except ChildProcessError:  # the caller ignores SIGCHLD: the kernel reaped it
+                out.status = 0
+        out.wall_s = time.monotonic() - started
+        pending = _read_report(report, pending, out, None)
+    finally:
+        if out.init_pidfd is not None:
+            os.close(out.init_pidfd)
+        drain(streams, devnull)
+        os.close(devnull)
+    return out
+
+
+def _watch_init(helper: int, out: Outcome) -> None:
+    if out.init_pidfd is None:
+        for line in out.reports:
+            if line.startswith("I "):
+                out.init_pidfd = launch.child_pidfd(helper, int(line[2:]))
+                return
+
+
+def _wait_readable(fd: int, budget_s: float) -> None:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.poll(int(budget_s * 1000))
+
+
+def drain(streams: list[Stream], devnull: int, budget_s: float = 1.0) -> None:
+    """Read what is left in the pipes once every writer is dead (bounded in time)."""
+    end = time.monotonic() + budget_s
+    for s in streams:
+        while s.open and time.monotonic() < end and _pump(s, devnull):
+            pass
+
+
+def _read_report(fd: int, pending: bytes, out: Outcome, poller: select.poll | None) -> bytes:
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            break
+        if not chunk:
+            if poller is not None:
+                poller.unregister(fd)
+            break
+        pending += chunk
+    *lines, pending = pending.split(b"\n")
+    out.reports += [line.decode("utf-8", "replace") for line in lines]
+    now = time.monotonic()
+    out.arrivals += [(line[:1].decode("ascii", "replace"), now) for line in lines]
+    return pending

@@ -1,0 +1,157 @@
+"""The working directory's contents: the caller's input files in, the code's outputs out.
+
+Outputs are read through directory descriptors with O_NOFOLLOW, regular files only, bounded
+in count, depth and size, so a symlink or FIFO the code left behind cannot make the
+executor read a host file or block.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+
+from executor.models import OutputFile
+
+CODE_NAME = "main.py"
+MAX_DEPTH = 16
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not name or "\0" in name or name.startswith("/"):
+        raise ValueError(f"invalid input file name {name!r}: use a relative path")
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts) or len(parts) > MAX_DEPTH:
+        raise ValueError(f"invalid input file name {name!r}: no '.', '..' or empty parts")
+    if name == CODE_NAME:
+        raise ValueError(f"input file name {CODE_NAME!r} is reserved for the code")
+    return name
+
+
+def load_inputs(files: Mapping[str, bytes | str | os.PathLike[str]] | None) -> dict[str, bytes]:
+    """Validate names and load contents: bytes as given, str as UTF-8 text, a path's bytes."""
+    out: dict[str, bytes] = {}
+    for name, value in (files or {}).items():
+        _check_name(name)
+        if isinstance(value, bytes):
+            data = value
+        elif isinstance(value, str):
+            data = value.encode("utf-8", "surrogateescape")
+        elif isinstance(value, os.PathLike):
+            with open(value, "rb") as f:
+                data = f.read(MAX_INPUT_BYTES + 1)
+            if len(data) > MAX_INPUT_BYTES:
+                raise ValueError(f"input file {name!r} is larger than {MAX_INPUT_BYTES} bytes")
+        else:
+            raise ValueError(f"input file {name!r}: expected bytes, str or a path")
+        out[name] = data
+    return out
+
+
+def write_inputs(
+    work: str, code: bytes, inputs: dict[str, bytes], uid: int, gid: int, writable: bool
+) -> None:
+    """Place the code (read-only) and the inputs in the workdir."""
+    _write(os.path.join(work, CODE_NAME), code, 0o444, None)
+    for name, data in inputs.items():
+        parent = work
+        for part in name.split("/")[:-1]:
+            parent = os.path.join(parent, part)
+            if not os.path.isdir(parent):
+                os.mkdir(parent, 0o755)
+                os.chown(parent, uid, gid)
+        _write(
+            os.path.join(work, name),
+            data,
+            0o644 if writable else 0o444,
+            (uid, gid) if writable else None,
+        )
+
+
+def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if owner is not None:
+            os.fchown(fd, *owner)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def collect(work: str, skip: dict[str, bytes], max_files: int, max_bytes: int) -> list[OutputFile]:
+    """Regular files under ``work`` (sorted by name), except unchanged inputs and the code."""
+    out: list[OutputFile] = []
+    try:
+        top = os.open(work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return out
+    _walk(top, "", 0, skip, max_files, max_bytes, out)
+    return sorted(out, key=lambda f: f.name)
+
+
+def _walk(
+    dfd: int,
+    prefix: str,
+    depth: int,
+    skip: dict[str, bytes],
+    max_files: int,
+    max_bytes: int,
+    out: list[OutputFile],
+) -> None:
+    try:
+        with os.scandir(dfd) as entries:
+            names = sorted(e.name for e in entries)
+        for name in names:
+            if len(out) >= max_files:
+                return
+            rel = prefix + name
+            try:
+                fd = os.open(
+                    name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dfd
+                )
+            except OSError:
+                continue  # a symlink (ELOOP), or unreadable
+            try:
+                st = os.fstat(fd)
+                if stat.S_ISDIR(st.st_mode):
+                    if depth < MAX_DEPTH:
+                        _walk(os.dup(fd), rel + "/", depth + 1, skip, max_files, max_bytes, out)
+                    continue
+                if not stat.S_ISREG(st.st_mode):
+                    continue
+                data = _read(fd, max_bytes + 1)
+            finally:
+                os.close(fd)
+            if rel == CODE_NAME or skip.get(rel) == data:
+                continue
+            big = st.st_size > max_bytes or len(data) > max_bytes
+            out.append(
+                OutputFile(  # names that are not UTF-8 come back backslash-escaped
+                    name=_printable(rel),
+                    size=max(st.st_size, len(data)),
+                    content=None if big else data,
+                    truncated=big,
+                )
+            )
+    finally:
+        os.close(dfd)
+
+
+def _printable(name: str) -> str:
+    """A file name as valid UTF-8 text (undecodable bytes become ``\\xNN``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _read(fd: int, limit: int) -> bytes:
+    chunks, total = [], 0
+    while total < limit:
+        chunk = os.read(fd, min(1 << 20, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)

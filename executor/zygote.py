@@ -1,0 +1,163 @@
+"""A small spawner process, so that ``run`` never forks the caller's own (possibly huge) image.
+
+Forking costs grow with the caller's memory (here ~55 ms to fork, exit and reap a 230 MB
+process, and a run forks three times). The spawner is a fresh ``python -I -S`` started once
+with ``posix_spawn`` (vfork-cheap at any size); it forks each run's helper from its own
+small image. Requests travel over a SOCK_SEQPACKET socketpair: the pickled SpawnPlan plus
+the run's stdout, stderr and report pipes (SCM_RIGHTS); the reply is the helper's pid and a
+pidfd for it. The spawner kills each helper's session before reaping it and, when the
+caller goes away (EOF), kills every helper it started and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pickle
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+
+from executor import spawn, syscalls
+
+_MAX_MESSAGE = 1 << 20
+_FDS = 3
+
+
+class Zygote:
+    """The caller's handle on its spawner process."""
+
+    def __init__(self, interpreter: str) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        code = (
+            f"import sys;sys.path.insert(0,{package_root!r});"
+            "from executor.zygote import serve;serve(3)"
+        )
+        self.pid = os.posix_spawn(
+            interpreter,
+            [interpreter, "-I", "-S", "-B", "-c", code],
+            {"PATH": "/usr/bin:/bin"},
+            file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)],
+        )
+        theirs.close()
+        self.sock = ours
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+
+    def spawn(self, plan: spawn.SpawnPlan, report_w: int) -> tuple[int, int]:
+        """Start a run's helper; returns (pid, pidfd). Raises OSError if the spawner is gone."""
+        fds = [plan.child.stdout_fd, plan.child.stderr_fd, report_w]
+        with self.lock:
+            socket.send_fds(self.sock, [pickle.dumps(plan)], fds)
+            msg, got, _, _ = socket.recv_fds(self.sock, 4096, 1)
+        if len(msg) != 4 or len(got) != 1:
+            for fd in got:
+                os.close(fd)
+            raise OSError(f"spawner failed: {msg.decode('utf-8', 'replace') or 'no reply'}")
+        return struct.unpack("=i", msg)[0], got[0]
+
+    def close(self) -> None:
+        """Stop the spawner (it kills whatever it still runs) and reap it."""
+        self.sock.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+_zygote: Zygote | None = None
+last_error: str | None = None  # why the spawner last failed (the run then forked directly)
+_start_lock = threading.Lock()
+
+
+def get(interpreter: str) -> Zygote:
+    """This process's spawner, started on first use (and again after a fork or a crash)."""
+    global _zygote
+    with _start_lock:
+        z = _zygote
+        if z is None or z.owner != os.getpid() or _dead(z.pid):
+            z = _zygote = Zygote(interpreter)
+        return z
+
+
+def running() -> bool:
+    """Whether this process already has a spawner."""
+    z = _zygote
+    return z is not None and z.owner == os.getpid()
+
+
+def discard(z: Zygote) -> None:
+    """Forget a spawner that failed, so the next run starts a new one."""
+    global _zygote
+    with _start_lock:
+        if _zygote is z:
+            _zygote = None
+    z.sock.close()
+
+
+def _dead(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
+def serve(fd: int) -> None:
+    """The spawner's main loop (runs in the spawned interpreter)."""
+    syscalls.close_all_but({fd})
+    syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # an ignored SIGCHLD survives exec
+    sock = socket.socket(fileno=fd)
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    helpers: dict[int, int] = {}  # pidfd -> pid
+    while True:
+        for ready, _ in poller.poll():
+            if ready == fd:
+                if not _handle(sock, poller, helpers):
+                    for pid in helpers.values():
+                        _kill_session(pid)
+                    sys.exit(0)
+            else:
+                _reap(helpers.pop(ready))
+                poller.unregister(ready)
+                os.close(ready)
+
+
+def _handle(sock: socket.socket, poller: select.poll, helpers: dict[int, int]) -> bool:
+    msg, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _FDS)
+    if not msg:
+        return False
+    try:
+        if len(fds) != _FDS:
+            raise OSError(f"expected {_FDS} descriptors, got {len(fds)}")
+        out, err, rep = fds
+        plan = pickle.loads(msg)
+        child = dataclasses.replace(plan.child, stdout_fd=out, stderr_fd=err)
+        pid = spawn.start(dataclasses.replace(plan, child=child), rep, from_caller=False)
+        pidfd = os.pidfd_open(pid)
+        helpers[pidfd] = pid
+        poller.register(pidfd, select.POLLIN)
+        socket.send_fds(sock, [struct.pack("=i", pid)], [pidfd])
+    except Exception as exc:
+        sock.send(f"{type(exc).__name__}: {exc}".encode()[:4000] or b"error")
+    finally:
+        for f in fds:
+            os.close(f)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Kill the exited helper's session while its zombie still holds the pid, then reap it."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        _kill_session(pid)
+        os.waitpid(pid, 0)
+
+
+def _kill_session(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)

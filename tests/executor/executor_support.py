@@ -1,0 +1,36 @@
+"""Helpers for the executor tests: layer-aware skips and host process inspection."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from executor import probe_layers
+
+
+def layer_active(name: str) -> bool:
+    return any(layer.name == name and layer.status == "active" for layer in probe_layers())
+
+
+def need(*names: str) -> pytest.MarkDecorator:
+    """Skip (with the probe's reason printed) unless every named layer is active here."""
+    missing = [
+        str(layer) for layer in probe_layers() if layer.name in names and layer.status != "active"
+    ]
+    return pytest.mark.skipif(bool(missing), reason="; ".join(missing) or "all layers active")
+
+
+def host_pids_with(marker: str) -> list[int]:
+    """Pids on the host whose command line contains ``marker``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
