@@ -1,0 +1,95 @@
+"""`airlock alerts [--open]`, `airlock alerts show | ack | resolve ID`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from audit.cli.records_util import DbOpt, dump, handled, open_store, print_json, print_table, stamp
+
+alerts_app = typer.Typer(help="List and handle alerts (no subcommand: list them).")
+
+IdArg = Annotated[int, typer.Argument(help="Alert id.")]
+NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who (default $USER).")]
+
+
+@alerts_app.callback(invoke_without_command=True)
+def list_alerts(
+    ctx: typer.Context,
+    only_open: Annotated[bool, typer.Option("--open", help="Only open and acknowledged.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """List alerts, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with handled(), open_store(db) as store:
+        rows = store.list_alerts(
+            states=("open", "acknowledged") if only_open else None, limit=limit
+        )
+    if as_json:
+        print_json([dump(a) for a in rows])
+        return
+    print_table(
+        None,
+        ["id", "when (UTC)", "severity", "state", "rule", "agent", "events", "title"],
+        [
+            [
+                a.id,
+                stamp(a.created_at),
+                a.severity,
+                a.state,
+                a.rule_id,
+                a.agent_id,
+                len(a.event_ids or []),
+                a.title,
+            ]
+            for a in rows
+        ],
+    )
+
+
+@alerts_app.command("show")
+def show(alert_id: IdArg, db: DbOpt = None) -> None:
+    """Show an alert, the events behind it and its history."""
+    with handled(), open_store(db) as store:
+        d = store.get_alert(alert_id)
+    a = d.alert
+    typer.echo(f"alert {a.id} [{a.severity}] {a.state}: {a.title}")
+    typer.echo(f"rule {a.rule_id}  agent {a.agent_id or '-'}  raised {stamp(a.created_at)} UTC")
+    typer.echo(a.detail)
+    typer.echo("events: " + ", ".join(str(i) for i in a.event_ids or []))
+    for c in d.changes:
+        who = f" by {c.by}" if c.by else ""
+        extra = f" events {c.event_ids}" if c.event_ids else ""
+        typer.echo(
+            f"  {stamp(c.created_at)} {c.action}{who}{extra}{': ' + c.note if c.note else ''}"
+        )
+
+
+def _change(alert_id: int, action: str, note: str, by: str | None, db: str | None) -> None:
+    from audit.actor import default_user
+
+    with handled(), open_store(db) as store:
+        a = store.change_alert(alert_id, action, by=by or default_user(), note=note)
+    typer.echo(f"alert {a.id}: {a.state}")
+
+
+@alerts_app.command("ack")
+def ack(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+    """Acknowledge an alert (someone is on it)."""
+    _change(alert_id, "acknowledged", note, by, db)
+
+
+@alerts_app.command("resolve")
+def resolve(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+    """Resolve an alert (a repeat afterwards opens a new one)."""
+    _change(alert_id, "resolved", note, by, db)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `airlock alerts …`."""
+    app.add_typer(alerts_app, name="alerts")

@@ -1,0 +1,131 @@
+"""`airlock review list | show | approve | deny | false-positive | accept-risk`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from audit.cli.records_util import DbOpt, dump, handled, open_store, print_json, print_table, stamp
+
+review_app = typer.Typer(help="Work the review queue.", no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(help="Screening id.")]
+NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who decides (default $USER).")]
+
+
+@review_app.command("list")
+def list_queue(
+    all_states: Annotated[
+        bool, typer.Option("--all", help="Every reviewed or held screening, not just open ones.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """The queue: screenings waiting for a person (oldest first)."""
+    from audit.queries import ScreeningFilter
+
+    with handled(), open_store(db) as store:
+        if all_states:
+            f = ScreeningFilter(
+                review_states=["open", "approved", "denied", "false-positive", "accepted-risk"]
+            )
+            rows = store.list_screenings(f, limit=limit)
+        else:
+            rows = store.review_queue(limit=limit)
+    if as_json:
+        print_json([dump(r) for r in rows])
+        return
+    print_table(
+        None,
+        ["id", "when (UTC)", "agent", "verdict", "score", "review", "sha256"],
+        [
+            [
+                r.id,
+                stamp(r.created_at),
+                r.agent_id,
+                r.verdict,
+                r.score,
+                r.review_state,
+                r.code_sha256[:12],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@review_app.command("show")
+def show(record_id: IdArg, db: DbOpt = None) -> None:
+    """Show a screening in the queue (same as `airlock show`)."""
+    from audit.cli.records_cmd import Fmt
+    from audit.cli.records_cmd import show as show_record
+
+    show_record(record_id, Fmt.table, db)
+
+
+def _decide(
+    record_id: int,
+    state: str,
+    note: str,
+    by: str | None,
+    db: str | None,
+    expires: str | None = None,
+) -> None:
+    from audit.cli.records_util import parse_when
+    from audit.reviews import decide
+
+    with handled(), open_store(db) as store:
+        when = parse_when(expires, future=True) if expires else None
+        out = decide(store, record_id, state, by=by, note=note, expires_at=when)
+    r = out.review
+    typer.echo(f"screening {record_id}: {r.state} by {r.by} (review {r.id})")
+    if out.execution is not None:
+        e = out.execution
+        typer.echo(f"ran: outcome {e.outcome}, exit code {e.exit_code} (run {e.id})")
+        if e.stdout:
+            typer.echo(e.stdout.rstrip("\n"))
+        if e.error or e.refused:
+            typer.echo(
+                f"run {'refused' if e.refused else 'failed'}: {e.refused or e.error}", err=True
+            )
+    if out.alert_error:
+        typer.echo(f"airlock: warning: {out.alert_error}", err=True)
+
+
+@review_app.command("approve")
+def approve(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+    """Approve held code and run it under its recorded limits."""
+    _decide(record_id, "approved", note, by, db)
+
+
+@review_app.command("deny")
+def deny(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+    """Deny it: it never runs."""
+    _decide(record_id, "denied", note, by, db)
+
+
+@review_app.command("false-positive")
+def false_positive(
+    record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None
+) -> None:
+    """Mark the findings as a false positive (counts against the rules that fired)."""
+    _decide(record_id, "false-positive", note, by, db)
+
+
+@review_app.command("accept-risk")
+def accept_risk(
+    record_id: IdArg,
+    expires: Annotated[str, typer.Option("--expires", help="Until when: 2026-12-31 or 30d.")],
+    note: NoteOpt = "",
+    by: ByOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Accept the risk until an expiry; afterwards it returns to the queue."""
+    _decide(record_id, "accepted-risk", note, by, db, expires)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach `airlock review …`."""
+    app.add_typer(review_app, name="review")

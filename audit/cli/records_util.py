@@ -1,0 +1,108 @@
+"""Shared pieces of the record commands: opening the store, one-line errors, time parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from audit.store import Store
+
+DB_HELP = "Database: a file path or URL (sqlite:///…, postgresql+psycopg://…); default $AIRLOCK_DB or the user data dir."
+DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class UsageError(Exception):
+    """Bad input on the command line."""
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one line on stderr and exit non-zero."""
+    first = (message.strip().splitlines() or ["failed"])[0]
+    typer.echo(f"airlock: error: {first}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn store errors, database errors and bad input into one line on stderr."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from audit.errors import StoreError, explain
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except (StoreError, SQLAlchemyError, OSError) as exc:
+        fail(explain(exc))
+    except (UsageError, ValueError) as exc:
+        fail(str(exc), 2)
+
+
+def open_store(db: str | None) -> Store:
+    """Open (and migrate) the store named by --db / $AIRLOCK_DB / the default."""
+    from audit.store import Store
+
+    return Store(db)
+
+
+def parse_when(text: str, *, future: bool = False) -> datetime:
+    """`2026-11-01`, `2026-11-01T12:00`, or relative `24h` / `7d` / `30m` / `2w` (past, or future)."""
+    m = _RELATIVE.match(text)
+    if m:
+        delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        now = datetime.now(UTC)
+        return now + delta if future else now - delta
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read the time {text!r} (use 2026-11-01, 2026-11-01T12:00 or 24h/7d)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def stamp(value: datetime | None) -> str:
+    """A compact UTC timestamp for tables."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def dump(obj: Any) -> dict[str, Any]:
+    """A row or model as JSON-ready data."""
+    return obj.model_dump(mode="json")
+
+
+def print_json(data: Any) -> None:
+    """Print data as indented JSON on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """A rich table on stdout (plain text when not a terminal)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if not rows:
+        typer.echo("(nothing recorded)" if title is None else f"{title}: (nothing recorded)")
+        return
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*("-" if v is None else str(v) for v in row))
+    Console(width=160 if not sys.stdout.isatty() else None).print(table)

@@ -1,0 +1,188 @@
+"""Where the audit store lives and how to connect to it.
+
+SQLite by default (a file in the user's data directory), PostgreSQL by URL.
+Writers take the database's write lock *before* they read the chain head:
+`BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
+
+from audit.errors import StoreError
+
+ENV_VAR = "AIRLOCK_DB"
+TIMEOUT_ENV_VAR = "AIRLOCK_DB_TIMEOUT"  # seconds a writer waits for the lock
+ADVISORY_LOCK_KEY = 0x4149524C  # "AIRL": one lock for the whole ledger
+_WRITE = "airlock_write"
+
+
+def default_path() -> Path:
+    """The SQLite file used when neither `--db` nor $AIRLOCK_DB is given."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("airlock")) / "airlock.db"
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
+    """Turn `--db` / $AIRLOCK_DB / the default into a SQLAlchemy URL (a path means SQLite)."""
+    raw = os.fspath(db) if db is not None else os.environ.get(ENV_VAR) or None
+    if raw is None:
+        path = default_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return URL.create("sqlite", database=str(path))
+    raw = raw.strip()
+    if not raw:
+        raise StoreError("empty database URL")
+    if "://" not in raw:
+        return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))
+    try:
+        url = make_url(raw)
+    except (ArgumentError, ValueError) as exc:
+        raise StoreError(f"malformed database URL {raw!r}: {exc}") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise StoreError(f"unsupported SQLite driver {url.drivername!r}")
+        return url
+    if backend == "postgresql":
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        if url.drivername != "postgresql+psycopg":
+            raise StoreError(
+                f"unsupported PostgreSQL driver {url.drivername!r}; use postgresql+psycopg://"
+            )
+        if not url.database:
+            raise StoreError(
+                f"database URL {url.render_as_string(hide_password=True)!r} names no database"
+            )
+        return url
+    raise StoreError(
+        f"unsupported database {backend!r}: use a file path, sqlite:/// or postgresql+psycopg://"
+    )
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for the write lock (from $AIRLOCK_DB_TIMEOUT, default 30)."""
+    try:
+        return max(0.0, float(os.environ.get(TIMEOUT_ENV_VAR, "30")))
+    except ValueError:
+        return 30.0
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine with Airlock's connection settings for this backend."""
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    timeout_ms = int(lock_timeout() * 1000)
+    options = f"-c lock_timeout={timeout_ms}"
+    if "options" in url.query:  # e.g. ?options=-csearch_path%3Dteam_a
+        options = f"{url.query['options']} {options}"
+        url = url.difference_update_query(["options"])
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options}
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        parent = Path(url.database).parent
+        if not parent.is_dir():
+            raise StoreError(f"directory {parent} does not exist")
+    timeout = lock_timeout()
+    engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.OperationalError:
+            pass  # a read-only file keeps its journal mode; reads still work
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def _writer_queue(engine: Engine) -> Iterator[None]:
+    """Queue SQLite writers on a lock file next to the database.
+
+    SQLite's busy handler sleeps in growing steps (up to 100 ms) while it waits,
+    so four writers spend most of their time asleep with the lock free; an
+    flock handed over at once keeps the database busy. `BEGIN IMMEDIATE` still
+    does the real locking (a writer without the file is still serialised).
+    """
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        yield
+        return
+    try:
+        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # read-only directory: rely on BEGIN IMMEDIATE alone
+        yield
+        return
+    try:
+        deadline = time.monotonic() + lock_timeout()
+        delay = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        "the database is locked by another writer (waited and gave up; try again)"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.002)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction holds the ledger's write lock from its first statement."""
+    writer = engine.execution_options(**{_WRITE: True})
+    with (
+        _writer_queue(engine),
+        Session(writer, expire_on_commit=False) as session,
+        session.begin(),
+    ):
+        if engine.dialect.name == "postgresql":
+            session.connection().exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})"
+            )
+        else:
+            session.connection()  # BEGIN IMMEDIATE now, before any read
+        yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work (one snapshot)."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

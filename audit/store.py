@@ -1,0 +1,288 @@
+"""The audit store: append records to the ledger, read them back.
+
+`Store(db)` opens (and, unless `upgrade=False`, migrates) the database named by
+`db` / $AIRLOCK_DB / the default SQLite file. Every write is one transaction
+that takes the ledger's write lock first; every failure of the database
+surfaces as a `StoreError` with a one-line message. Mixed in: lists and
+filters (`audit.queries`), dashboard aggregates (`audit.stats`), alerts
+(`audit.alert_store`) and the alert engine's `History` (`audit.history`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from audit import db as dbmod
+from audit.alert_store import AlertStoreMixin
+from audit.chain import Ledger, now
+from audit.convert import event_of, execution_row, finding_rows
+from audit.errors import NotFoundError, StoreError, explain
+from audit.events import RecordedEvent
+from audit.history import HistoryMixin
+from audit.queries import QueryMixin, ScreeningDetail, as_utc
+from audit.stats import StatsMixin
+from audit.tables import Execution, FindingRow, Review, Screening
+from audit.verify import VerifyReport, verify
+
+if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
+    from analyzer.models import Report
+    from executor.models import ExecutionResult, Limits
+
+REVIEW_STATES = ("open", "approved", "denied", "false-positive", "accepted-risk")
+GATE_DECISIONS = ("ran", "blocked", "held_for_review", "refused", "error")
+
+
+def _cut(value: Any, width: int) -> Any:
+    return value[:width] if isinstance(value, str) else value
+
+
+class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
+    """One audit database (SQLite file or PostgreSQL URL)."""
+
+    def __init__(self, db: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> None:
+        self.url = dbmod.resolve_url(db)
+        self._path = self.url.database if self.url.get_backend_name() == "sqlite" else None
+        try:
+            self.engine = dbmod.make_engine(self.url)
+            if upgrade:
+                from audit.migrate import ensure_current
+
+                ensure_current(self.engine)
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(explain(exc, self._path)) from None
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden."""
+        return self.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[tuple[Session, Ledger]]:
+        """A write transaction holding the lock, with the ledger ready to append."""
+        try:
+            with dbmod.write_session(self.engine) as session:
+                ledger = Ledger(session)
+                yield session, ledger
+                ledger.close()
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(explain(exc, self._path)) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read transaction; database failures become `StoreError`."""
+        try:
+            with dbmod.read_session(self.engine) as session:
+                yield session
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(explain(exc, self._path)) from None
+
+    # -- appending ----------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        code: str,
+        report: Report | None,
+        gate_decision: str,
+        result: ExecutionResult | None = None,
+        run_error: str | None = None,
+        error: str | None = None,
+        agent_id: str | None = None,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        ruleset: str = "default",
+        limits: Limits | None = None,
+        created_at: datetime | None = None,
+    ) -> Screening:
+        """Append one screening (with its findings and, when it ran, its execution).
+
+        Ids longer than 200 characters are cut to 200 (the column width).
+        """
+        import hashlib
+
+        if gate_decision not in GATE_DECISIONS:
+            raise StoreError(f"unknown gate decision {gate_decision!r}")
+        sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        ran = result is not None or run_error is not None
+        screening = Screening(
+            created_at=as_utc(created_at) if created_at else now(),
+            agent_id=_cut(agent_id, 200),
+            user_id=_cut(user_id, 200),
+            session_id=_cut(session_id, 200),
+            code=code,
+            code_sha256=sha,
+            ruleset=_cut(report.ruleset if report else ruleset, 200),
+            ruleset_version=_cut(report.ruleset_version if report else "", 100),
+            score=report.score if report else 100,
+            verdict=str(report.verdict) if report else "block",
+            reasons=[r.model_dump(mode="json") for r in report.reasons] if report else [],
+            gate_decision=gate_decision,
+            error=error or (report.error if report else None),
+            limits=limits.model_dump(mode="json") if limits else None,
+            scan_ms=report.duration_ms if report else 0.0,
+            lines=report.lines if report else code.count("\n") + 1,
+            review_state="open" if gate_decision == "held_for_review" else None,
+        )
+        findings = finding_rows(report)
+        execution = execution_row(result, error=run_error) if ran else None
+        if execution is not None:
+            screening.outcome = execution.outcome
+        with self.writing() as (_session, ledger):
+            ledger.append(screening, findings)
+            if execution is not None:
+                execution.screening_id = screening.id  # type: ignore[assignment]
+                execution.created_at = screening.created_at
+                ledger.append(execution)
+        return screening
+
+    def append_rows(self, rows: list[tuple[Screening, list[FindingRow], Execution | None]]) -> None:
+        """Append pre-built screenings (with findings and a run) in one transaction.
+
+        For imports and seeding large stores: the chain is computed as usual,
+        the inserts are batched. Each execution follows its screening.
+        """
+        items: list[tuple[Any, Any]] = []
+        with self.writing() as (_session, ledger):
+            screenings = [(s, f) for s, f, _ in rows]
+            # ids first, so that executions can point at their screening
+            for s, _f in screenings:
+                if s.id is None:
+                    s.id = ledger.next_id(Screening)
+            for s, f, ex in rows:
+                items.append((s, f))
+                if ex is not None:
+                    ex.screening_id = s.id  # type: ignore[assignment]
+                    s.outcome = ex.outcome
+                    items.append((ex, ()))
+            ledger.append_many(items)
+
+    def add_execution(
+        self,
+        screening_id: int,
+        result: ExecutionResult | None,
+        *,
+        run_error: str | None = None,
+        trigger: str = "review",
+        approved_by: str | None = None,
+    ) -> Execution:
+        """Append a later run of a stored screening (e.g. after approval)."""
+        row = execution_row(
+            result,
+            error=run_error,
+            screening_id=screening_id,
+            created_at=now(),
+            trigger=trigger,
+            approved_by=approved_by,
+        )
+        with self.writing() as (session, ledger):
+            screening = self._screening(session, screening_id)
+            ledger.append(row)
+            screening.outcome = row.outcome
+        return row
+
+    def add_review(
+        self,
+        screening_id: int,
+        state: str,
+        *,
+        by: str,
+        note: str = "",
+        expires_at: datetime | None = None,
+    ) -> Review:
+        """Append a review state change (who, when, why) and update the queue state."""
+        if state not in REVIEW_STATES:
+            raise StoreError(f"unknown review state {state!r} (one of {', '.join(REVIEW_STATES)})")
+        if expires_at is not None and state != "accepted-risk":
+            raise StoreError("only accepted-risk takes an expiry")
+        row = Review(
+            screening_id=screening_id,
+            created_at=now(),
+            state=state,
+            by=by,
+            note=note,
+            expires_at=expires_at,
+        )
+        with self.writing() as (session, ledger):
+            screening = self._screening(session, screening_id)
+            ledger.append(row)
+            screening.review_state = state
+        return row
+
+    @staticmethod
+    def _screening(session: Session, screening_id: int) -> Screening:
+        screening = session.get(Screening, screening_id)
+        if screening is None:
+            raise NotFoundError(f"no screening with id {screening_id}")
+        return screening
+
+    # -- reading ------------------------------------------------------------
+
+    def get(self, screening_id: int) -> ScreeningDetail:
+        """A screening with its findings, runs and reviews (NotFoundError if absent)."""
+        with self.reading() as session:
+            screening = self._screening(session, screening_id)
+            return ScreeningDetail(
+                screening=screening,
+                findings=list(
+                    session.scalars(
+                        select(FindingRow)
+                        .where(FindingRow.screening_id == screening_id)
+                        .order_by(FindingRow.id)
+                    )
+                ),
+                executions=list(
+                    session.scalars(
+                        select(Execution)
+                        .where(Execution.screening_id == screening_id)
+                        .order_by(Execution.id)
+                    )
+                ),
+                reviews=list(
+                    session.scalars(
+                        select(Review)
+                        .where(Review.screening_id == screening_id)
+                        .order_by(Review.id)
+                    )
+                ),
+            )
+
+    def event(self, screening_id: int) -> RecordedEvent:
+        """The alert engine's view of a stored screening."""
+        d = self.get(screening_id)
+        return event_of(d.screening, d.findings, d.executions[-1] if d.executions else None)
+
+    def verify(self) -> VerifyReport:
+        """Check the whole hash chain (see `audit.chain.verify`)."""
+        with self.reading() as session:
+            return verify(session)
+
+    def count(self) -> int:
+        """Number of screenings."""
+        with self.reading() as session:
+            return int(session.execute(select(func.count()).select_from(Screening)).scalar() or 0)

@@ -1,0 +1,212 @@
+"""The audit store's tables (SQLModel), the same on SQLite and PostgreSQL.
+
+Every appended record (screening, execution, review, alert, alert change) sits
+in ONE hash chain: `seq` is its place in the ledger, `prev_hash` the hash of the
+record before it, `hash` = SHA-256(prev_hash + canonical JSON of its content)
+(see `audit.chain`). Columns marked *cache* are derived from later records
+(the latest review, the latest run, an alert's changes) so that the dashboard
+can filter on them with an index; they are not hashed, and `verify` checks
+them against the records they come from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+HASH_LEN = 64
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+def _text(nullable: bool = False) -> Any:
+    return Field(default="" if not nullable else None, sa_column=Column(Text, nullable=nullable))
+
+
+def _seq() -> Any:
+    return Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+
+
+class Screening(SQLModel, table=True):
+    """One piece of code that was screened, with the gate's decision."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (
+        Index("ix_screenings_verdict_created", "verdict", "created_at"),
+        Index("ix_screenings_agent_created", "agent_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = _seq()
+    prev_hash: str = Field(max_length=HASH_LEN)
+    hash: str = Field(max_length=HASH_LEN)
+    created_at: datetime = Field(index=True)
+    agent_id: str | None = Field(default=None, max_length=200)
+    user_id: str | None = Field(default=None, max_length=200)
+    session_id: str | None = Field(default=None, max_length=200, index=True)
+    code: str = _text()
+    code_sha256: str = Field(max_length=HASH_LEN, index=True)
+    ruleset: str = Field(default="default", max_length=200)
+    ruleset_version: str = Field(default="", max_length=100)
+    score: int = Field(default=0, index=True)
+    verdict: str = Field(max_length=10)
+    reasons: list[dict[str, Any]] | None = _json()
+    gate_decision: str = Field(max_length=20, index=True)
+    error: str | None = _text(nullable=True)
+    limits: dict[str, Any] | None = _json(nullable=True)
+    scan_ms: float = 0.0
+    lines: int = 0
+    review_state: str | None = Field(default=None, max_length=20, index=True)  # cache
+    outcome: str | None = Field(default=None, max_length=20, index=True)  # cache
+
+
+class FindingRow(SQLModel, table=True):
+    """One finding of one screening (part of the screening's hash)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_rule_live", "rule_id", "suppressed", "screening_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    screening_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
+    )
+    rule_id: str = Field(max_length=200, index=True)
+    title: str = Field(default="", max_length=500)
+    severity: str = Field(max_length=10)
+    confidence: str = Field(max_length=10)
+    category: str = Field(default="other", max_length=100)
+    cwe: str | None = Field(default=None, max_length=50)
+    line: int = 0
+    column: int = 0
+    end_line: int = 0
+    end_column: int = 0
+    source_line: str = _text()
+    message: str = _text()
+    origin: str = Field(default="airlock", max_length=20)
+    suppressed: bool = False
+    suppression: str | None = Field(default=None, max_length=50)
+
+
+class Execution(SQLModel, table=True):
+    """One run of a screening's code (by the gate, or after a reviewer approved it)."""
+
+    __tablename__ = "executions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = _seq()
+    prev_hash: str = Field(max_length=HASH_LEN)
+    hash: str = Field(max_length=HASH_LEN)
+    screening_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
+    )
+    created_at: datetime
+    trigger: str = Field(default="gate", max_length=20)  # gate | review
+    approved_by: str | None = Field(default=None, max_length=200)
+    outcome: str = Field(max_length=20)
+    exit_code: int | None = None
+    signal: int | None = None
+    timed_out: bool = False
+    memory_exceeded: bool = False
+    killed_reason: str | None = _text(nullable=True)
+    stdout: str = _text()
+    stderr: str = _text()
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_memory_mb: float | None = None
+    layers: list[dict[str, Any]] | None = _json()
+    limits: dict[str, Any] | None = _json(nullable=True)
+    files: list[dict[str, Any]] | None = _json()
+    degraded: bool = False
+    refused: str | None = _text(nullable=True)
+    error: str | None = _text(nullable=True)
+
+
+class Review(SQLModel, table=True):
+    """One change of a screening's review state: who, when, why."""
+
+    __tablename__ = "reviews"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = _seq()
+    prev_hash: str = Field(max_length=HASH_LEN)
+    hash: str = Field(max_length=HASH_LEN)
+    screening_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(index=True)
+    state: str = Field(max_length=20, index=True)
+    by: str = Field(max_length=200)
+    note: str = _text()
+    expires_at: datetime | None = None
+
+
+class Alert(SQLModel, table=True):
+    """An alert raised by the alert engine; state and events are caches of its changes."""
+
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = _seq()
+    prev_hash: str = Field(max_length=HASH_LEN)
+    hash: str = Field(max_length=HASH_LEN)
+    created_at: datetime = Field(index=True)
+    rule_id: str = Field(max_length=200, index=True)
+    severity: str = Field(max_length=10)
+    title: str = _text()
+    detail: str = _text()
+    agent_id: str | None = Field(default=None, max_length=200, index=True)
+    dedup_key: str = Field(max_length=500, index=True)
+    state: str = Field(default="open", max_length=20, index=True)  # cache
+    event_ids: list[int] | None = _json()  # cache
+    updated_at: datetime | None = None  # cache
+
+
+class AlertChange(SQLModel, table=True):
+    """One change to an alert: opened, more events, acknowledged, resolved."""
+
+    __tablename__ = "alert_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = _seq()
+    prev_hash: str = Field(max_length=HASH_LEN)
+    hash: str = Field(max_length=HASH_LEN)
+    alert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("alerts.id"), nullable=False, index=True)
+    )
+    created_at: datetime
+    action: str = Field(max_length=20)  # opened | events | acknowledged | resolved
+    state: str = Field(max_length=20)  # the alert's state after this change
+    event_ids: list[int] | None = _json()
+    by: str | None = Field(default=None, max_length=200)
+    note: str = _text()
+
+
+class ChainHead(SQLModel, table=True):
+    """The newest link of the ledger (one row), so that deleting the last record shows."""
+
+    __tablename__ = "chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    hash: str = Field(max_length=HASH_LEN)
+
+
+CACHE_COLUMNS: dict[str, frozenset[str]] = {
+    "screenings": frozenset({"review_state", "outcome"}),
+    "alerts": frozenset({"state", "event_ids", "updated_at"}),
+}
+
+CHAINED: dict[str, type[SQLModel]] = {
+    "screenings": Screening,
+    "executions": Execution,
+    "reviews": Review,
+    "alerts": Alert,
+    "alert_changes": AlertChange,
+}

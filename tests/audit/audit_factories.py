@@ -1,0 +1,78 @@
+"""Builders for the audit tests: reports, run results and store URLs on both engines."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from analyzer.models import Finding, Reason, Report
+from executor.models import ExecutionResult, LayerStatus, Limits
+
+PG_ENV = "AIRLOCK_TEST_PG_URL"
+PG_SKIP = f"${PG_ENV} is not set: no PostgreSQL server to run the store tests against"
+
+
+def report(verdict: str = "allow", score: int = 0, rules: tuple[str, ...] = ()) -> Report:
+    """A report with one high/high finding per rule id."""
+    return Report(
+        verdict=verdict,
+        score=score,
+        findings=[
+            Finding(
+                rule_id=r,
+                title=f"{r} title",
+                severity="high",
+                confidence="high",
+                message=f"{r} fired",
+                line=i + 1,
+                source_line=f"line {i + 1}",
+            )
+            for i, r in enumerate(rules)
+        ],
+        reasons=[Reason(text=f"{r} matched", rule_ids=[r], points=12.5) for r in rules],
+        ruleset="default",
+        ruleset_version="1.0",
+        lines=3,
+        duration_ms=1.25,
+    )
+
+
+def result(exit_code: int = 0, stdout: str = "ok\n", **kw: object) -> ExecutionResult:
+    """A run result with two layers, one of them unavailable."""
+    return ExecutionResult(
+        exit_code=exit_code,
+        stdout=stdout,
+        wall_s=0.25,
+        cpu_s=0.125,
+        layers=[
+            LayerStatus(name="rlimits", status="active"),
+            LayerStatus(name="cgroup", status="unavailable", reason="no delegation"),
+        ],
+        limits=Limits(timeout_s=2),
+        **kw,
+    )
+
+
+@contextmanager
+def pg_schema_url(base: str) -> Iterator[str]:
+    """A private schema on the test server, dropped afterwards; yields a URL that uses it."""
+    from audit.db import make_engine, resolve_url
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = make_engine(resolve_url(base))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+def pg_base() -> str | None:
+    """The PostgreSQL test server URL, if one is configured."""
+    return os.environ.get(PG_ENV) or None
