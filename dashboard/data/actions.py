@@ -1,0 +1,147 @@
+"""Alerts and the two things a person changes from the dashboard: review states and alert states.
+
+Writes go through the audit package (`audit.reviews.decide`, which records the
+decision with `Store.add_review` and runs approved held code under its recorded
+limits; `Store.change_alert`), so who and when land on the tamper-evident
+ledger. The query caches are cleared afterwards so every page shows the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from audit.errors import StoreError
+from dashboard.data.conn import TTL, DataError, guarded
+
+DECISIONS: dict[str, str] = {
+    "approved": "Approve",
+    "denied": "Deny",
+    "false-positive": "False positive",
+    "accepted-risk": "Accept the risk",
+}
+ALERT_ACTIONS: dict[str, str] = {"acknowledged": "Acknowledge", "resolved": "Resolve"}
+
+
+@dataclass
+class ActionResult:
+    """What a (bulk) action did: the ids changed and one line per id that failed."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    ran: dict[int, str] = field(default_factory=dict)  # approved and run: id -> outcome
+
+
+def decide(
+    url: str,
+    screening_ids: list[int],
+    state: str,
+    *,
+    by: str,
+    note: str = "",
+    expires_at: datetime | None = None,
+) -> ActionResult:
+    """Record a review decision on each screening (who, when, why); approving runs held code."""
+    from audit.reviews import decide as record_decision
+
+    if state not in DECISIONS:
+        raise DataError(f"unknown decision {state!r}")
+    if not by.strip():
+        raise DataError("say who is deciding (the 'Acting as' field in the sidebar)")
+    result = ActionResult()
+    with guarded(url) as store:
+        for sid in screening_ids:
+            try:
+                outcome = record_decision(
+                    store,
+                    sid,
+                    state,
+                    by=by.strip(),
+                    note=note.strip(),
+                    expires_at=expires_at if state == "accepted-risk" else None,
+                )
+                result.done.append(sid)
+                if outcome.execution is not None:
+                    result.ran[sid] = outcome.execution.outcome
+            except StoreError as exc:
+                result.failed.append((sid, str(exc)))
+    st.cache_data.clear()
+    return result
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alerts(url: str, states: tuple[str, ...], limit: int = 200) -> pd.DataFrame:
+    """Alerts in these states: open ones first, then acknowledged, then resolved; newest first."""
+    with guarded(url) as store:
+        rows = store.list_alerts(states=states or None, limit=limit)
+    rank = {"open": 0, "acknowledged": 1, "resolved": 2}
+    rows = sorted(rows, key=lambda a: (rank.get(a.state, 3), -(a.id or 0)))
+    return pd.DataFrame(
+        [
+            {
+                "id": a.id,
+                "state": a.state,
+                "severity": a.severity,
+                "title": a.title,
+                "agent_id": a.agent_id,
+                "rule_id": a.rule_id,
+                "events": len(a.event_ids or []),
+                "created_at": a.created_at,
+                "updated_at": a.updated_at,
+            }
+            for a in rows
+        ],
+        columns=[
+            "id",
+            "state",
+            "severity",
+            "title",
+            "agent_id",
+            "rule_id",
+            "events",
+            "created_at",
+            "updated_at",
+        ],
+    )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alert_counts(url: str) -> dict[str, int]:
+    """Alerts per state."""
+    with guarded(url) as store:
+        return dict(store.alert_counts())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def alert(url: str, alert_id: int) -> dict[str, Any] | None:
+    """One alert with its change history; None when there is no such id."""
+    from audit.errors import NotFoundError
+
+    with guarded(url) as store:
+        try:
+            d = store.get_alert(alert_id)
+        except NotFoundError:
+            return None
+    out: dict[str, Any] = d.alert.model_dump()
+    out["changes"] = [c.model_dump() for c in d.changes]
+    return out
+
+
+def change_alert(url: str, alert_id: int, action: str, *, by: str, note: str = "") -> str | None:
+    """Acknowledge or resolve an alert; returns the store's one-line refusal, or None when done."""
+    if action not in ALERT_ACTIONS:
+        raise DataError(f"unknown alert action {action!r}")
+    if not by.strip():
+        raise DataError("say who is acting (the 'Acting as' field in the sidebar)")
+    with guarded(url) as store:
+        try:
+            store.change_alert(alert_id, action, by=by.strip(), note=note.strip())
+        except StoreError as exc:
+            return str(exc)
+        finally:
+            st.cache_data.clear()
+    return None
