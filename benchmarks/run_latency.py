@@ -1,0 +1,124 @@
+"""Executor latency: p50/p95 of `executor.run` against a bare interpreter start, same run.
+
+Measures `executor.run("pass")` and a small pandas-free data task (parse a CSV string with
+csv, summarise it with statistics) against `subprocess.run([sys.executable, "-c", ...])`
+of the same code, interleaved round by round so machine noise hits every series alike,
+and prints the ratios (target: full stack <= 1.3x a bare start). Then each layer's own
+cost: the same run with that one layer disabled through `SandboxPolicy(disabled=...)`
+(and `allow_degraded=True`), reported as full-stack median minus that median. Finally
+the executor's own breakdown (prepare, run, collect, cleanup) from `ExecutionResult.timing`.
+
+    python benchmarks/run_latency.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+DATA_TASK = """\
+import csv, io, statistics
+text = "city,temp\\n" + "\\n".join(f"c{i % 7},{(i * 37) % 41 - 5}" for i in range(2000))
+rows = list(csv.DictReader(io.StringIO(text)))
+by_city = {}
+for row in rows:
+    by_city.setdefault(row["city"], []).append(float(row["temp"]))
+for city, temps in sorted(by_city.items()):
+    print(city, round(statistics.mean(temps), 2), statistics.median(temps), round(statistics.pstdev(temps), 2))
+"""
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def bare(code: str, *flags: str) -> Callable[[], object]:
+    def call() -> object:
+        return subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, check=True)
+
+    return call
+
+
+def confined(code: str, disabled: frozenset[str] = frozenset()) -> Callable[[], object]:
+    from executor import DEFAULT_REQUIRED, SandboxPolicy, run
+
+    policy = SandboxPolicy(required=DEFAULT_REQUIRED - disabled, disabled=disabled)
+
+    def call() -> object:
+        result = run(code, policy=policy, allow_degraded=True)
+        if result.exit_code != 0:
+            raise RuntimeError(f"run failed: {result.killed_reason or result.stderr[-500:]}")
+        return result
+
+    return call
+
+
+def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Interleaved timings in milliseconds (one warm-up call each first)."""
+    for fn in series.values():
+        fn()
+    out: dict[str, list[float]] = {name: [] for name in series}
+    for _ in range(runs):
+        for name, fn in series.items():
+            start = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per series")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    from executor import LAYERS, probe_layers, run
+
+    print("layers:", "; ".join(str(layer) for layer in probe_layers()))
+    series = {
+        "bare  pass": bare("pass"),
+        "bare -I -S pass": bare("pass", "-I", "-S"),
+        "executor pass": confined("pass"),
+        "bare  csv task": bare(DATA_TASK),
+        "executor csv task": confined(DATA_TASK),
+    }
+    times = measure(series, args.runs)
+    print(f"\n{'series':<22}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, values in times.items():
+        print(f"{name:<22}{statistics.median(values):>9.1f}{p95(values):>9.1f}")
+    for task in ("pass", "csv task"):
+        ratio50 = statistics.median(times[f"executor {task}"]) / statistics.median(
+            times[f"bare  {task}"]
+        )
+        ratio95 = p95(times[f"executor {task}"]) / p95(times[f"bare  {task}"])
+        verdict = "meets" if ratio50 <= 1.3 else "MISSES"
+        print(
+            f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  ({verdict} 1.3x)"
+        )
+
+    layer_series = {"all layers": confined("pass")}
+    layer_series |= {f"without {name}": confined("pass", frozenset({name})) for name in LAYERS}
+    layer_times = measure(layer_series, args.runs)
+    full = statistics.median(layer_times["all layers"])
+    print(f"\n{'layer':<14}{'cost ms (p50 all - p50 without)':>34}")
+    for name in LAYERS:
+        cost = full - statistics.median(layer_times[f"without {name}"])
+        print(f"{name:<14}{cost:>34.2f}")
+
+    breakdown: dict[str, list[float]] = {}
+    for _ in range(args.runs):
+        for key, value in run("pass").timing.items():
+            breakdown.setdefault(key, []).append(float(value))
+    print("\nexecutor.run('pass') breakdown (ms, p50):")
+    for key, values in breakdown.items():
+        print(f"  {key:<10}{statistics.median(values):>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
