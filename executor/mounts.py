@@ -118,14 +118,17 @@ def _host_hidden() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def plan(wd: Workdir, read_only: list[str]) -> MountPlan:
     """The child's mount plan: hide the host, bring back ``read_only`` paths and the workdir."""
     hide_dirs, hide_files = _host_hidden()
-    binds: list[tuple[str, str, bool]] = []
-    for path in read_only:
-        real = os.path.realpath(path)
-        if any(_under(real, d) for d in hide_dirs) and os.path.isdir(real):
-            binds.append((real, real, True))
-    binds += [(wd.work, wd.work, False), (wd.tmp, "/tmp", False)]
+    # The private /tmp and /dev/shm go first: an interpreter or virtualenv that lives under
+    # /tmp (a CI checkout, say) is bound back on top of them, and the workdir comes last.
+    binds: list[tuple[str, str, bool]] = [(wd.tmp, "/tmp", False)]
     if os.path.isdir("/dev/shm"):
         binds.append((wd.shm, "/dev/shm", False))
+    covered = (*hide_dirs, "/tmp", "/dev/shm")
+    for path in read_only:
+        real = os.path.realpath(path)
+        if any(_under(real, d) for d in covered) and os.path.isdir(real):
+            binds.append((real, real, True))
+    binds.append((wd.work, wd.work, False))
     return MountPlan(hide_dirs, hide_files, tuple(binds))
 
 

@@ -9,62 +9,38 @@ fields plus `verdict`, `score`, `decision` and `error`.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import sys
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from audit.cli.run_outcome import (
+    EXIT_CODES_HELP,
+    EXIT_SANDBOX_FAILURE,
+    EXIT_USAGE,
+    Outcome,
+    exit_code_for,
+    outcome_json,
+    summary,
+    write,
+)
+
 if TYPE_CHECKING:
-    from analyzer.models import Report
-    from executor.models import ExecutionResult, Limits
-
-EXIT_USAGE = 2
-EXIT_BLOCKED = 3
-EXIT_REVIEW = 4
-EXIT_REFUSED = 5
-EXIT_SANDBOX_FAILURE = 70
-EXIT_TIMEOUT = 124
-EXIT_KILLED = 137
-
-EXIT_CODES_HELP = f"""
-Exit status: the program's own exit code when it ran to completion; otherwise
-{EXIT_USAGE} usage error (missing file, bad --file, unknown rule set),
-{EXIT_BLOCKED} blocked by the analyzer (never ran),
-{EXIT_REVIEW} verdict is review and --approve was not given (did not run),
-{EXIT_REFUSED} refused: a required isolation layer is unavailable (see --allow-degraded),
-{EXIT_SANDBOX_FAILURE} the sandbox itself failed,
-{EXIT_TIMEOUT} timed out (wall clock),
-{EXIT_KILLED} killed: memory limit, another limit or a signal.
-"""
+    from executor.models import Limits
 
 RUN_HELP = """Screen a Python file (or - for stdin), then run it in the confined executor.
 
 A block verdict never runs; a review verdict runs only with --approve; --no-gate skips
 the scan. The program's output goes to stdout/stderr, then one summary line to stderr."""
 
-Decision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
-
 
 class Network(StrEnum):
     none = "none"
     loopback = "loopback"
-
-
-@dataclass
-class Outcome:
-    """What the gate decided and, if the code ran, what happened."""
-
-    decision: Decision
-    report: Report | None = None
-    result: ExecutionResult | None = None
-    error: str | None = None
-    usage_error: bool = False
 
 
 def register(app: typer.Typer) -> None:
@@ -81,19 +57,23 @@ def screen_and_run(
     limits: Limits,
     files: dict[str, Path],
     allow_degraded: bool,
+    db: str | None = None,
+    agent: str | None = None,
 ) -> Outcome:
-    """Scan (unless ``gate`` is off), let the verdict decide, run if allowed. Never raises."""
+    """Scan (unless ``gate`` is off), let the verdict decide, run if allowed, record it.
+
+    With the gate on, this is `audit.guard`: the screening, the decision and the run are
+    recorded in the store (``db``, else $AIRLOCK_DB, else the user data dir). Sandbox-only
+    runs (``gate`` off) are not screened and not recorded. Raises only `StoreError`.
+    """
     from executor import run as execute
 
-    report = None
     if gate:
-        from analyzer import scan
-
-        report = scan(code, ruleset=ruleset)
-        if report.verdict == "block":
-            return Outcome("blocked", report)
-        if report.verdict == "review" and not approve:
-            return Outcome("held_for_review", report)
+        return _guarded(
+            code, ruleset=ruleset, approve=approve, limits=limits, files=files,
+            allow_degraded=allow_degraded, db=db, agent=agent,
+        )  # fmt: skip
+    report = None
     try:
         result = execute(code, limits=limits, files=files, allow_degraded=allow_degraded)
     except ValueError as exc:  # invalid input file names or contents
@@ -103,25 +83,40 @@ def screen_and_run(
     return Outcome("refused" if result.refused else "ran", report, result)
 
 
-def exit_code_for(outcome: Outcome) -> int:
-    """The documented exit status for an outcome (see EXIT_CODES_HELP)."""
-    result = outcome.result
-    if outcome.decision == "blocked":
-        return EXIT_BLOCKED
-    if outcome.decision == "held_for_review":
-        return EXIT_REVIEW
-    if outcome.decision == "refused":
-        return EXIT_REFUSED
-    if outcome.decision == "error" or result is None:
-        return EXIT_USAGE if outcome.usage_error else EXIT_SANDBOX_FAILURE
-    if result.timed_out:
-        return EXIT_TIMEOUT
-    if result.memory_exceeded or result.signal is not None:
-        return EXIT_KILLED
-    if result.exit_code is None:
-        reason = result.killed_reason or ""
-        return EXIT_SANDBOX_FAILURE if reason.startswith("sandbox failure") else EXIT_KILLED
-    return result.exit_code & 0xFF
+def _guarded(
+    code: str,
+    *,
+    ruleset: str,
+    approve: bool,
+    limits: Limits,
+    files: dict[str, Path],
+    allow_degraded: bool,
+    db: str | None,
+    agent: str | None,
+) -> Outcome:
+    """screen → gate → run → record → alerts through `audit.guard`."""
+    from audit.actor import default_user
+    from audit.pipeline import GatePolicy, guard
+    from audit.store import Store
+    from executor.workfiles import load_inputs
+
+    try:  # bad input files are a usage error, not a recorded failure
+        inputs = load_inputs(files)
+    except (ValueError, OSError) as exc:
+        return Outcome("error", error=str(exc), usage_error=True)
+    with Store(db) as store:
+        g = guard(
+            code,
+            agent_id=agent,
+            user_id=default_user(),
+            ruleset=ruleset,
+            limits=limits,
+            files=inputs,
+            approve=approve,
+            policy=GatePolicy(allow_degraded=allow_degraded),
+            store=store,
+        )
+    return Outcome(g.decision, g.report, g.result, g.error, record_id=g.record_id)
 
 
 def run(
@@ -153,12 +148,19 @@ def run(
         typer.Option("--allow-degraded", help="Run even if a required layer is unavailable."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Audit store: a SQLite path or URL (default $AIRLOCK_DB)."),
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Agent id recorded with the screening.")
+    ] = None,
 ) -> None:
     """Screen a Python file, then run it confined."""
     try:
         code_out = _command(
             source, approve, no_gate, ruleset, timeout, memory_mb, network, file or [],
-            allow_degraded, as_json,
+            allow_degraded, as_json, db, agent,
         )  # fmt: skip
     except (typer.Exit, KeyboardInterrupt):
         raise
@@ -179,7 +181,11 @@ def _command(
     file: list[str],
     allow_degraded: bool,
     as_json: bool,
+    db: str | None,
+    agent: str | None,
 ) -> int:
+    from audit.errors import StoreError, explain
+
     code = _read_source(source)
     files = _parse_files(file)
     limits = _limits(timeout, memory_mb, network)
@@ -194,63 +200,21 @@ def _command(
             limits=limits,
             files=files,
             allow_degraded=allow_degraded,
+            db=db,
+            agent=agent,
         )
+    except StoreError as exc:  # nothing runs that cannot be recorded
+        raise _fail(f"audit store: {explain(exc)}") from None
     except Exception as exc:  # the scan itself failed: fail closed, never a traceback
         outcome = Outcome("error", error=f"{type(exc).__name__}: {exc}")
     code_out = exit_code_for(outcome)
     if as_json:
-        _write(sys.stdout, json.dumps(_as_json(outcome), ensure_ascii=True) + "\n")
+        write(sys.stdout, json.dumps(outcome_json(outcome), ensure_ascii=True) + "\n")
     elif outcome.result is not None:
-        _write(sys.stdout, outcome.result.stdout)
-        _write(sys.stderr, outcome.result.stderr)
-    _write(sys.stderr, summary(outcome, code_out) + "\n")
+        write(sys.stdout, outcome.result.stdout)
+        write(sys.stderr, outcome.result.stderr)
+    write(sys.stderr, summary(outcome, code_out) + "\n")
     return code_out
-
-
-def summary(outcome: Outcome, code: int) -> str:
-    """One line: verdict, what happened, exit status, wall time, layers."""
-    parts = ["airlock:"]
-    if outcome.report is not None:
-        parts.append(f"verdict={outcome.report.verdict} score={outcome.report.score}")
-    else:
-        parts.append("verdict=not-screened")
-    parts.append(f"decision={outcome.decision}")
-    result = outcome.result
-    if outcome.decision in ("blocked", "held_for_review") and outcome.report is not None:
-        reasons = "; ".join(r.text for r in outcome.report.reasons[:3])
-        if reasons:
-            parts.append(f"reasons={reasons!r}")
-        if outcome.decision == "held_for_review":
-            parts.append("(re-run with --approve to run it)")
-    if result is not None:
-        if result.refused:
-            parts.append(f"refused={result.refused!r} (see --allow-degraded)")
-        else:
-            parts.append(f"exit={code} wall={result.wall_s:.2f}s")
-            flags = [
-                name
-                for name, on in (
-                    ("timed-out", result.timed_out),
-                    ("memory-exceeded", result.memory_exceeded),
-                    ("stdout-truncated", result.stdout_truncated),
-                    ("stderr-truncated", result.stderr_truncated),
-                    ("DEGRADED", result.degraded),
-                )
-                if on
-            ]
-            if result.signal is not None:
-                flags.append(f"signal={result.signal}")
-            if result.killed_reason:
-                flags.append(f"killed={result.killed_reason!r}")
-            parts += flags
-        active = [layer.name for layer in result.layers if layer.status == "active"]
-        others = [str(layer) for layer in result.layers if layer.status != "active"]
-        parts.append(f"layers={len(active)}/{len(result.layers)} active")
-        if others:
-            parts.append("(" + "; ".join(others) + ")")
-    if outcome.error:
-        parts.append(f"error={outcome.error!r}")
-    return " ".join(parts).replace("\n", " ")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -307,48 +271,3 @@ def _check_ruleset(name: str) -> None:
     except Exception as exc:  # RuleSetError, YAML and validation errors alike
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _fail(f"bad rule set {name!r}: {first}") from None
-
-
-def _as_json(outcome: Outcome) -> dict[str, Any]:
-    from executor import ExecutionResult
-
-    result = outcome.result or ExecutionResult()
-    try:
-        data = result.model_dump(mode="json")
-    except ValueError:  # undecodable bytes or names: fall back to base64 / escaped text
-        data = _plain(result.model_dump(mode="python"))
-    report = outcome.report
-    data.update(
-        verdict=str(report.verdict) if report else None,
-        score=report.score if report else None,
-        reasons=[r.text for r in report.reasons] if report else [],
-        decision=outcome.decision,
-        error=outcome.error,
-    )
-    return data
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _write(stream: Any, text: str) -> None:
-    if not text:
-        return
-    if not hasattr(stream, "buffer"):
-        stream.write(text)
-        return
-    try:
-        stream.buffer.write(text.encode("utf-8", "surrogateescape"))
-        stream.flush()
-    except UnicodeEncodeError:
-        stream.buffer.write(text.encode("utf-8", "replace"))
-        stream.flush()
-    except BrokenPipeError:
-        pass

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.cli import run_cmd
+from audit.cli import run_cmd, run_outcome
 from executor import ExecutionResult, probe_layers
 
 pytestmark = [pytest.mark.timeout(120)]
@@ -59,6 +59,14 @@ def _sandbox_available() -> None:
         pytest.skip(f"not every executor layer is available here: {missing}")
 
 
+@pytest.fixture(autouse=True)
+def _store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every gated run is recorded: give each test its own store."""
+    db = tmp_path / "audit.db"
+    monkeypatch.setenv("AIRLOCK_DB", str(db))
+    return db
+
+
 @pytest.fixture(scope="module")
 def verdicts() -> None:
     """The samples must still screen as intended, or the gate tests prove nothing."""
@@ -85,6 +93,32 @@ def test_allowed_program_passes_output_and_exit_code_through(tmp_path: Path) -> 
     assert "verdict=allow" in line and "exit=7" in line and "layers=9/9 active" in line
 
 
+def test_gated_runs_are_recorded_with_agent_and_decision(
+    tmp_path: Path, _store: Path, verdicts: None
+) -> None:
+    from audit.store import Store
+
+    ok = airlock("-", "--agent", "agent-7", stdin="print('hi')\n")
+    blocked = airlock("-", "--agent", "agent-7", stdin=BLOCK)
+    sandbox_only = airlock("-", "--no-gate", stdin="print('x')\n")
+    assert (ok.returncode, blocked.returncode, sandbox_only.returncode) == (0, 3, 0)
+    assert "record=1" in summary(ok) and "record=2" in summary(blocked)
+    with Store(str(_store)) as store:
+        assert store.count() == 2  # --no-gate runs are neither screened nor recorded
+        first, second = store.get(1), store.get(2)
+    assert (first.screening.agent_id, first.screening.gate_decision) == ("agent-7", "ran")
+    assert [e.exit_code for e in first.executions] == [0]
+    assert (second.screening.verdict, second.screening.gate_decision) == ("block", "blocked")
+    assert second.executions == [] and second.findings
+
+
+def test_an_unusable_store_stops_the_run_with_one_line(tmp_path: Path) -> None:
+    proc = airlock("-", "--db", "mysql://u@h/x", stdin="open('ran', 'w')\nprint('RAN')\n")
+    assert proc.returncode == run_outcome.EXIT_USAGE and "RAN" not in proc.stdout
+    assert proc.stderr.startswith("airlock: error: audit store:"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_stdin_source() -> None:
     proc = airlock("-", "--no-gate", stdin="print(6 * 7)\n")
     assert (proc.returncode, proc.stdout) == (0, "42\n")
@@ -94,7 +128,7 @@ def test_blocked_code_never_runs(tmp_path: Path, verdicts: None) -> None:
     script = tmp_path / "bad.py"
     script.write_text(BLOCK)
     proc = airlock(str(script), "--approve")
-    assert proc.returncode == run_cmd.EXIT_BLOCKED
+    assert proc.returncode == run_outcome.EXIT_BLOCKED
     assert "RAN" not in proc.stdout
     assert "verdict=block" in summary(proc) and "decision=blocked" in summary(proc)
 
@@ -103,7 +137,7 @@ def test_review_runs_only_with_approve(tmp_path: Path, verdicts: None) -> None:
     script = tmp_path / "review.py"
     script.write_text(REVIEW)
     held = airlock(str(script))
-    assert held.returncode == run_cmd.EXIT_REVIEW and "RAN" not in held.stdout
+    assert held.returncode == run_outcome.EXIT_REVIEW and "RAN" not in held.stdout
     assert "--approve" in summary(held)
     approved = airlock(str(script), "--approve")
     assert (approved.returncode, approved.stdout) == (0, "RAN\n2\n")
@@ -144,11 +178,11 @@ def test_input_files(tmp_path: Path) -> None:
 
 def test_timeout_and_memory_exit_codes() -> None:
     slow = airlock("-", "--no-gate", "--timeout", "1", stdin="import time\ntime.sleep(30)\n")
-    assert slow.returncode == run_cmd.EXIT_TIMEOUT and "timed-out" in summary(slow)
+    assert slow.returncode == run_outcome.EXIT_TIMEOUT and "timed-out" in summary(slow)
     big = airlock(
         "-", "--no-gate", "--memory-mb", "64", stdin="x = [b'x' * (1 << 20) for _ in range(500)]\n"
     )
-    assert big.returncode == run_cmd.EXIT_KILLED and "memory-exceeded" in summary(big)
+    assert big.returncode == run_outcome.EXIT_KILLED and "memory-exceeded" in summary(big)
 
 
 def test_network_option() -> None:
@@ -172,7 +206,7 @@ def test_network_option() -> None:
 )
 def test_usage_errors_are_clear(args: list[str], stdin: str | bytes | None, message: str) -> None:
     proc = airlock(*args, stdin=stdin)
-    assert proc.returncode == run_cmd.EXIT_USAGE, proc.stderr
+    assert proc.returncode == run_outcome.EXIT_USAGE, proc.stderr
     assert message in proc.stderr
 
 
@@ -201,14 +235,14 @@ def test_exit_status_is_the_program_s_or_a_documented_one(
         refused=refused,
         killed_reason=killed,
     )
-    outcome = run_cmd.Outcome("refused" if refused else "ran", result=result)
-    code = run_cmd.exit_code_for(outcome)
+    outcome = run_outcome.Outcome("refused" if refused else "ran", result=result)
+    code = run_outcome.exit_code_for(outcome)
     assert 0 <= code <= 255
     ran_cleanly = not (refused or timed_out or memory or signal is not None or exit_code is None)
     assert code == (exit_code & 0xFF if ran_cleanly else code)
     if not ran_cleanly:
         assert code in DOCUMENTED
-    assert run_cmd.summary(outcome, code).count("\n") == 0
+    assert run_outcome.summary(outcome, code).count("\n") == 0
 
 
 @given(st.lists(st.text(max_size=30), max_size=4))
@@ -219,7 +253,7 @@ def test_file_specs_never_raise_anything_but_a_clean_exit(specs: list[str]) -> N
     try:
         run_cmd._parse_files(specs)
     except typer.Exit as exc:
-        assert exc.exit_code == run_cmd.EXIT_USAGE
+        assert exc.exit_code == run_outcome.EXIT_USAGE
 
 
 def test_refused_when_a_required_layer_is_missing_and_degraded_on_request() -> None:
@@ -236,6 +270,6 @@ def test_refused_when_a_required_layer_is_missing_and_degraded_on_request() -> N
         degraded = runner.invoke(
             app, ["run", "-", "--no-gate", "--allow-degraded"], input="print('RAN')\n"
         )
-    assert refused.exit_code == run_cmd.EXIT_REFUSED, refused.output
+    assert refused.exit_code == run_outcome.EXIT_REFUSED, refused.output
     assert "RAN" not in refused.output and "no network namespaces" in refused.output
     assert degraded.exit_code == 0 and "RAN" in degraded.output and "DEGRADED" in degraded.output
