@@ -119,6 +119,7 @@ class Collected:
     dunder_names: list[cst.Name] = field(default_factory=list)
     foreign_names: list[cst.Name] = field(default_factory=list)
     candidates: list[cst.BaseExpression] = field(default_factory=list)
+    iterations: list[cst.BaseExpression] = field(default_factory=list)  # `for x in <expr>`
     bare_strings: set[int] = field(default_factory=set)
     stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
 
@@ -292,6 +293,7 @@ class Walker:
 
     def on_for(self, n: cst.For) -> bool:
         self.names.bind_target(n.target, "flow", n.iter)
+        self._iterates(n.iter)
         self.loops.append(False)
         self._loop_children(n)
         return False
@@ -318,6 +320,13 @@ class Walker:
 
     def on_comp_for(self, n: cst.CompFor) -> None:
         self.names.bind_target(n.target, "flow", n.iter)
+        self._iterates(n.iter)
+
+    def _iterates(self, expr: cst.BaseExpression) -> None:
+        """A loop over a value: matched as a call of its `__iter__` (`for k in os.environ`)."""
+        if isinstance(expr, cst.Name | cst.Attribute):
+            self.record(expr)
+            self.out.iterations.append(expr)
 
     def on_with_item(self, n: cst.WithItem) -> None:
         if n.asname is not None:

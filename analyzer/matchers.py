@@ -210,6 +210,12 @@ class CompiledRules:
                     attr = names.const_str(arg_value(call, 1, None))
                     for rule in self.attributes.get(attr or "", ()):
                         hits.append(Hit(rule, call, attr or ""))
+        for expr in ctx.collected.iterations:
+            for raw in names.qualnames(expr):
+                q = canonical(raw)
+                for rule, conds in self.call_rules(q + ".__iter__", wildcards=False):
+                    if not conds:
+                        hits.append(Hit(rule, expr, q))
         if self.imports:
             for node, module, name in ctx.imported():
                 full = f"{module}.{name}" if name and name != "*" else module

@@ -15,6 +15,7 @@ from analyzer.fold import MAX_DEPTH, MAX_LEN, Folder
 
 HOLE = "{}"
 HOME_CALLS = frozenset({"pathlib.Path.home", "pathlib.PosixPath.home", "os.path.expanduser"})
+TEMP_DIR_CALLS = frozenset({"tempfile.gettempdir", "tempfile.gettempdirb"})  # → /tmp
 ENV_READS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__"})
 PATH_JOINS = frozenset(
     {
@@ -118,6 +119,8 @@ class Templater:
         if quals & HOME_CALLS:
             first = self.folder.fold(args[0]) if args else "~"
             return first if isinstance(first, str) else "~"
+        if quals & TEMP_DIR_CALLS:
+            return "/tmp"
         if quals & ENV_READS:
             key = self.names.const_str(args[0]) if args else None
             return "~" if key == "HOME" else None

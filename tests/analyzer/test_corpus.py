@@ -29,13 +29,7 @@ from analyzer.scan import scan
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 HEADER = re.compile(r"^#\s*expect:\s*((?:allow|review|block)(?:\|(?:allow|review|block))*)\s*$")
 VERDICTS = ("allow", "review", "block")
-KNOWN_GAPS: dict[str, str] = {
-    "d48_env_comprehension_httpx.py": "no matcher for a whole-environment read by iteration "
-    "(`{k: os.environ[k] for k in os.environ}`): derived_from/call rules see only calls",
-    "d84_env_str_post.py": "no argument condition for 'the argument IS os.environ': "
-    "derived_from also holds for single reads, so `str(os.environ)` cannot be told from "
-    "`str(os.environ['X'])` and AIR-SEC-002 stays limited to `dict(os.environ)`",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def snippets(kind: str, *, gaps: bool = False) -> list[Path]:

@@ -182,6 +182,20 @@ def test_demo_snippets_are_python_and_cover_every_kind() -> None:
             ast.parse(s.code)
 
 
+def test_demo_snippets_screen_as_their_kind_says() -> None:
+    """The demo shows the analyzer as it is: malicious blocks, risky reviews, the rest runs."""
+    from analyzer import scan
+
+    want = {"malicious": "block", "risky": "review", "benign": "allow", "limits": "allow"}
+    wrong = [
+        f"{s.name}: {kind} screened {scan(s.code).verdict}"
+        for kind, group in load_snippets().items()
+        for s in group
+        if scan(s.code).verdict != want[kind]
+    ]
+    assert not wrong, wrong
+
+
 def test_demo_plan_is_deterministic_and_spread_out() -> None:
     end = datetime(2026, 11, 20, tzinfo=UTC)
     a, b = plan(300, seed=3, end=end), plan(300, seed=3, end=end)

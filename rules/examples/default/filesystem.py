@@ -2,6 +2,7 @@
 import glob
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 # ruleid: AIR-FS-001
@@ -41,6 +42,8 @@ shutil.copy("a.txt", "backup/a.txt")
 
 # ruleid: AIR-FS-005
 os.chmod("/usr/local/bin/tool", 0o755)
+# ruleid: AIR-FS-005
+os.chmod(os.path.join(tempfile.gettempdir(), "job.sh"), 0o777)
 # ok: AIR-FS-005
 os.chmod("build/run.sh", 0o755)
 

@@ -18,6 +18,15 @@ ctypes.CDLL(None).syscall(39)
 # ok: AIR-NAT-003
 libc.strlen(b"abc")
 
+# ruleid: AIR-NAT-009
+libc.system(b"id")
+# ruleid: AIR-NAT-009
+ctypes.CDLL(None).setuid(0)
+# ruleid: AIR-NAT-009
+ctypes.cdll.LoadLibrary("libc.so.6").ptrace(16, 1, 0, 0)
+# ok: AIR-NAT-009
+libc.printf(b"%d\n", 3)
+
 # ruleid: AIR-NAT-004
 ctypes.memmove(id(libc) + 24, b"\x00" * 8, 8)
 # ruleid: AIR-NAT-004

@@ -10,6 +10,14 @@ env_copy = os.environ.copy()
 pairs = list(os.environ.items())
 # ok: AIR-SEC-001
 names = {"a": 1}.copy()
+# ruleid: AIR-SEC-001
+secrets = {k: os.environ[k] for k in os.environ if "KEY" in k}
+# ruleid: AIR-SEC-001
+for name in os.environ:
+    print(name)
+# ok: AIR-SEC-001
+for name in sorted(names):
+    print(name)
 
 # ruleid: AIR-SEC-002
 dumped = json.dumps(dict(os.environ))
@@ -19,6 +27,15 @@ snapshot = dict(os.environ)
 region = repr(os.environ.get("REGION"))
 # ok: AIR-SEC-002
 settings = dict(region=os.environ.get("REGION"))
+
+# ruleid: AIR-SEC-011
+blob = str(os.environ)
+# ruleid: AIR-SEC-011
+print(os.environ)
+# ok: AIR-SEC-011
+home = str(os.environ.get("HOME"))
+# ok: AIR-SEC-011
+print(os.environ["USER"])
 
 # ruleid: AIR-SEC-003
 api_url = os.getenv("API_URL", "https://api.example.com")
@@ -78,3 +95,14 @@ listener = kb.Listener(on_press=print)
 clip = pyperclip.paste()
 # ok: AIR-SEC-010
 pyperclip.copy("result ready")
+
+# ruleid: AIR-SEC-012
+AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+# ruleid: AIR-SEC-012
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIE..."
+# ruleid: AIR-SEC-012
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+# ok: AIR-SEC-012
+LABEL = "AKIA is the prefix of AWS access key ids"
+# ok: AIR-SEC-012
+TASK_ID = "sk-1234"
