@@ -1,5 +1,5 @@
 # Airlock: two commands on a fresh machine.
-#   make demo   set up .venv, install Airlock, run the main job on the embedded default
+#   make demo   set up .venv, install Airlock, screen the examples, fill a demo store, serve the dashboard
 #   make test   set up .venv if needed, lint, run the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+DEMO_DB := $(CURDIR)/.airlock-demo.db
+DASHBOARD ?= yes
+
+# Screen the example snippets (exit 1 means "something was flagged", which is the point),
+# fill a fresh demo store through the real pipeline, then serve the dashboard over it.
 demo: $(STAMP)
-	$(BIN)/airlock scan examples/agent_snippets
+	$(BIN)/airlock scan examples/agent_snippets || [ $$? -eq 1 ]
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).lock
+	$(BIN)/airlock demo --db $(DEMO_DB)
+	@if [ "$(DASHBOARD)" = yes ]; then $(BIN)/airlock dashboard --db $(DEMO_DB); \
+	else echo "Dashboard: $(BIN)/airlock dashboard --db $(DEMO_DB)"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

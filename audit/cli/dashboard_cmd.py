@@ -126,8 +126,10 @@ def demo(
             "(pass --append to add to it, or --db to choose another)"
         )
 
+    interactive = sys.stderr.isatty()
+
     def progress(done: int, total: int) -> None:
-        if done == total or done % 10 == 0:
+        if interactive and (done == total or done % 10 == 0):
             typer.echo(f"\r  {done}/{total} snippets screened", nl=done == total, err=True)
 
     typer.echo(f"Sending {count} agent snippets through audit.guard into {_display(url)} …")
@@ -139,7 +141,7 @@ def demo(
     typer.echo("  verdicts:  " + _counts(summary.verdicts))
     typer.echo("  gate:      " + _counts(summary.decisions))
     typer.echo("  snippets:  " + _counts(summary.by_kind))
-    typer.echo("  reviews:   " + (_counts(summary.reviews) or "none"))
+    typer.echo("  reviewers: " + (_counts(summary.reviews) or "none"))
     typer.echo("  alerts:    " + _counts(summary.alerts))
     for line in summary.errors:
         typer.echo(f"  note: {line}")
