@@ -42,7 +42,16 @@ class AlertStoreMixin:
 
     def record_alerts(self, drafts: list[AlertDraft]) -> list[Alert]:
         """Store the engine's drafts: a new alert, or more events on the unresolved one."""
-        out: list[Alert] = []
+        return [alert for alert, _ in self.record_alert_changes(drafts)]
+
+    def record_alert_changes(self, drafts: list[AlertDraft]) -> list[tuple[Alert, str]]:
+        """As `record_alerts`, with what happened to each: opened, events or unchanged.
+
+        A draft whose dedup key has an unresolved alert adds its events to that alert;
+        the alert's title, severity and detail stay as first recorded (they are part of
+        the hash chain), and only an "opened" alert is news for delivery.
+        """
+        out: list[tuple[Alert, str]] = []
         if not drafts:
             return out
         with self.writing() as (session, ledger):
@@ -73,7 +82,7 @@ class AlertStoreMixin:
                     known = set(current.event_ids or [])
                     added = sorted(set(draft.event_ids) - known)
                     if not added:
-                        out.append(current)
+                        out.append((current, "unchanged"))
                         continue
                     current.event_ids = sorted(known | set(added))
                     current.updated_at = at
@@ -88,7 +97,7 @@ class AlertStoreMixin:
                         note="",
                     )
                 )
-                out.append(current)
+                out.append((current, action))
         return out
 
     def change_alert(self, alert_id: int, action: str, *, by: str, note: str = "") -> Alert:

@@ -43,6 +43,7 @@ class AlertInfo(BaseModel):
     rule_id: str
     severity: str
     title: str
+    opened: bool = True  # False: this screening's events joined an alert already open
 
 
 class GuardResult(BaseModel):
@@ -142,15 +143,24 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
         return [], "alert engine unavailable: " + _describe(exc)
     try:
         drafts = evaluate(store.event(screening_id), store)
-        alerts = store.record_alerts(list(drafts))
+        changes = store.record_alert_changes(list(drafts))
     except Exception as exc:
         return [], "alert evaluation failed: " + _describe(exc)
     infos = [
-        AlertInfo(id=a.id or 0, rule_id=a.rule_id, severity=a.severity, title=a.title)
-        for a in alerts
+        AlertInfo(
+            id=a.id or 0,
+            rule_id=a.rule_id,
+            severity=a.severity,
+            title=a.title,
+            opened=action == "opened",
+        )
+        for a, action in changes
     ]
+    opened = [a for a, action in changes if action == "opened"]
+    if not opened:  # events folded into an alert already sent are not news
+        return infos, None
     try:
-        failed = [st for st in deliver(alerts) if not st.ok]  # never raises by contract
+        failed = [st for st in deliver(opened) if not st.ok]  # never raises by contract
     except Exception as exc:
         return infos, "alert delivery failed: " + _describe(exc)
     if failed:

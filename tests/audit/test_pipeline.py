@@ -147,3 +147,27 @@ def test_review_decisions_and_their_limits(sq: Store, monkeypatch: pytest.Monkey
     assert sq.review_queue() == []
     with pytest.raises(StoreError, match="no screening"):
         decide(sq, 999, "denied")
+
+
+def test_only_newly_opened_alerts_are_delivered(
+    sq: Store, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repeat folds into the open alert: recorded on it, not sent again."""
+    import json
+
+    log = tmp_path / "alerts.jsonl"
+    monkeypatch.setenv("AIRLOCK_ALERT_LOG", str(log))
+    first = guard(EVIL, agent_id="a9", store=sq)
+    second = guard(EVIL, agent_id="a9", store=sq)
+    assert first.alert_error is None and second.alert_error is None
+    opened = {a.rule_id for a in first.alerts if a.opened}
+    assert "blocked-attempt" in opened
+    folded = [a for a in second.alerts if a.rule_id == "blocked-attempt"]
+    assert folded and not any(a.opened for a in folded)
+    sent = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(d["rule_id"] for d in sent if d["rule_id"] == "blocked-attempt") == [
+        "blocked-attempt"
+    ]
+    [alert] = [a for a in sq.list_alerts() if a.rule_id == "blocked-attempt"]
+    assert alert.event_ids == [first.record_id, second.record_id]
+    assert len(sent) == len({a.id for a in first.alerts + second.alerts if a.opened})
