@@ -1,7 +1,7 @@
 """A writer process for the concurrency tests: `python audit_worker.py URL COUNT TAG MODE`.
 
 MODE "append" records COUNT screenings straight into the store; "guard" sends
-COUNT snippets through the real pipeline; "forever" appends until killed,
+COUNT snippets through the real pipeline (scan, gate, run for every 25th, record, alerts); "forever" appends until killed,
 printing each committed id.
 """
 
@@ -20,14 +20,12 @@ def main() -> None:
             from audit import guard
             from executor.models import Limits
 
-            snippets = [
-                "print(1 + 1)",
-                "import os\nos.system('rm -rf /')",
-                "import subprocess\nsubprocess.run(['ls'])",
-            ]
-            for i in range(count):
+            runs = "print(1 + 1)"
+            held = ["import os\nos.system('rm -rf /')", "import subprocess\nsubprocess.run(['ls'])"]
+            for i in range(count):  # every 25th runs in the sandbox; the rest are gated
+                code = runs if i % 25 == 0 else held[i % 2]
                 guard(
-                    snippets[i % len(snippets)] + f"\n# {tag}-{i}",
+                    code + f"\n# {tag}-{i}",
                     agent_id=tag,
                     store=store,
                     limits=Limits(timeout_s=5),
