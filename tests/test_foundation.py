@@ -1,5 +1,6 @@
 """The foundation: the package installs, the CLI starts, the contracts validate."""
 
+import os
 import subprocess
 import sys
 
@@ -33,3 +34,15 @@ def test_finding_round_trips_through_json() -> None:
 def test_limits_reject_nonsense() -> None:
     with pytest.raises(ValidationError):
         Limits(timeout_s=0)
+
+
+def test_an_internal_error_is_one_line_and_exit_70() -> None:
+    """Whatever breaks inside a command, the user sees one line, not a traceback."""
+    crash = "import audit.cli as c\nc.app = lambda: 1 / 0\nc.main()\n"
+    env = {k: v for k, v in os.environ.items() if k != "AIRLOCK_DEBUG"}
+    proc = subprocess.run(
+        [sys.executable, "-c", crash], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 70
+    assert proc.stderr.startswith("airlock: internal error: ZeroDivisionError")
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1

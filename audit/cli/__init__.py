@@ -38,5 +38,21 @@ for _module in (scan_cmd, rules_cmd, run_cmd, records_cmd, dashboard_cmd):
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: never a traceback unless AIRLOCK_DEBUG is set."""
+    import os
+    import sys
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("airlock: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # a bug or a broken install: one line, a distinct exit code
+        if os.environ.get("AIRLOCK_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        sys.stderr.write(
+            f"airlock: internal error: {type(exc).__name__}: {first} "
+            "(set AIRLOCK_DEBUG=1 for the traceback)\n"
+        )
+        sys.exit(70)
