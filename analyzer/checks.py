@@ -19,8 +19,12 @@ text-level hits, which carry their own line and column. Use one from YAML with
 - `inline_suppression`: `# nosec`, `# nosemgrep`, `# noqa: S…`, `# airlock: ignore[…]`.
 - `unbounded_loop_spawn`: a process/thread spawn inside a loop that never ends by its
   own test (`while True`), or `os.fork` inside any loop.
+- `unbounded_loop_spawn` also flags threads/processes started (not waited for) in a
+  `for` over `itertools.count()` or a `range` of 10**4 steps or more (thread flood).
 - `large_allocation`: a sequence repeated, or a buffer allocated, with a constant size
   of 10**8 or more.
+- `memory_bomb`: a constant allocation of 10**10 or more, or one of 10**6 or more kept
+  (`append`/`extend`/`add`/`+=`) on every pass of an endless loop.
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -58,7 +62,23 @@ SPAWNERS = (
     "asyncio.create_subprocess",
     "pty.fork",
 )
-BIG = 10**8
+# Started without being waited for: a `for` over a huge range of these is a flood.
+STARTERS = (
+    "threading.Thread",
+    "_thread.start_new",
+    "multiprocessing.Process",
+    "multiprocessing.context.Process",
+    "subprocess.Popen",
+    "os.spawn",
+    "os.posix_spawn",
+    "asyncio.create_subprocess",
+)
+ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
+FLOOD = 10**4  # threads or processes started by one loop
+BIG = 10**8  # a constant allocation worth a look
+HUGE = 10**10  # a constant allocation no program needs (10 GB)
+RETAINED = 10**6  # kept on every pass of an endless loop
+KEEPERS = frozenset({"append", "extend", "insert", "appendleft", "add"})
 ALLOCATORS = frozenset(
     {
         "builtins.bytearray",
@@ -149,34 +169,75 @@ def unbounded_loop_spawn(ctx: Context, compiled: CompiledRules) -> list[CheckHit
     for site in ctx.collected.calls:
         if not site.in_loop:
             continue
+        flood = any(_huge_loop(ctx, it) for it in site.loop_iters)
         for q in map(canonical, ctx.names.qualnames(site.node.func)):
             forks = q in ("os.fork", "os.forkpty", "pty.fork")
-            if forks or (site.in_endless_loop and q.startswith(SPAWNERS)):
+            if (
+                forks
+                or (site.in_endless_loop and q.startswith(SPAWNERS))
+                or (flood and q.startswith(STARTERS))
+            ):
                 out.append((site.node, q, 0, 0))
                 break
     return out
 
 
+def _huge_loop(ctx: Context, it: cst.BaseExpression) -> bool:
+    """`for` over an endless iterator or a `range` of at least `FLOOD` steps."""
+    if type(it) is not cst.Call:
+        return False
+    quals = ctx.names.qualnames(it.func)
+    if quals & ENDLESS_ITERATORS:
+        return "itertools.repeat" not in quals or len(it.args) < 2
+    if "builtins.range" not in quals or not it.args or len(it.args) > 3:
+        return False
+    bounds = [ctx.folder.fold(a.value) for a in it.args[:2]]
+    stop, start = bounds[-1], bounds[0] if len(bounds) == 2 else 0
+    return type(stop) is int and type(start) is int and stop - start >= FLOOD
+
+
+def _allocation(ctx: Context, node: cst.CSTNode) -> tuple[int, str] | None:
+    """The constant size of a repeated sequence or an allocator call, with a label."""
+    fold = ctx.folder.fold
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        left, right = fold(node.left), fold(node.right)
+        if isinstance(left, int) and not isinstance(left, bool):
+            left, right = right, left
+        if isinstance(right, int) and isinstance(left, (str, bytes, list, tuple)):
+            return right * max(len(left), 1), f"sequence × {right:.3g}"
+    elif isinstance(node, cst.Call) and ctx.names.qualnames(node.func) & ALLOCATORS:
+        size = fold(node.args[0].value) if node.args else None
+        if isinstance(size, (tuple, list)) and all(type(x) is int for x in size):
+            size = math.prod(size)
+        if isinstance(size, int) and not isinstance(size, bool):
+            return size, f"{size:.3g} bytes"
+    return None
+
+
 def large_allocation(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     out: list[CheckHit] = []
-    fold = ctx.folder.fold
     for node in ctx.collected.candidates:
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-            left, right = fold(node.left), fold(node.right)
-            if isinstance(left, int) and not isinstance(left, bool):
-                left, right = right, left
-            if (
-                isinstance(right, int)
-                and right >= BIG
-                and isinstance(left, (str, bytes, list, tuple))
-            ):
-                out.append((node, f"sequence × {right:.3g}", 0, 0))
-        elif isinstance(node, cst.Call) and ctx.names.qualnames(node.func) & ALLOCATORS:
-            size = fold(node.args[0].value) if node.args else None
-            if isinstance(size, (tuple, list)) and all(type(x) is int for x in size):
-                size = math.prod(size)
-            if isinstance(size, int) and not isinstance(size, bool) and size >= BIG:
-                out.append((node, f"{size:.3g} bytes", 0, 0))
+        found = _allocation(ctx, node)
+        if found is not None and found[0] >= BIG:
+            out.append((node, found[1], 0, 0))
+    return out
+
+
+def memory_bomb(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    for node in ctx.collected.candidates:
+        found = _allocation(ctx, node)
+        if found is not None and found[0] >= HUGE:
+            out.append((node, found[1], 0, 0))
+    kept: list[cst.BaseExpression] = list(ctx.collected.endless_growth)
+    for site in ctx.collected.calls:
+        func = site.node.func
+        if site.in_endless_loop and type(func) is cst.Attribute and func.attr.value in KEEPERS:
+            kept.extend(a.value for a in site.node.args)
+    for value in kept:
+        found = _allocation(ctx, value)
+        if found is not None and found[0] >= RETAINED:
+            out.append((value, f"{found[1]} kept on every pass of an endless loop", 0, 0))
     return out
 
 
@@ -193,6 +254,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "inline_suppression": inline_suppression,
     "unbounded_loop_spawn": unbounded_loop_spawn,
     "large_allocation": large_allocation,
+    "memory_bomb": memory_bomb,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

@@ -10,118 +10,24 @@ line and column without libcst's PositionProvider (measured at ~2× the parse it
 from __future__ import annotations
 
 import ast
-import dataclasses
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
 from analyzer.fold import Folder
-from analyzer.resolve import NameTable
-
-SKIP_FIELDS = frozenset(
-    [
-        "leading_lines",
-        "lines_after_decorators",
-        "lpar",
-        "rpar",
-        "comma",
-        "semicolon",
-        "header",
-        "footer",
-        "newline",
-        "colon",
-        "equal",
-        "dot",
-        "star",
-        "operator",
-        "asynchronous",
-        "indent",
-        "default_indent",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "trailing_whitespace",
-        "encoding",
-        "default_newline",
-        "has_trailing_newline",
-        "first_line",
-        "comment",
-    ]
+from analyzer.nodes import (
+    COMPOUND_TYPES,
+    NODE_TYPES,
+    SEQUENCES,
+    SMALL_TYPES,
+    STRING_TYPES,
+    SUITE_TYPES,
+    ast_suites,
+    child_fields,
 )
-SUITES = (cst.IndentedBlock, cst.SimpleStatementSuite)
-SUITE_TYPES = frozenset(SUITES)
-
-
-def _concrete(base: type) -> frozenset[type]:
-    out, todo = set(), [base]
-    while todo:
-        t = todo.pop()
-        todo.extend(t.__subclasses__())
-        if not getattr(t, "__abstractmethods__", None):
-            out.add(t)
-    return frozenset(out)
-
-
-# libcst nodes are ABCs: `isinstance` on them costs an ABC check per node, so the walk
-# dispatches on exact types instead.
-COMPOUND_TYPES = _concrete(cst.BaseCompoundStatement)
-SMALL_TYPES = _concrete(cst.BaseSmallStatement)
-SEQUENCES = (tuple, list)
-STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
-STRING_TYPES = frozenset(STRINGS)
-NODE_TYPES = _concrete(cst.CSTNode)
-_fields_cache: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(tp: type) -> tuple[str, ...]:
-    names = _fields_cache.get(tp)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(tp)
-            if "whitespace" not in f.name and f.name not in SKIP_FIELDS
-        )
-        _fields_cache[tp] = names
-    return names
-
-
-def _ast_suites(node: ast.AST) -> list[list[ast.stmt]]:
-    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-        suites = [node.body, node.orelse]
-    elif isinstance(node, (ast.Try, ast.TryStar)):
-        suites = [node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody]
-    elif isinstance(node, ast.Match):
-        suites = [c.body for c in node.cases]
-    else:
-        suites = [getattr(node, "body", [])]
-    return [s for s in suites if s]
-
-
-@dataclass(slots=True)
-class CallSite:
-    """A call and the loop context it sits in."""
-
-    node: cst.Call
-    in_loop: bool
-    in_endless_loop: bool
-
-
-@dataclass
-class Collected:
-    """What the walk recorded for one module."""
-
-    calls: list[CallSite] = field(default_factory=list)
-    imports: list[tuple[cst.CSTNode, str, str | None]] = field(default_factory=list)
-    attributes: list[cst.Attribute] = field(default_factory=list)
-    dunder_names: list[cst.Name] = field(default_factory=list)
-    foreign_names: list[cst.Name] = field(default_factory=list)
-    candidates: list[cst.BaseExpression] = field(default_factory=list)
-    iterations: list[cst.BaseExpression] = field(default_factory=list)  # `for x in <expr>`
-    bare_strings: set[int] = field(default_factory=set)
-    stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
+from analyzer.records import CallSite, Collected
+from analyzer.resolve import NameTable
 
 
 class Walker:
@@ -134,6 +40,7 @@ class Walker:
         self.stmt: ast.AST | None = None
         self.pending: list[deque[list[ast.stmt]] | None] = []
         self.loops: list[bool] = []  # True for a loop that never ends by its own test
+        self.loop_iters: list[cst.BaseExpression] = []
         self.scopes: list[tuple[str, str]] = []  # ("def" | "class", name), innermost last
 
     def run(self, module: cst.Module, tree: ast.Module) -> None:
@@ -152,7 +59,7 @@ class Walker:
             a = paired[i] if paired is not None else None
             self.stmt = a if a is not None else outer
             if type(s) in COMPOUND_TYPES:
-                self.pending.append(deque(_ast_suites(a)) if a is not None else None)
+                self.pending.append(deque(ast_suites(a)) if a is not None else None)
                 self.node(s)
                 self.pending.pop()
             else:
@@ -172,7 +79,7 @@ class Walker:
         self.children(n)
 
     def children(self, n: cst.CSTNode) -> None:
-        for name in _child_fields(type(n)):
+        for name in child_fields(type(n)):
             value = getattr(n, name)
             if value is None:
                 continue
@@ -198,7 +105,13 @@ class Walker:
     # -- handlers: return False to skip the children ---------------------------------------
     def on_call(self, n: cst.Call) -> None:
         self.record(n)
-        self.out.calls.append(CallSite(n, bool(self.loops), any(self.loops)))
+        loops = self.loops
+        site = (
+            CallSite(n, True, any(loops), tuple(self.loop_iters))
+            if loops
+            else CallSite(n, False, False)
+        )
+        self.out.calls.append(site)
         self.out.candidates.append(n)
 
     def on_candidate(self, n: cst.BaseExpression) -> None:
@@ -254,8 +167,14 @@ class Walker:
             self.out.imports.append((n, module, name))
         return False
 
+    def _stores(self, target: cst.BaseExpression, method: str) -> None:
+        if type(target) is cst.Subscript:
+            self.record(target)
+            self.out.item_stores.append((target, method))
+
     def on_assign(self, n: cst.Assign) -> None:
         for t in n.targets:
+            self._stores(t.target, "__setitem__")
             self.names.bind_target(t.target, "value", n.value)
             if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
                 self.names.bind_class_attr(self.scopes[-1][1], t.target.value, n.value)
@@ -274,6 +193,9 @@ class Walker:
             self.names.bind_target(n.target, "opaque", None)
 
     def on_aug_assign(self, n: cst.AugAssign) -> None:
+        if any(self.loops):
+            self.record(n.value)
+            self.out.endless_growth.append(n.value)
         self.names.bind_target(n.target, "flow", n.value)
 
     def on_named_expr(self, n: cst.NamedExpr) -> None:
@@ -295,7 +217,11 @@ class Walker:
         self.names.bind_target(n.target, "flow", n.iter)
         self._iterates(n.iter)
         self.loops.append(False)
-        self._loop_children(n)
+        self.loop_iters.append(n.iter)
+        try:
+            self._loop_children(n)
+        finally:
+            self.loop_iters.pop()
         return False
 
     def on_while(self, n: cst.While) -> bool:
@@ -311,7 +237,7 @@ class Walker:
 
     def _loop_children(self, n: cst.For | cst.While) -> None:
         try:
-            for name in _child_fields(type(n)):
+            for name in child_fields(type(n)):
                 value = getattr(n, name)
                 if type(value) in NODE_TYPES:
                     self.child(value)
@@ -337,6 +263,9 @@ class Walker:
             self.names.bind(n.name.name.value, "opaque")
 
     def on_del(self, n: cst.Del) -> None:
+        targets = n.target.elements if type(n.target) is cst.Tuple else [n.target]
+        for t in targets:
+            self._stores(t.value if type(t) is cst.Element else t, "__delitem__")
         self.names.bind_target(n.target, "opaque", None)
 
     def on_match_as(self, n: cst.MatchAs) -> None:
@@ -386,3 +315,6 @@ def walk(module: cst.Module, tree: ast.Module, attr_names: frozenset[str]) -> tu
     w = Walker(attr_names)
     w.run(module, tree)
     return w, Folder(w.names)
+
+
+__all__ = ["COMPOUND_TYPES", "SMALL_TYPES", "CallSite", "Collected", "Walker", "walk"]

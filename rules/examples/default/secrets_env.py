@@ -59,6 +59,12 @@ netrc = os.path.expanduser("~/.netrc")
 gitcreds = "~/" + ".git-" + "credentials"
 # ok: AIR-SEC-005
 aws_region = "eu-west-1"
+# ruleid: AIR-SEC-005
+sa_token = open("/var/run/secrets/kubernetes.io/serviceaccount/token").read()
+# ruleid: AIR-SEC-005
+imds = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+# ok: AIR-SEC-005
+region_url = "http://169.254.169.254/latest/meta-data/placement/region"
 
 # ruleid: AIR-SEC-006
 shadow = open("/etc/shadow").read()
@@ -73,6 +79,12 @@ chrome = os.path.join(os.environ["LOCALAPPDATA"], "Google", "Chrome", "User Data
 ff = "~/.mozilla/firefox/abc.default/logins.json"
 # ok: AIR-SEC-007
 login = "login page"
+# ruleid: AIR-SEC-007
+leveldb = os.path.join(os.getenv("APPDATA"), "discord", "Local Storage", "leveldb")
+# ruleid: AIR-SEC-007
+tg = os.path.expanduser("~/.local/share/TelegramDesktop/tdata")
+# ok: AIR-SEC-007
+bot_name = "discord_bot_helper"
 
 # ruleid: AIR-SEC-008
 token = keyring.get_password("github", "me")

@@ -1,0 +1,38 @@
+"""What the single walk records for one module: calls with their loop context, imports,
+attributes, string candidates, item stores and statement pairing."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+@dataclass(slots=True)
+class CallSite:
+    """A call and the loop context it sits in."""
+
+    node: cst.Call
+    in_loop: bool
+    in_endless_loop: bool
+    loop_iters: tuple[cst.BaseExpression, ...] = ()  # what enclosing `for` loops iterate
+
+
+@dataclass
+class Collected:
+    """What the walk recorded for one module."""
+
+    calls: list[CallSite] = field(default_factory=list)
+    imports: list[tuple[cst.CSTNode, str, str | None]] = field(default_factory=list)
+    attributes: list[cst.Attribute] = field(default_factory=list)
+    dunder_names: list[cst.Name] = field(default_factory=list)
+    foreign_names: list[cst.Name] = field(default_factory=list)
+    candidates: list[cst.BaseExpression] = field(default_factory=list)
+    iterations: list[cst.BaseExpression] = field(default_factory=list)  # `for x in <expr>`
+    # `m[k] = v` / `del m[k]`: the container and the method it amounts to (`__setitem__`)
+    item_stores: list[tuple[cst.Subscript, str]] = field(default_factory=list)
+    # `x += v` inside a loop: a value that may grow without bound
+    endless_growth: list[cst.BaseExpression] = field(default_factory=list)
+    bare_strings: set[int] = field(default_factory=set)
+    stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
