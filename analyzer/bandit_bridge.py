@@ -1,5 +1,8 @@
 """bandit's checks run in-process on the scanned source, weighed by Airlock's own table.
 
+The table itself (rules/bandit.yaml) is read by `analyzer.bandit_weights`; the plugin
+registry is loaded by `analyzer.bandit_plugins`.
+
 bandit's machinery (extension manager, test set, config) is built once per process;
 each call only parses and visits the given source. `# nosec` is never honoured here:
 bandit is handed no nosec lines, so a comment cannot hide a finding from the engine,
@@ -10,80 +13,23 @@ silent skip: `BanditError` tells the engine to fail closed.
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
-import logging
-import os
 import re
 import tokenize
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from analyzer.models import Confidence, Finding, Severity
+from analyzer.bandit_plugins import extension_manager, quiet_stdio, shipped_test_ids
+from analyzer.bandit_weights import BanditRule, bandit_floor, bandit_rules, weigh
+from analyzer.models import Finding
 
 _VISITOR_FILENAME = "<airlock>"  # no directory part: bandit skips module-path lookups
 _CODING_COOKIE = re.compile(rb"^([ \t\f]*#.*?)coding[:=]", re.MULTILINE)
-_FALLBACK_SEVERITY = {"HIGH": Severity.medium, "MEDIUM": Severity.low, "LOW": Severity.info}
-_CONFIDENCE = {"HIGH": Confidence.high, "MEDIUM": Confidence.medium, "LOW": Confidence.low}
 
 
 class BanditError(RuntimeError):
     """bandit could not check a source (a check raised or the source did not parse)."""
-
-
-@dataclass(frozen=True)
-class BanditRule:
-    """Airlock's view of one bandit test id, from rules/bandit.yaml."""
-
-    id: str
-    title: str
-    category: str
-    severity: Severity
-    confidence: Confidence
-    cwe: str | None
-    why: str
-    verdict: str | None = None
-    by_bandit_severity: dict[str, Severity] = field(default_factory=dict)
-    description: str = ""  # bandit's own summary of the check
-    references: tuple[str, ...] = ()  # bandit's documentation page
-
-
-@cache
-def bandit_rules() -> dict[str, BanditRule]:
-    """The bandit-id → Airlock weight table (rules/bandit.yaml), with bandit's own docs."""
-    import yaml
-
-    from rules import RULES_DIR
-
-    data = yaml.safe_load((RULES_DIR / "bandit.yaml").read_text(encoding="utf-8"))
-    docs = _bandit_docs()
-    table: dict[str, BanditRule] = {}
-    for test_id, entry in data["tests"].items():
-        summary, url = docs.get(test_id, ("", ""))
-        table[test_id] = BanditRule(
-            id=test_id,
-            title=entry["title"],
-            category=entry["category"],
-            severity=Severity(entry["severity"]),
-            confidence=Confidence(entry["confidence"]),
-            cwe=entry.get("cwe"),
-            why=entry["why"],
-            verdict=entry.get("verdict"),
-            by_bandit_severity={
-                k: Severity(v) for k, v in (entry.get("by_bandit_severity") or {}).items()
-            },
-            description=summary,
-            references=(url,) if url else (),
-        )
-    return table
-
-
-def shipped_test_ids() -> set[str]:
-    """Every test id the installed bandit ships (plugins and blacklist entries)."""
-    manager = _extension_manager()
-    return set(manager.plugins_by_id) | set(manager.blacklist_by_id)
 
 
 def bandit_findings(
@@ -103,6 +49,7 @@ def bandit_findings(
         False, {}, machinery.metrics,
     )  # fmt: skip
     visitor.tester = machinery.tester_class(machinery.test_set, False, {}, machinery.metrics)
+    visitor.annotated = []
     try:
         visitor.generic_visit(ast.parse(text) if tree is None else tree)
         # bandit's whole-file checks (B613 trojan source) read the bytes, not the tree.
@@ -117,6 +64,8 @@ def bandit_findings(
         raise BanditError(f"bandit ran out of recursion depth on {filename}") from exc
     except Exception as exc:  # any other failure inside bandit must fail closed
         raise BanditError(f"bandit failed on {filename}: {type(exc).__name__}: {exc}") from exc
+    finally:
+        visitor.unlink()
     lines = text.splitlines()
     return [_to_finding(issue, lines) for issue in visitor.tester.results]
 
@@ -136,30 +85,12 @@ class _Machinery:
 
 
 @cache
-def _extension_manager() -> Any:
-    """bandit's plugin registry, loaded quietly (stevedore warns about its own arguments)."""
-    import warnings
-
-    _silence_bandit_logging()
-    stevedore_log = logging.getLogger("stevedore")
-    level = stevedore_log.level
-    stevedore_log.setLevel(logging.CRITICAL + 1)  # optional formatters (sarif_om) may be absent
-    try:
-        with warnings.catch_warnings(), _quiet_stdio():
-            warnings.simplefilter("ignore")
-            from bandit.core import extension_loader
-    finally:
-        stevedore_log.setLevel(level)
-    return extension_loader.MANAGER
-
-
-@cache
 def _machinery() -> _Machinery:
     """Load bandit's plugins and build its test set once per process."""
-    _extension_manager()
+    extension_manager()
     from bandit.core import config, meta_ast, metrics, test_set
 
-    with _quiet_stdio():
+    with quiet_stdio():
         conf = config.BanditConfig()
         tests = test_set.BanditTestSet(conf, profile={})
     return _Machinery(
@@ -173,15 +104,13 @@ def _machinery() -> _Machinery:
 
 def _lean_tester_class() -> type:
     """bandit's tester without nosec handling or score keeping, failing closed on errors."""
-    import copy
-
     from bandit.core import context as b_context
     from bandit.core import tester
 
     class LeanTester(tester.BanditTester):
         def run_tests(self, raw_context: dict[str, Any], checktype: str) -> None:  # type: ignore[override]
             for test in self.testset.get_tests(checktype):
-                temp_context = copy.copy(raw_context)
+                temp_context = raw_context.copy()
                 context = b_context.Context(temp_context)
                 try:
                     if hasattr(test, "_config"):
@@ -224,9 +153,40 @@ def _lean_visitor_class(checked: set[str]) -> type:
     from bandit.core import utils as b_utils
 
     class LeanVisitor(node_visitor.BanditNodeVisitor):
-        def pre_visit(self, node: ast.AST) -> bool:
-            self.depth += 1
-            return True
+        annotated: list[ast.AST]
+
+        def generic_visit(self, node: ast.AST) -> None:
+            """bandit's traversal (parent and sibling links, then visit), remembering
+            every node it links so that `unlink` can break the parent cycles after."""
+            annotated = self.annotated
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    last = len(value) - 1
+                    for idx, item in enumerate(value):
+                        if isinstance(item, ast.AST):
+                            item._bandit_sibling = value[idx + 1] if idx < last else None
+                            item._bandit_parent = node
+                            annotated.append(item)
+                            self.depth += 1
+                            self.visit(item)
+                            self.generic_visit(item)
+                            self.post_visit(item)
+                elif isinstance(value, ast.AST):
+                    value._bandit_sibling = None
+                    value._bandit_parent = node
+                    annotated.append(value)
+                    self.depth += 1
+                    self.visit(value)
+                    self.generic_visit(value)
+                    self.post_visit(value)
+
+        def unlink(self) -> None:
+            """Drop the child-to-parent links: they make the whole tree one reference
+            cycle, which only the cyclic collector (at great cost) could free."""
+            for node in self.annotated:
+                node._bandit_parent = None
+            self.annotated = []
 
         def visit(self, node: ast.AST) -> None:
             name = node.__class__.__name__
@@ -262,25 +222,6 @@ def _lean_visitor_class(checked: set[str]) -> type:
             """Airlock scores findings itself."""
 
     return LeanVisitor
-
-
-def _silence_bandit_logging() -> None:
-    logger = logging.getLogger("bandit")
-    logger.setLevel(logging.CRITICAL + 1)
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-
-
-@contextlib.contextmanager
-def _quiet_stdio() -> Iterator[None]:
-    """Plugin loading may print warnings; keep them off the caller's terminal."""
-    with (
-        open(os.devnull, "w") as devnull,
-        contextlib.redirect_stdout(devnull),
-        contextlib.redirect_stderr(devnull),
-    ):
-        yield
 
 
 def _text_and_bytes(source: str | bytes) -> tuple[str, bytes]:
@@ -323,13 +264,11 @@ def _to_finding(issue: Any, lines: list[str]) -> Finding:
         if end_line == line:
             end_column = _code_points(source_line, end_column)
     cwe_id = getattr(getattr(issue, "cwe", None), "id", 0)
-    if rule is None:  # a third-party bandit plugin: weigh it one step below bandit
-        severity = _FALLBACK_SEVERITY.get(issue.severity, Severity.low)
-        confidence = _CONFIDENCE.get(issue.confidence, Confidence.low)
+    severity, confidence = weigh(issue.test_id, issue.severity, issue.confidence)
+    if rule is None:  # a third-party bandit plugin
         title, category, cwe = issue.test, "bandit", (f"CWE-{cwe_id}" if cwe_id else None)
     else:
-        severity = rule.by_bandit_severity.get(issue.severity, rule.severity)
-        confidence, title, category, cwe = rule.confidence, rule.title, rule.category, rule.cwe
+        title, category, cwe = rule.title, rule.category, rule.cwe
     return Finding(
         rule_id=issue.test_id,
         title=title,
@@ -351,29 +290,12 @@ def _code_points(line: str, byte_offset: int) -> int:
     return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
 
-def _bandit_docs() -> dict[str, tuple[str, str]]:
-    """bandit's one-line summary and documentation URL for every shipped test id."""
-    manager = _extension_manager()
-    import bandit
-
-    base = f"https://bandit.readthedocs.io/en/{bandit.__version__}/"
-    docs: dict[str, tuple[str, str]] = {}
-    for test_id, ext in manager.plugins_by_id.items():
-        url = f"{base}plugins/{test_id.lower()}_{ext.plugin.__name__}.html"
-        docs[test_id] = (_doc_summary(ext.plugin.__doc__ or ""), url)
-    for test_id, entry in manager.blacklist_by_id.items():
-        kind = "calls" if test_id.startswith("B3") else "imports"
-        message = str(entry.get("message", "")).replace("{name}", "this module")
-        docs[test_id] = (message, f"{base}blacklists/blacklist_{kind}.html")
-    return docs
-
-
-def _doc_summary(doc: str) -> str:
-    """The first prose paragraph of a bandit plugin docstring (after its RST title)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", doc) if p.strip()]
-    for para in paragraphs:
-        if para.startswith(("=", "..", ":")) or re.fullmatch(r"[=\-~\w\s:()]+\n[=\-~]+", para):
-            continue
-        text = " ".join(line.strip() for line in para.splitlines()).replace("**", "")
-        return re.sub(r"^B\d+: ", "", text)
-    return ""
+__all__ = [
+    "BanditError",
+    "BanditRule",
+    "bandit_findings",
+    "bandit_floor",
+    "bandit_rules",
+    "shipped_test_ids",
+    "warm_up",
+]

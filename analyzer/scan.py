@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from analyzer.bandit_bridge import bandit_findings
+from analyzer import fold
+from analyzer.bandit_bridge import bandit_findings, bandit_floor
 from analyzer.builtin_rules import builtin_for
 from analyzer.checks import CHECKS
 from analyzer.context import Context
@@ -119,8 +120,10 @@ def _scan(
                 findings.extend(_analyse(parsed, compiled))
             except Exception as exc:  # fail closed: a broken rule never means "allow"
                 errors.append(f"analyzer: {type(exc).__name__}: {exc}")
+            finally:
+                _forget_fold_tracebacks()
             try:
-                findings.extend(_bandit(text, filename, rs))
+                findings.extend(_bandit(parsed, filename, rs))
             except Exception as exc:
                 errors.append(f"bandit: {type(exc).__name__}: {exc}")
             if honour:
@@ -138,7 +141,9 @@ def _scan(
         if ov is not None and ov.verdict is not None:
             return ov.verdict
         r = compiled.by_id.get(f.rule_id)
-        return r.verdict if r is not None else None
+        if r is not None:
+            return r.verdict
+        return bandit_floor(f.rule_id) if f.origin == "bandit" else None
 
     findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
     score, verdict, reasons = decide(findings, rs.policy, floor_of, error=error)
@@ -154,6 +159,19 @@ def _scan(
         duration_ms=round((time.perf_counter() - started) * 1000, 3),
         error=error,
     )
+
+
+def _forget_fold_tracebacks() -> None:
+    """Drop the traceback the folder's shared `NoFold` instance has accumulated.
+
+    Raising one exception instance again chains the new frames onto its old
+    `__traceback__`; the folder raises its module-level instance thousands of times a
+    file, so without this every frame (and through it every syntax tree) of every scan
+    stays alive for the life of the process, and each full collection walks them all.
+    """
+    sentinel = getattr(fold, "NOFOLD", None)
+    if isinstance(sentinel, BaseException):
+        sentinel.__traceback__ = None
 
 
 def _line(text: str, line: int) -> str:
@@ -211,10 +229,13 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
     return out
 
 
-def _bandit(text: str, filename: str, rs: RuleSet) -> list[Finding]:
-    """bandit's findings with the rule set's overrides applied (disable is applied later)."""
+def _bandit(parsed: Parsed, filename: str, rs: RuleSet) -> list[Finding]:
+    """bandit's findings with the rule set's overrides applied (disable is applied later).
+
+    bandit visits the `ast` tree `parse` already built instead of parsing again.
+    """
     out = []
-    for f in bandit_findings(text, filename=filename):
+    for f in bandit_findings(parsed.text, filename=filename, tree=parsed.tree):
         ov = rs.overrides.get(f.rule_id)
         if ov is not None:
             f = f.model_copy(update=ov.model_dump(exclude_none=True, exclude={"verdict"}))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+from pathlib import Path
 
 import pytest
 from engine_helpers import RULES
@@ -95,7 +97,7 @@ def test_same_text_twice_on_a_line_gets_two_columns() -> None:
 
 
 def test_bandit_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(source: str, *, filename: str = "<agent>") -> list:  # type: ignore[type-arg]
+    def boom(source: str, *, filename: str = "<agent>", tree: object = None) -> list:  # type: ignore[type-arg]
         raise RuntimeError("bandit exploded")
 
     monkeypatch.setattr(scan_module, "bandit_findings", boom)
@@ -103,6 +105,31 @@ def test_bandit_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert report.verdict != Verdict.allow
     assert report.error and "bandit exploded" in report.error
     assert any(f.category == "parse" and "bandit exploded" in f.message for f in report.findings)
+
+
+def test_bandit_verdict_floor_from_bandit_yaml(tmp_path: Path) -> None:
+    """rules/bandit.yaml's `verdict: block` for B613 holds even when no rule of ours fires."""
+    overlay = tmp_path / "no-bidi-rule.yaml"
+    overlay.write_text(f"name: no-bidi\nextends: {RULES}\ndisable: [T-OBF-001]\n")
+    report = scan('access = "user\u202e \u2066# admin\u2069 \u2066"\n', ruleset=overlay)
+    live = {f.rule_id for f in report.findings if not f.suppressed}
+    assert live == {"B613"} and report.score < 70  # the score alone would say review
+    assert report.verdict == Verdict.block
+    assert any("B613" in r.rule_ids for r in report.reasons)
+
+
+def test_bandit_is_handed_the_parsed_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[object] = []
+    real = scan_module.bandit_findings
+
+    def spy(source: str, *, filename: str = "<agent>", tree: object = None) -> list:  # type: ignore[type-arg]
+        seen.append(tree)
+        return real(source, filename=filename, tree=tree)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module, "bandit_findings", spy)
+    report = scan("import pickle\npickle.loads(b)\n", ruleset=RULES)
+    assert len(seen) == 1 and isinstance(seen[0], ast.Module)
+    assert {"B403", "B301"} <= {f.rule_id for f in report.findings}
 
 
 def test_rule_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
