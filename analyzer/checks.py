@@ -18,13 +18,16 @@ text-level hits, which carry their own line and column. Use one from YAML with
   reversal, decoding…) whose value names something the rule set watches.
 - `inline_suppression`: `# nosec`, `# nosemgrep`, `# noqa: S…`, `# airlock: ignore[…]`.
 - `unbounded_loop_spawn`: a process/thread spawn inside a loop that never ends by its
-  own test (`while True`), or `os.fork` inside any loop.
+  own test (`while True`) and does not block on input each pass (a server's
+  `accept()`/`recv()`/`queue.get()` loop is paced), or `os.fork` inside any loop.
 - `unbounded_loop_spawn` also flags threads/processes started (not waited for) in a
   `for` over `itertools.count()` or a `range` of 10**4 steps or more (thread flood).
 - `large_allocation`: a sequence repeated, or a buffer allocated, with a constant size
   of 10**8 or more.
 - `memory_bomb`: a constant allocation of 10**10 or more, or one of 10**6 or more kept
   (`append`/`extend`/`add`/`+=`) on every pass of an endless loop.
+- `setuid_mode`: `os.chmod`/`Path.chmod` with a constant mode that sets the setuid or
+  setgid bit (`0o4755`).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -78,6 +81,9 @@ FLOOD = 10**4  # threads or processes started by one loop
 BIG = 10**8  # a constant allocation worth a look
 HUGE = 10**10  # a constant allocation no program needs (10 GB)
 RETAINED = 10**6  # kept on every pass of an endless loop
+CHMODS = frozenset({"chmod", "fchmod", "lchmod"})
+OS_CHMODS = frozenset({"os.chmod", "os.fchmod", "os.lchmod"})
+SPECIAL_BITS = 0o6000  # setuid | setgid
 KEEPERS = frozenset({"append", "extend", "insert", "appendleft", "add"})
 ALLOCATORS = frozenset(
     {
@@ -174,7 +180,11 @@ def unbounded_loop_spawn(ctx: Context, compiled: CompiledRules) -> list[CheckHit
             forks = q in ("os.fork", "os.forkpty", "pty.fork")
             if (
                 forks
-                or (site.in_endless_loop and q.startswith(SPAWNERS))
+                or (
+                    site.in_endless_loop
+                    and q.startswith(SPAWNERS)
+                    and not all(lp.paced for lp in site.loops)
+                )
                 or (flood and q.startswith(STARTERS))
             ):
                 out.append((site.node, q, 0, 0))
@@ -241,6 +251,22 @@ def memory_bomb(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     return out
 
 
+def setuid_mode(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    for site in ctx.collected.calls:
+        call = site.node
+        func = call.func
+        if type(func) is not cst.Attribute or func.attr.value not in CHMODS:
+            continue
+        quals = {canonical(q) for q in ctx.names.qualnames(func)}
+        is_path = not quals or any(q.startswith("pathlib.") for q in quals)
+        mode = arg_value(call, 0 if is_path and not quals & OS_CHMODS else 1, "mode")
+        value = ctx.folder.fold(mode) if mode is not None else None
+        if type(value) is int and value & SPECIAL_BITS:
+            out.append((call, oct(value), 0, 0))
+    return out
+
+
 def _engine_only(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     return []
 
@@ -255,6 +281,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "unbounded_loop_spawn": unbounded_loop_spawn,
     "large_allocation": large_allocation,
     "memory_bomb": memory_bomb,
+    "setuid_mode": setuid_mode,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

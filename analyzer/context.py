@@ -26,6 +26,7 @@ TEMPLATE_OPS = frozenset({cst.Add, cst.Divide, cst.Modulo})
 TEMPLATE_METHODS = frozenset({"format", "joinpath", *SAME_PATH_METHODS})
 TEMPLATE_CALLS = frozenset({*PATH_JOINS, *HOME_CALLS, *ENV_READS})
 FOLDING_CALLS = frozenset({*DECODERS, "builtins.map"})
+MAX_ELEMENTS = 32  # elements of a literal loop sequence tried one by one
 NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
 
 
@@ -175,7 +176,62 @@ class Context:
                                 out.append(text)
                 return out
         text = templater.template(expr)
+        if text is not None and HOLE in text:
+            expanded = self._per_element(expr)
+            if expanded:
+                return expanded
         return [text] if text is not None else []
+
+    def _per_element(self, expr: cst.BaseExpression) -> list[str]:
+        """Templates of `expr` with a loop variable inside it (over a literal sequence of
+        constants) bound to each element: `Path.home() / rc` for rc in (".zshrc", …)."""
+        found = self._loop_var(expr, 0)
+        if found is None:
+            return []
+        name, elements = found
+        out = []
+        for el in elements[:MAX_ELEMENTS]:
+            value = self.folder.fold(el)
+            if value is None:
+                continue
+            with self.folder.bound(name, value):
+                text = Templater(self.folder).template(expr)
+            if text is not None:
+                out.append(text)
+        return out
+
+    def _loop_var(self, e: cst.BaseExpression, depth: int) -> tuple[str, list[Any]] | None:
+        if depth > 8:
+            return None
+        tp = type(e)
+        if tp is cst.Name:
+            binds = self.names.bindings.get(e.value, ())  # type: ignore[attr-defined]
+            if len(binds) == 1 and binds[0].kind == "flow":
+                seq = binds[0].payload
+                if type(seq) in (cst.Tuple, cst.List, cst.Set):
+                    return e.value, [el.value for el in seq.elements]  # type: ignore[attr-defined]
+            if len(binds) == 1 and binds[0].kind == "value":
+                return self._loop_var(binds[0].payload, depth + 1)  # type: ignore[arg-type]
+            return None
+        if tp is cst.BinaryOperation:
+            parts = [e.left, e.right]  # type: ignore[attr-defined]
+        elif tp is cst.Call:
+            parts = [e.func, *(a.value for a in e.args)]  # type: ignore[attr-defined]
+        elif tp is cst.Attribute:
+            parts = [e.value]  # type: ignore[attr-defined]
+        elif tp is cst.FormattedString:
+            parts = [
+                p.expression
+                for p in e.parts  # type: ignore[attr-defined]
+                if type(p) is cst.FormattedStringExpression
+            ]
+        else:
+            return None
+        for part in parts:
+            found = self._loop_var(part, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def string_roots(self) -> list[tuple[cst.BaseExpression, str | bytes, bool]]:
         """Outermost string expressions that fold: (node, value, computed?)."""

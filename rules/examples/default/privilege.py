@@ -99,3 +99,12 @@ for proc in psutil.process_iter(["pid", "name"]):
 child = subprocess.Popen(["sleep", "5"])
 # ok: AIR-PRIV-014
 os.kill(child.pid, signal.SIGTERM)
+
+from pathlib import Path
+
+# ruleid: AIR-PRIV-015
+os.chmod("/tmp/.sh", 0o4755)
+# ruleid: AIR-PRIV-015
+Path("/tmp/.sh").chmod(0o6755)
+# ok: AIR-PRIV-015
+os.chmod("run.sh", 0o755)

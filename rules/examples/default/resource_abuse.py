@@ -83,3 +83,11 @@ while True:
     hog.append(bytearray(1024 * 1024 * 512))
     # ok: AIR-RES-008
     hog.append(bytearray(4096))
+
+import socket
+
+server = socket.create_server(("127.0.0.1", 9000))
+while True:
+    conn, _ = server.accept()
+    # ok: AIR-RES-001
+    threading.Thread(target=work, args=(conn,), daemon=True).start()

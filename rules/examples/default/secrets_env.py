@@ -118,3 +118,11 @@ GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 LABEL = "AKIA is the prefix of AWS access key ids"
 # ok: AIR-SEC-012
 TASK_ID = "sk-1234"
+
+# ruleid: AIR-SEC-013
+pyperclip.copy("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh")
+WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
+# ruleid: AIR-SEC-013
+pyperclip.copy(WALLET)
+# ok: AIR-SEC-013
+pyperclip.copy("build 1f3a9c finished")
