@@ -158,7 +158,8 @@ class Context:
 
     def possible_texts(self, expr: cst.BaseExpression) -> list[str]:
         """Texts `expr` may have: its folded value; for a loop variable over a literal
-        sequence, each element; else its template (constant parts, `{}` for holes)."""
+        sequence, each element; for a list or tuple (an argv), its elements joined by
+        spaces; else its template (constant parts, `{}` for holes)."""
         value = self.folder.fold(expr)
         if isinstance(value, (str, bytes, int, float)) and not isinstance(value, bool):
             return [value.decode("latin-1") if isinstance(value, bytes) else str(value)]
@@ -175,6 +176,10 @@ class Context:
                             if text is not None:
                                 out.append(text)
                 return out
+        if type(expr) in (cst.List, cst.Tuple):  # an argv list reads as its command line
+            parts = [templater.template(el.value) for el in expr.elements]  # type: ignore[attr-defined]
+            line = " ".join(HOLE if t is None else t for t in parts)
+            return [line] if line.replace(HOLE, "").strip() else []
         text = templater.template(expr)
         if text is not None and HOLE in text:
             expanded = self._per_element(expr)

