@@ -1,0 +1,4 @@
+# expect: block
+import codecs
+src = "vzcbeg bf; bf.flfgrz('jubnzv')"
+exec(codecs.decode(src, "rot13"))

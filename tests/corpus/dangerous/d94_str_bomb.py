@@ -1,0 +1,2 @@
+# expect: block
+x = "A" * (1 << 40)
