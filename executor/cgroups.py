@@ -68,11 +68,13 @@ def procs(group: SlotCgroup) -> set[int]:
     return pids
 
 
-def kill_all(group: SlotCgroup, deadline_s: float = 2.0) -> bool:
-    """SIGKILL everything in the cgroup until it is empty; True when empty."""
+def kill_all(
+    group: SlotCgroup, deadline_s: float = 2.0, keep: frozenset[int] = frozenset()
+) -> bool:
+    """SIGKILL everything in the cgroup but ``keep`` until nothing else is left; True then."""
     end = time.monotonic() + deadline_s
     while True:
-        pids = procs(group)
+        pids = procs(group) - keep
         if not pids:
             return True
         if time.monotonic() > end:
@@ -83,11 +85,19 @@ def kill_all(group: SlotCgroup, deadline_s: float = 2.0) -> bool:
         time.sleep(0.002)
 
 
-def prepare(group: SlotCgroup, memory_bytes: int, max_tasks: int) -> int:
-    """Create (or reset) the slot's cgroups with these limits; returns the OOM-kill baseline."""
+def create(group: SlotCgroup) -> None:
+    """Make the slot's cgroup directories (no-op when they exist)."""
     for d in group.dirs:
         os.makedirs(d, exist_ok=True)
-    kill_all(group)
+
+
+def prepare(
+    group: SlotCgroup, memory_bytes: int, max_tasks: int, keep: frozenset[int] = frozenset()
+) -> int:
+    """Create (or reset) the slot's cgroups with these limits, killing whatever is left in
+    them but ``keep`` (the slot's standby helper); returns the OOM-kill baseline."""
+    create(group)
+    kill_all(group, keep=keep)
     mem = group.memory
     limit = os.path.join(mem, "memory.limit_in_bytes")
     memsw = os.path.join(mem, "memory.memsw.limit_in_bytes")

@@ -8,14 +8,61 @@ import select
 import signal
 import time
 
-from executor import cgroups, spawn, zygote
+from executor import cgroups, slots, spawn, standby, zygote
+from executor.slots import Slot
 
 ZYGOTE_ABOVE_MB = float(os.environ.get("AIRLOCK_ZYGOTE_ABOVE_MB", "64"))
 _direct_runs = 0
 
 
-def start(plan: spawn.SpawnPlan, report_w: int, interpreter: str) -> tuple[int, int, bool]:
+def _mode() -> str:
+    return os.environ.get("AIRLOCK_SPAWNER", "auto")
+
+
+def usable(sb: standby.Standby, group: cgroups.SlotCgroup | None) -> bool:
+    """Whether this run can take the parked standby (same cgroup, alive, spawner allowed)."""
+    mode = _mode()
+    return group == sb.group and mode in ("auto", sb.origin) and standby.alive(sb)
+
+
+def leave_standby(
+    slot: Slot, group: cgroups.SlotCgroup | None, interpreter: str, repeat: bool
+) -> bool:
+    """After a run: keep ``slot`` with a standby helper for a later run; False when not (the
+    caller then releases the slot). A caller on its second run or later (``repeat``) also
+    gets a second idle slot, so that back-to-back runs alternate between two slots and each
+    standby has a whole run's time to get into its cgroups. A large caller has the spawner
+    fork its standbys."""
+    if group is None or not standby.room():
+        return False
+    mode = _mode()
+    big = mode == "zygote" or (mode == "auto" and rss_mb() > ZYGOTE_ABOVE_MB)
+    if not _park_new(slot, group, interpreter, big):
+        return False
+    if repeat and standby.room():
+        with contextlib.suppress(TimeoutError):
+            extra = slots.acquire(timeout_s=0)
+            if not _park_new(extra, cgroups.for_slot(extra.number), interpreter, big):
+                extra.release()
+    return True
+
+
+def _park_new(slot: Slot, group: cgroups.SlotCgroup, interpreter: str, big: bool) -> bool:
+    try:
+        cgroups.create(group)
+        sb = standby.create(group, zygote.get(interpreter) if big else None)
+    except OSError as exc:
+        zygote.last_error = f"standby: {type(exc).__name__}: {exc}"
+        return False
+    return standby.park(slot, sb)
+
+
+def start(
+    plan: spawn.SpawnPlan, report_w: int, interpreter: str, sb: standby.Standby | None = None
+) -> tuple[int, int, bool]:
     """Start the helper: (pid, pidfd, whether it is our child).
+
+    A standby (see standby.py) is handed the run when one is given and takes it.
 
     The spawner process is used when it already runs, or when this caller's image is large
     (forking it would copy all of it, three times). A small caller forks directly for its
@@ -24,7 +71,13 @@ def start(plan: spawn.SpawnPlan, report_w: int, interpreter: str) -> tuple[int, 
     AIRLOCK_SPAWNER=fork|zygote forces either way.
     """
     global _direct_runs
-    mode = os.environ.get("AIRLOCK_SPAWNER", "auto")
+    if sb is not None:
+        try:
+            standby.hand_over(sb, plan, report_w)
+            return sb.pid, sb.pidfd, sb.is_child
+        except OSError:
+            standby.discard(sb)
+    mode = _mode()
     auto = mode == "auto" and (zygote.running() or rss_mb() > ZYGOTE_ABOVE_MB)
     if mode == "zygote" or auto:
         for _ in range(2):  # a spawner that died is replaced once

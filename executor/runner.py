@@ -19,6 +19,7 @@ from executor import (
     seccomp,
     slots,
     spawn,
+    standby,
     supervise,
     syscalls,
     user,
@@ -154,15 +155,20 @@ def _run(
 ) -> None:
     t0 = time.monotonic()
     timing = result.timing
-    slot = slots.acquire()
+    parked = standby.claim() if "cgroup" in on else None  # a standby is only of use in one
+    slot, sb = parked or (slots.acquire(), None)
     result.slot = slot.number
     uid, gid = (user.uid_for(slot.number),) * 2 if "user" in on else (os.getuid(), os.getgid())
     result.run_uid = uid
     fs = "filesystem" in on
     group = cgroups.for_slot(slot.number) if "cgroup" in on else None
+    if sb is not None and not launch.usable(sb, group):
+        standby.discard(sb)
+        sb = None
     fds: list[int] = []
     helper: int | None = None
     pidfd, is_child = -1, True
+    finished = False
     wd = mounts.Workdir(os.path.join(slot.path, "fs"), tmpfs=fs)
     try:
         wd = mounts.create_workdir(
@@ -173,7 +179,8 @@ def _run(
         oom0 = 0
         if group is not None:
             memory = limits.memory_mb * rlimits.MB
-            oom0 = cgroups.prepare(group, memory, limits.max_processes + 2)
+            keep = frozenset({sb.pid}) if sb is not None else frozenset()
+            oom0 = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
         tmpdir = "/tmp" if fs else wd.tmp
         rules = None
         if "landlock" in on:
@@ -224,9 +231,11 @@ def _run(
             supervise.widen(s.fd)
         started = time.monotonic()
         timing["prepare"] = (started - t0) * 1000
-        helper, pidfd, is_child = launch.start(plan, rep_w, INTERPRETER)
+        helper, pidfd, is_child = launch.start(plan, rep_w, INTERPRETER, sb)
         fds.append(pidfd)
         timing["spawn"] = (time.monotonic() - started) * 1000
+        if sb is not None and helper == sb.pid:
+            timing["standby_wait"] = sb.waited_ms
         for fd in (out_w, err_w, rep_w):
             os.close(fd)
             fds.remove(fd)
@@ -248,8 +257,11 @@ def _run(
         interpret(result, outcome, streams, limits, peak, oom)
         timing["run"] = outcome.wall_s * 1000
         timing["collect"] = (time.monotonic() - t1) * 1000
+        finished = helper is None  # the helper was reaped and the cgroup found empty
     finally:
         t2 = time.monotonic()
+        if sb is not None:
+            standby.discard(sb)  # unless it became this run's helper
         if helper is not None:  # the sandbox failed mid-run: make sure nothing is left
             launch.kill_tree(helper, [], group, is_child or launch.alive(pidfd))
             if is_child:
@@ -257,7 +269,8 @@ def _run(
         for fd in fds:
             os.close(fd)
         mounts.remove_workdir(wd)
-        slot.release()
+        if not (finished and launch.leave_standby(slot, group, INTERPRETER, sb is not None)):
+            slot.release()
         timing["cleanup"] = (time.monotonic() - t2) * 1000
         timing["total"] = (time.monotonic() - t0) * 1000
 

@@ -56,14 +56,14 @@ def start(sp: SpawnPlan, report_w: int, from_caller: bool = True) -> int:
     if pid == 0:
         gc.disable()  # a collection here would touch (and copy) every page of the caller's heap
         try:
-            _die_with_parent(caller)
+            die_with_parent(caller)
             _helper(sp, report_w, from_caller)
         finally:
             os._exit(SETUP_FAILED)
     return pid
 
 
-def _die_with_parent(parent: int | None) -> None:
+def die_with_parent(parent: int | None) -> None:
     """If the caller crashes, the helper (and so init, and so the namespace) dies too."""
     syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
     if parent is not None and os.getppid() != parent:
@@ -81,23 +81,43 @@ def _blank_args_and_environ() -> None:
             ctypes.memset(start, 0, end - start)
 
 
+def detach(from_caller: bool, keep: set[int]) -> None:
+    """The helper's first steps: own session, nothing of the caller but the ``keep`` fds."""
+    os.setsid()
+    os.umask(0o022)  # mount points made below must be traversable by the run's uid
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the caller may ignore it; we must wait
+    # helper and init still carry the caller's memory and environ: keep /proc/<pid> closed
+    syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
+    if from_caller:
+        _blank_args_and_environ()
+    syscalls.close_all_but(keep)
+
+
+def enter_cgroup(group: cgroups.SlotCgroup) -> None:
+    """Join the slot's cgroups; as root, leave the OOM killer the program rather than init."""
+    cgroups.join(group, os.getpid())
+    if os.geteuid() == 0:
+        set_oom_score("-1000")
+
+
 def _helper(sp: SpawnPlan, rep: int, from_caller: bool) -> None:
     stage = "tree_kill"
     try:
-        os.setsid()
-        os.umask(0o022)  # mount points made below must be traversable by the run's uid
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the caller may ignore it; we must wait
-        # helper and init still carry the caller's memory and environ: keep /proc/<pid> closed
-        syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
-        if from_caller:
-            _blank_args_and_environ()
-        syscalls.close_all_but({rep, sp.child.stdout_fd, sp.child.stderr_fd})
+        detach(from_caller, {rep, sp.child.stdout_fd, sp.child.stderr_fd})
         if sp.cgroup is not None:
             stage = "cgroup"
-            cgroups.join(sp.cgroup, os.getpid())
-        if os.geteuid() == 0:
-            set_oom_score("-1000")  # the OOM killer should pick the program, not init
-        stage = "namespaces"
+            enter_cgroup(sp.cgroup)
+    except BaseException as exc:
+        _send(rep, f"E {stage} {exc}")
+        os._exit(SETUP_FAILED)
+    contain(sp, rep)
+
+
+def contain(sp: SpawnPlan, rep: int) -> None:
+    """The rest of the helper (already detached and in its cgroups): namespaces, mount view,
+    init; waits for init and exits (never returns)."""
+    stage = "namespaces"
+    try:
         t0 = time.perf_counter_ns()
         namespaces.enter(sp.ns_flags, sp.loopback)
         t1 = time.perf_counter_ns()
@@ -121,7 +141,7 @@ def _helper(sp: SpawnPlan, rep: int, from_caller: bool) -> None:
 
 def _init(sp: SpawnPlan, rep: int) -> None:
     try:
-        _die_with_parent(None)
+        die_with_parent(None)
         if sp.mounts is not None and sp.ns_flags & syscalls.CLONE_NEWPID:
             t0 = time.perf_counter_ns()
             mounts.mount_proc()

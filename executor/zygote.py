@@ -4,8 +4,8 @@ Forking costs grow with the caller's memory (here ~55 ms to fork, exit and reap 
 process, and a run forks three times). The spawner is a fresh ``python -I -S`` started once
 with ``posix_spawn`` (vfork-cheap at any size); it forks each run's helper from its own
 small image. Requests travel over a SOCK_SEQPACKET socketpair: the pickled SpawnPlan plus
-the run's stdout, stderr and report pipes (SCM_RIGHTS); the reply is the helper's pid and a
-pidfd for it. The spawner kills each helper's session before reaping it and, when the
+the run's stdout, stderr and report pipes (SCM_RIGHTS), or a standby.Request plus the
+standby's socket; the reply is the new process's pid and a pidfd for it. The spawner kills each helper's session before reaping it and, when the
 caller goes away (EOF), kills every helper it started and exits.
 """
 
@@ -22,7 +22,7 @@ import struct
 import sys
 import threading
 
-from executor import spawn, syscalls
+from executor import spawn, standby, syscalls
 
 _MAX_MESSAGE = 1 << 20
 _FDS = 3
@@ -48,17 +48,22 @@ class Zygote:
         self.sock = ours
         self.owner = os.getpid()
         self.lock = threading.Lock()
+        self.served = False  # has answered a request (so it is up and serving)
 
     def spawn(self, plan: spawn.SpawnPlan, report_w: int) -> tuple[int, int]:
         """Start a run's helper; returns (pid, pidfd). Raises OSError if the spawner is gone."""
-        fds = [plan.child.stdout_fd, plan.child.stderr_fd, report_w]
+        return self.request(plan, [plan.child.stdout_fd, plan.child.stderr_fd, report_w])
+
+    def request(self, obj: object, fds: list[int]) -> tuple[int, int]:
+        """Send a SpawnPlan (or a standby.Request) with its descriptors; (pid, pidfd) back."""
         with self.lock:
-            socket.send_fds(self.sock, [pickle.dumps(plan)], fds)
+            socket.send_fds(self.sock, [pickle.dumps(obj)], fds)
             msg, got, _, _ = socket.recv_fds(self.sock, 4096, 1)
         if len(msg) != 4 or len(got) != 1:
             for fd in got:
                 os.close(fd)
             raise OSError(f"spawner failed: {msg.decode('utf-8', 'replace') or 'no reply'}")
+        self.served = True
         return struct.unpack("=i", msg)[0], got[0]
 
     def close(self) -> None:
@@ -132,12 +137,15 @@ def _handle(sock: socket.socket, poller: select.poll, helpers: dict[int, int]) -
     if not msg:
         return False
     try:
-        if len(fds) != _FDS:
-            raise OSError(f"expected {_FDS} descriptors, got {len(fds)}")
-        out, err, rep = fds
-        plan = pickle.loads(msg)
-        child = dataclasses.replace(plan.child, stdout_fd=out, stderr_fd=err)
-        pid = spawn.start(dataclasses.replace(plan, child=child), rep, from_caller=False)
+        req = pickle.loads(msg)
+        if isinstance(req, standby.Request) and len(fds) == 1:
+            pid = standby.fork(req.group, fds[0], from_caller=False)
+        elif isinstance(req, spawn.SpawnPlan) and len(fds) == _FDS:
+            out, err, rep = fds
+            child = dataclasses.replace(req.child, stdout_fd=out, stderr_fd=err)
+            pid = spawn.start(dataclasses.replace(req, child=child), rep, from_caller=False)
+        else:
+            raise OSError(f"unexpected request {type(req).__name__} with {len(fds)} descriptors")
         pidfd = os.pidfd_open(pid)
         helpers[pidfd] = pid
         poller.register(pidfd, select.POLLIN)

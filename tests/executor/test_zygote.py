@@ -131,5 +131,6 @@ def test_auto_mode_forks_first_and_uses_the_spawner_later() -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "AIRLOCK_SPAWNER"}
     env["AIRLOCK_ZYGOTE_ABOVE_MB"] = "100000"  # size alone never decides here
+    env["AIRLOCK_STANDBY"] = "0"  # with standbys, later runs need neither (test_standby.py)
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "[(0, False), (0, True), (0, True)]", out.stderr
