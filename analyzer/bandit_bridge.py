@@ -1,7 +1,8 @@
 """bandit's checks run in-process on the scanned source, weighed by Airlock's own table.
 
-The table itself (rules/bandit.yaml) is read by `analyzer.bandit_weights`; the plugin
-registry is loaded by `analyzer.bandit_plugins`.
+The table itself (rules/bandit.yaml) is read by `analyzer.bandit_weights`, the plugin
+registry is loaded by `analyzer.bandit_plugins`, and bandit's visitor and tester are
+trimmed in `analyzer.bandit_visit`.
 
 bandit's machinery (extension manager, test set, config) is built once per process;
 each call only parses and visits the given source. `# nosec` is never honoured here:
@@ -21,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from analyzer.bandit_plugins import extension_manager, quiet_stdio, shipped_test_ids
+from analyzer.bandit_visit import CheckFailed, lean_tester_class, lean_visitor_class
 from analyzer.bandit_weights import BanditRule, bandit_floor, bandit_rules, weigh
 from analyzer.models import Finding
 
@@ -56,8 +58,8 @@ def bandit_findings(
         context = {"file_data": file_data, "filename": _VISITOR_FILENAME, "lineno": 0,
                    "linerange": [0, 1], "col_offset": 0}  # fmt: skip
         visitor.tester.run_tests(context, "File")
-    except BanditError:
-        raise
+    except CheckFailed as exc:
+        raise BanditError(str(exc)) from exc.__cause__
     except (SyntaxError, ValueError) as exc:
         raise BanditError(f"bandit could not parse {filename}: {exc}") from exc
     except RecursionError as exc:
@@ -97,131 +99,9 @@ def _machinery() -> _Machinery:
         test_set=tests,
         meta_ast=meta_ast.BanditMetaAst(),
         metrics=metrics.Metrics(),
-        visitor_class=_lean_visitor_class(set(tests.tests)),
-        tester_class=_lean_tester_class(),
+        visitor_class=lean_visitor_class(set(tests.tests)),
+        tester_class=lean_tester_class(),
     )
-
-
-def _lean_tester_class() -> type:
-    """bandit's tester without nosec handling or score keeping, failing closed on errors."""
-    from bandit.core import context as b_context
-    from bandit.core import tester
-
-    class LeanTester(tester.BanditTester):
-        def run_tests(self, raw_context: dict[str, Any], checktype: str) -> None:  # type: ignore[override]
-            for test in self.testset.get_tests(checktype):
-                temp_context = raw_context.copy()
-                context = b_context.Context(temp_context)
-                try:
-                    if hasattr(test, "_config"):
-                        result = test(context, test._config)
-                    else:
-                        result = test(context)
-                except Exception as exc:
-                    line = temp_context.get("lineno", 0)
-                    raise BanditError(
-                        f"bandit check {test.__name__} raised on line {line}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                if result is None:
-                    continue
-                result.fname = temp_context["filename"]
-                result.fdata = temp_context["file_data"]
-                if result.lineno is None:
-                    result.lineno = temp_context["lineno"]
-                if result.linerange == []:
-                    result.linerange = temp_context["linerange"]
-                if result.col_offset == -1:
-                    result.col_offset = temp_context["col_offset"]
-                result.end_col_offset = temp_context.get("end_col_offset", 0)
-                result.test = test.__name__
-                if result.test_id == "":
-                    result.test_id = test._test_id
-                self.results.append(result)
-
-    return LeanTester
-
-
-def _lean_visitor_class(checked: set[str]) -> type:
-    """bandit's node visitor, building a check context only for nodes some check reads.
-
-    Most nodes (Name, Load, Attribute, operators) have no bandit check; bandit still
-    builds a context and runs an empty test list for each. Skipping them, and the
-    debug logging, makes the same visit about twice as fast with identical results.
-    """
-    from bandit.core import node_visitor
-    from bandit.core import utils as b_utils
-
-    class LeanVisitor(node_visitor.BanditNodeVisitor):
-        annotated: list[ast.AST]
-
-        def generic_visit(self, node: ast.AST) -> None:
-            """bandit's traversal (parent and sibling links, then visit), remembering
-            every node it links so that `unlink` can break the parent cycles after."""
-            annotated = self.annotated
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, list):
-                    last = len(value) - 1
-                    for idx, item in enumerate(value):
-                        if isinstance(item, ast.AST):
-                            item._bandit_sibling = value[idx + 1] if idx < last else None
-                            item._bandit_parent = node
-                            annotated.append(item)
-                            self.depth += 1
-                            self.visit(item)
-                            self.generic_visit(item)
-                            self.post_visit(item)
-                elif isinstance(value, ast.AST):
-                    value._bandit_sibling = None
-                    value._bandit_parent = node
-                    annotated.append(value)
-                    self.depth += 1
-                    self.visit(value)
-                    self.generic_visit(value)
-                    self.post_visit(value)
-
-        def unlink(self) -> None:
-            """Drop the child-to-parent links: they make the whole tree one reference
-            cycle, which only the cyclic collector (at great cost) could free."""
-            for node in self.annotated:
-                node._bandit_parent = None
-            self.annotated = []
-
-        def visit(self, node: ast.AST) -> None:
-            name = node.__class__.__name__
-            method = getattr(self, "visit_" + name, None)
-            if method is None and name not in checked:
-                return
-            context: dict[str, Any] = {
-                "imports": self.imports,
-                "import_aliases": self.import_aliases,
-                "node": node,
-                "linerange": b_utils.linerange(node),
-                "filename": self.fname,
-                "file_data": self.fdata,
-            }
-            if hasattr(node, "lineno"):
-                context["lineno"] = node.lineno
-            if hasattr(node, "col_offset"):
-                context["col_offset"] = node.col_offset
-            if hasattr(node, "end_col_offset"):
-                context["end_col_offset"] = node.end_col_offset
-            self.context = context
-            if method is not None:
-                method(node)
-            else:
-                self.tester.run_tests(context, name)
-
-        def post_visit(self, node: ast.AST) -> None:
-            self.depth -= 1
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                self.namespace = b_utils.namespace_path_split(self.namespace)[0]
-
-        def update_scores(self, scores: object) -> None:
-            """Airlock scores findings itself."""
-
-    return LeanVisitor
 
 
 def _text_and_bytes(source: str | bytes) -> tuple[str, bytes]:

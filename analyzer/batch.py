@@ -2,18 +2,17 @@
 
 Files are read as bytes and screened by `analyzer.scan` in a process pool whose
 workers load the rule set once (forked from a parent that already loaded it and
-bandit's plugins, where the platform allows). Files go to workers in chunks so
-that pickling does not dominate, and results come back in a stable order: the
-order of the expanded path list.
+bandit's plugins, where the platform allows). Files go to workers in chunks of
+about equal bytes, largest files first, so that no core idles at the end; results
+come back in a stable order: the order of the expanded path list.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ SKIP_DIRS = frozenset(
      ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs"}
 )  # fmt: skip
 _SEQUENTIAL_BELOW = 8  # fewer files than this are not worth starting a pool
+_CHUNKS_PER_WORKER = 32  # a chunk is about 1/32 of one worker's share of the bytes
+_MAX_CHUNK = 64  # files
 
 
 class BatchError(RuntimeError):
@@ -104,22 +105,66 @@ def _parallel(
     progress: Callable[[int], None] | None,
     trusted: bool | None,
 ) -> Iterator[tuple[str, Report]]:
-    chunk = max(1, min(64, math.ceil(len(files) / (workers * 8))))
-    chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
+    chunks = plan_chunks(files, _sizes(files), workers)
+    done: dict[int, Report] = {}
+    next_index = 0
     context = _fork_context()
     try:
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_init_worker,
             initargs=(ruleset, trusted),
         ) as pool:  # fmt: skip
-            for results in pool.map(_scan_chunk, chunks):
-                yield from results
-                if progress:
-                    progress(len(results))
+            futures = {pool.submit(_scan_chunk, [files[i] for i in c]): c for c in chunks}
+            try:
+                for future in as_completed(futures):
+                    reports = future.result()
+                    done.update(zip(futures[future], reports, strict=True))
+                    if progress:
+                        progress(len(reports))
+                    while next_index in done:
+                        yield files[next_index], done.pop(next_index)
+                        next_index += 1
+            finally:  # the caller stopped early, or a worker died: drop the queued work
+                for future in futures:
+                    future.cancel()
     except BrokenProcessPool as exc:
         raise BatchError(
             f"a scan worker died ({exc}); rerun with --jobs 1 to find the file"
         ) from exc
+
+
+def plan_chunks(files: Sequence[str], sizes: Sequence[int], workers: int) -> list[list[int]]:
+    """Indices of `files` in chunks, largest files first, each chunk about the same bytes.
+
+    Biggest first (longest-processing-time order) keeps one large file from starting
+    last and leaving the other cores idle; small files travel together so that
+    inter-process traffic stays small, and the smallest come last, so the final
+    chunks are short.
+    """
+    order = sorted(range(len(files)), key=lambda i: -sizes[i])
+    target = max(1, sum(sizes) // (workers * _CHUNKS_PER_WORKER))
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for i in order:
+        current.append(i)
+        weight += sizes[i]
+        if weight >= target or len(current) >= _MAX_CHUNK:
+            chunks.append(current)
+            current, weight = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _sizes(files: Sequence[str]) -> list[int]:
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(os.stat(path).st_size)
+        except OSError:
+            sizes.append(0)  # the worker reports why it cannot be read
+    return sizes
 
 
 _worker_state: dict[str, Any] = {}
@@ -131,9 +176,9 @@ def _init_worker(ruleset: Any, trusted: bool | None) -> None:
     _warm(ruleset)
 
 
-def _scan_chunk(paths: list[str]) -> list[tuple[str, Report]]:
+def _scan_chunk(paths: list[str]) -> list[Report]:
     ruleset, trusted = _worker_state["ruleset"], _worker_state["trusted"]
-    return [(path, _scan_one(path, ruleset, trusted)) for path in paths]
+    return [_scan_one(path, ruleset, trusted) for path in paths]
 
 
 def _scan_one(path: str, ruleset: Any, trusted: bool | None) -> Report:

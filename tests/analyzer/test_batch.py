@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from analyzer import load_ruleset, scan
-from analyzer.batch import BatchError, expand_paths, scan_files, scan_paths
+from analyzer.batch import BatchError, expand_paths, plan_chunks, scan_files, scan_paths
 from analyzer.models import Verdict
 
 BLOCK = 'import base64\nexec(base64.b64decode("cHJpbnQoMSk="))\n'
@@ -48,6 +48,28 @@ def test_parallel_results_match_sequential_in_order(tmp_path: Path) -> None:
         (p, r.verdict, r.score, r.findings) for p, r in sequential
     ]
     assert [r.verdict for _, r in parallel].count(Verdict.block) == 6
+
+
+def test_results_keep_path_order_when_big_files_are_screened_first(tmp_path: Path) -> None:
+    big = "".join(f"def f{n}(a):\n    return a + {n}\n" for n in range(400))
+    for i in range(30):
+        (tmp_path / f"m{i:02d}.py").write_text((big if i in (3, 29) else "") + BLOCK * (i % 2))
+    files = expand_paths([tmp_path])
+    parallel = list(scan_files(files, workers=2))
+    assert [p for p, _ in parallel] == files
+    assert [r.verdict == Verdict.block for _, r in parallel] == [i % 2 == 1 for i in range(30)]
+
+
+def test_chunks_cover_every_file_once_largest_first() -> None:
+    sizes = [10, 5000, 1, 300, 5000, 7, 80_000, 0, 42] * 20
+    files = [f"f{i}.py" for i in range(len(sizes))]
+    chunks = plan_chunks(files, sizes, workers=2)
+    flat = [i for chunk in chunks for i in chunk]
+    assert sorted(flat) == list(range(len(files)))
+    assert [sizes[i] for i in flat] == sorted(sizes, reverse=True)
+    target = sum(sizes) // 64
+    assert all(len(c) == 1 for c in chunks if sizes[c[0]] >= target)  # big files alone
+    assert all(len(c) <= 64 for c in chunks) and len(chunks) > 2
 
 
 def test_progress_counts_every_file(tmp_path: Path) -> None:
