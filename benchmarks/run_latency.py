@@ -3,7 +3,9 @@
 Measures `executor.run("pass")` and a small pandas-free data task (parse a CSV string with
 csv, summarise it with statistics) against `subprocess.run([sys.executable, "-c", ...])`
 of the same code, interleaved round by round so machine noise hits every series alike,
-and prints the ratios (target: full stack <= 1.3x a bare start). Then each layer's own
+and prints the ratios (target: full stack <= 1.3x a bare start). Then the same ratio for
+each way of starting a run's helper (default, each spawner forced, standbys off), each
+block against its own bare series. Then each layer's own
 cost: the same run with that one layer disabled through `SandboxPolicy(disabled=...)`
 (and `allow_degraded=True`), reported as full-stack median minus that median. Finally
 the executor's own breakdown (prepare, run, collect, cleanup) from `ExecutionResult.timing`.
@@ -14,11 +16,13 @@ the executor's own breakdown (prepare, run, collect, cleanup) from `ExecutionRes
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 DATA_TASK = """\
 import csv, io, statistics
@@ -56,6 +60,30 @@ def confined(code: str, disabled: frozenset[str] = frozenset()) -> Callable[[], 
         return result
 
     return call
+
+
+# How the helper is started: the default (auto: forked from this small caller, or a standby
+# already in the slot's cgroups from the second run on), each spawner forced, and standbys off.
+PATHS = {
+    "default": {},
+    "spawner=fork": {"AIRLOCK_SPAWNER": "fork"},
+    "spawner=zygote": {"AIRLOCK_SPAWNER": "zygote"},
+    "no standby": {"AIRLOCK_STANDBY": "0"},
+}
+
+
+@contextlib.contextmanager
+def environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
@@ -101,6 +129,13 @@ def main() -> None:
         print(
             f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  ({verdict} 1.3x)"
         )
+
+    print(f"\n{'helper start path':<20}{'bare p50':>10}{'executor p50':>14}{'ratio':>8}")
+    for name, values in PATHS.items():
+        with environ(values):
+            path_times = measure({"bare": bare("pass"), "executor": confined("pass")}, args.runs)
+        b, e = (statistics.median(path_times[k]) for k in ("bare", "executor"))
+        print(f"{name:<20}{b:>10.1f}{e:>14.1f}{e / b:>7.2f}x")
 
     layer_series = {"all layers": confined("pass")}
     layer_series |= {f"without {name}": confined("pass", frozenset({name})) for name in LAYERS}

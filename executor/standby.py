@@ -181,9 +181,9 @@ def room() -> bool:
 
 
 def claim() -> tuple[Slot, Standby] | None:
-    """The longest-parked slot and its standby, or None."""
+    """The longest-parked slot and its standby, or None (always None with standbys off)."""
     with _lock:
-        return _parked.pop(0) if _parked else None
+        return _parked.pop(0) if _parked and max_parked() else None
 
 
 def _forget_in_child() -> None:
