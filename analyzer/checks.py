@@ -81,6 +81,7 @@ FLOOD = 10**4  # threads or processes started by one loop
 BIG = 10**8  # a constant allocation worth a look
 HUGE = 10**10  # a constant allocation no program needs (10 GB)
 RETAINED = 10**6  # kept on every pass of an endless loop
+OWN_NAMES = frozenset({"__name__", "__package__"})
 CHMODS = frozenset({"chmod", "fchmod", "lchmod"})
 OS_CHMODS = frozenset({"os.chmod", "os.fchmod", "os.lchmod"})
 SPECIAL_BITS = 0o6000  # setuid | setgid
@@ -147,6 +148,8 @@ def dynamic_getattr(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
             value = names.const_str(attr)
             out.append((call, f"{sorted(targets)[0]}.{value or '<computed>'}", 0, 0))
     for node, key in ctx.namespace_lookups():
+        if type(key) is cst.Name and key.value in OWN_NAMES:
+            continue  # `sys.modules[__name__]`: the module itself, not a hidden name
         if key is not None and not is_plain_literal(key):
             value = names.const_str(key)
             out.append((node, f"[{value or '<computed>'}]", 0, 0))

