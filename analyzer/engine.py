@@ -15,6 +15,7 @@ from typing import Any
 
 import libcst as cst
 
+from analyzer.bindings import BindingHandlers
 from analyzer.fold import Folder
 from analyzer.nodes import (
     COMPOUND_TYPES,
@@ -30,7 +31,7 @@ from analyzer.records import PACING, CallSite, Collected, Loop
 from analyzer.resolve import NameTable
 
 
-class Walker:
+class Walker(BindingHandlers):
     """Walks one module once, recording into a `Collected` and a `NameTable`."""
 
     def __init__(self, attr_names: frozenset[str]) -> None:
@@ -140,39 +141,6 @@ class Walker:
             self.record(n)
             self.out.dunder_names.append(n)
 
-    def on_import(self, n: cst.Import) -> bool:
-        self.record(n)
-        for alias in n.names:
-            full = _dotted(alias.name)
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.names.bind(alias.asname.name.value, "import", full)
-            else:
-                self.names.bind(full.split(".")[0], "import", full.split(".")[0])
-            self.out.imports.append((n, full, None))
-        return False
-
-    def on_import_from(self, n: cst.ImportFrom) -> bool:
-        self.record(n)
-        if n.relative or n.module is None:
-            if not isinstance(n.names, cst.ImportStar):
-                for alias in n.names:
-                    bound = alias.asname.name if alias.asname else alias.name
-                    if isinstance(bound, cst.Name):
-                        self.names.bind(bound.value, "opaque")
-            return False
-        module = _dotted(n.module)
-        if isinstance(n.names, cst.ImportStar):
-            self.out.imports.append((n, module, "*"))
-            self.names.star_modules.append(module)
-            return False
-        for alias in n.names:
-            name = _dotted(alias.name)
-            bound = alias.asname.name if alias.asname else alias.name
-            if isinstance(bound, cst.Name):
-                self.names.bind(bound.value, "import", f"{module}.{name}")
-            self.out.imports.append((n, module, name))
-        return False
-
     def _stores(self, target: cst.BaseExpression, method: str) -> None:
         tp = type(target)
         if tp is cst.Subscript:
@@ -189,39 +157,11 @@ class Walker:
             if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
                 self.names.bind_class_attr(self.scopes[-1][1], t.target.value, n.value)
 
-    def on_return(self, n: cst.Return) -> None:
-        for kind, name in reversed(self.scopes):
-            if kind == "def":
-                if n.value is not None:
-                    self.names.returns.setdefault(name, []).append(n.value)
-                break
-
-    def on_ann_assign(self, n: cst.AnnAssign) -> None:
-        if n.value is not None:
-            self.names.bind_target(n.target, "value", n.value)
-        else:
-            self.names.bind_target(n.target, "opaque", None)
-
     def on_aug_assign(self, n: cst.AugAssign) -> None:
         if any(lp.endless for lp in self.loops):
             self.record(n.value)
             self.out.endless_growth.append(n.value)
         self.names.bind_target(n.target, "flow", n.value)
-
-    def on_named_expr(self, n: cst.NamedExpr) -> None:
-        self.names.bind_target(n.target, "value", n.value)
-
-    def on_def(self, n: cst.FunctionDef | cst.ClassDef) -> bool:
-        self.names.bind(n.name.value, "opaque")
-        self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
-        try:
-            self.children(n)
-        finally:
-            self.scopes.pop()
-        return False
-
-    def on_param(self, n: cst.Param) -> None:
-        self.names.bind(n.name.value, "opaque")
 
     def on_for(self, n: cst.For) -> bool:
         self.names.bind_target(n.target, "flow", n.iter)
@@ -280,31 +220,11 @@ class Walker:
             self.record(expr)
             self.out.iterations.append(expr)
 
-    def on_with_item(self, n: cst.WithItem) -> None:
-        if n.asname is not None:
-            self.names.bind_target(n.asname.name, "flow", n.item)
-
-    def on_except(self, n: cst.ExceptHandler) -> None:
-        if n.name is not None and isinstance(n.name.name, cst.Name):
-            self.names.bind(n.name.name.value, "opaque")
-
     def on_del(self, n: cst.Del) -> None:
         targets = n.target.elements if type(n.target) is cst.Tuple else [n.target]
         for t in targets:
             self._stores(t.value if type(t) is cst.Element else t, "__delitem__")
         self.names.bind_target(n.target, "opaque", None)
-
-    def on_match_as(self, n: cst.MatchAs) -> None:
-        if n.name is not None:
-            self.names.bind(n.name.value, "opaque")
-
-
-def _dotted(n: cst.BaseExpression) -> str:
-    if isinstance(n, cst.Name):
-        return n.value
-    if isinstance(n, cst.Attribute):
-        return f"{_dotted(n.value)}.{n.attr.value}"
-    return ""
 
 
 HANDLERS: dict[type, Any] = {

@@ -1,0 +1,110 @@
+"""Walk handlers that bind names into the alias table: imports, definitions, parameters,
+annotated and walrus assignments, `with … as`, `except … as`, `match … as`, returns.
+
+`Walker` (engine.py) mixes these in; they record nothing for the rules except imports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from analyzer.records import Collected
+    from analyzer.resolve import NameTable
+
+
+class BindingHandlers:
+    """Handlers that only (or mostly) bind names; `Walker` supplies the state."""
+
+    names: NameTable
+    out: Collected
+    scopes: list[tuple[str, str]]
+
+    def record(self, n: cst.CSTNode) -> None:  # pragma: no cover - provided by Walker
+        raise NotImplementedError
+
+    def children(self, n: cst.CSTNode) -> None:  # pragma: no cover - provided by Walker
+        raise NotImplementedError
+
+    def on_import(self, n: cst.Import) -> bool:
+        self.record(n)
+        for alias in n.names:
+            full = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.names.bind(alias.asname.name.value, "import", full)
+            else:
+                self.names.bind(full.split(".")[0], "import", full.split(".")[0])
+            self.out.imports.append((n, full, None))
+        return False
+
+    def on_import_from(self, n: cst.ImportFrom) -> bool:
+        self.record(n)
+        if n.relative or n.module is None:
+            if not isinstance(n.names, cst.ImportStar):
+                for alias in n.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name):
+                        self.names.bind(bound.value, "opaque")
+            return False
+        module = _dotted(n.module)
+        if isinstance(n.names, cst.ImportStar):
+            self.out.imports.append((n, module, "*"))
+            self.names.star_modules.append(module)
+            return False
+        for alias in n.names:
+            name = _dotted(alias.name)
+            bound = alias.asname.name if alias.asname else alias.name
+            if isinstance(bound, cst.Name):
+                self.names.bind(bound.value, "import", f"{module}.{name}")
+            self.out.imports.append((n, module, name))
+        return False
+
+    def on_return(self, n: cst.Return) -> None:
+        for kind, name in reversed(self.scopes):
+            if kind == "def":
+                if n.value is not None:
+                    self.names.returns.setdefault(name, []).append(n.value)
+                break
+
+    def on_ann_assign(self, n: cst.AnnAssign) -> None:
+        if n.value is not None:
+            self.names.bind_target(n.target, "value", n.value)
+        else:
+            self.names.bind_target(n.target, "opaque", None)
+
+    def on_named_expr(self, n: cst.NamedExpr) -> None:
+        self.names.bind_target(n.target, "value", n.value)
+
+    def on_def(self, n: cst.FunctionDef | cst.ClassDef) -> bool:
+        self.names.bind(n.name.value, "opaque")
+        self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
+        try:
+            self.children(n)
+        finally:
+            self.scopes.pop()
+        return False
+
+    def on_param(self, n: cst.Param) -> None:
+        self.names.bind(n.name.value, "opaque")
+
+    def on_with_item(self, n: cst.WithItem) -> None:
+        if n.asname is not None:
+            self.names.bind_target(n.asname.name, "flow", n.item)
+
+    def on_except(self, n: cst.ExceptHandler) -> None:
+        if n.name is not None and isinstance(n.name.name, cst.Name):
+            self.names.bind(n.name.name.value, "opaque")
+
+    def on_match_as(self, n: cst.MatchAs) -> None:
+        if n.name is not None:
+            self.names.bind(n.name.value, "opaque")
+
+
+def _dotted(n: cst.BaseExpression) -> str:
+    if isinstance(n, cst.Name):
+        return n.value
+    if isinstance(n, cst.Attribute):
+        return f"{_dotted(n.value)}.{n.attr.value}"
+    return ""
