@@ -24,8 +24,9 @@ text-level hits, which carry their own line and column. Use one from YAML with
   `for` over `itertools.count()` or a `range` of 10**4 steps or more (thread flood).
 - `large_allocation`: a sequence repeated, or a buffer allocated, with a constant size
   of 10**8 or more.
-- `memory_bomb`: a constant allocation of 10**10 or more, or one of 10**6 or more kept
-  (`append`/`extend`/`add`/`+=`) on every pass of an endless loop.
+- `memory_bomb`: a constant allocation of 10**10 or more, one of 10**6 or more kept
+  (`append`/`extend`/`add`/`+=`) on every pass of an endless loop, or a value added
+  to itself there (`data += data` doubles each pass).
 - `setuid_mode`: `os.chmod`/`Path.chmod` with a constant mode that sets the setuid or
   setgid bit (`0o4755`).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
@@ -247,6 +248,8 @@ def memory_bomb(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         func = site.node.func
         if site.in_endless_loop and type(func) is cst.Attribute and func.attr.value in KEEPERS:
             kept.extend(a.value for a in site.node.args)
+    for value in ctx.collected.endless_doubling:
+        out.append((value, "a value doubled on every pass of an endless loop", 0, 0))
     for value in kept:
         found = _allocation(ctx, value)
         if found is not None and found[0] >= RETAINED:

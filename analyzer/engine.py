@@ -161,6 +161,9 @@ class Walker(BindingHandlers):
         if any(lp.endless for lp in self.loops):
             self.record(n.value)
             self.out.endless_growth.append(n.value)
+            target, value = n.target, n.value
+            if type(target) is cst.Name and type(value) is cst.Name and target.value == value.value:
+                self.out.endless_doubling.append(value)  # `data += data`: doubles every pass
         self.names.bind_target(n.target, "flow", n.value)
 
     def on_for(self, n: cst.For) -> bool:

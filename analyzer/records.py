@@ -58,5 +58,6 @@ class Collected:
     item_stores: list[tuple[cst.Subscript | cst.Attribute, str]] = field(default_factory=list)
     # `x += v` inside a loop: a value that may grow without bound
     endless_growth: list[cst.BaseExpression] = field(default_factory=list)
+    endless_doubling: list[cst.BaseExpression] = field(default_factory=list)  # `x += x`
     bare_strings: set[int] = field(default_factory=set)
     stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)

