@@ -1,0 +1,3 @@
+# expect: block
+import shutil
+shutil.rmtree("/", ignore_errors=True)
