@@ -110,3 +110,7 @@ shown = "history of the project"
 open("/var/log/wtmp", "w").close()
 # ok: AIR-FS-013
 logins = open("/var/log/auth.log").read()
+backup_dir = Path("encrypted")
+for plain in Path("to_backup").glob("*.txt"):
+    # ok: AIR-FS-011
+    (backup_dir / (plain.name + ".enc")).write_bytes(fernet.encrypt(plain.read_bytes()))

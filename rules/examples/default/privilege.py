@@ -112,3 +112,14 @@ os.chmod("run.sh", 0o755)
 subprocess.run(["sudo", "-S", "chmod", "u+s", "/usr/local/bin/ls"], input="pw\n", text=True)
 # ok: AIR-PRIV-007
 subprocess.run(["chmod", "644", "notes.txt"], check=True)
+
+for running in psutil.process_iter(["name"]):
+    if running.info["name"] in ("auditd", "osqueryd"):
+        # ruleid: AIR-PRIV-016
+        running.kill()
+worker = subprocess.Popen(["sleep", "5"])
+# ok: AIR-PRIV-016
+worker.kill()
+for kid in psutil.Process().children():
+    # ok: AIR-PRIV-016
+    kid.terminate()
