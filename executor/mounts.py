@@ -3,7 +3,8 @@
 The parent mounts one tmpfs per slot (``<slot>/fs``) holding the working directory, the
 child's ``/tmp`` and ``/dev/shm``, so all three share one disk and inode budget. Inside
 the child's mount namespace every top-level directory Python does not need is covered by
-an empty tmpfs, secret files under /etc by /dev/null, and the few paths the run needs
+an empty tmpfs, secret and host-identity files under /etc by /dev/null, /dev by a tmpfs
+holding only null, zero, full, random and urandom, and the few paths the run needs
 (interpreter prefix, site-packages, workdir) are bind-mounted back, read-only but the workdir.
 """
 
@@ -22,6 +23,12 @@ KEEP_TOP = frozenset(
 )
 SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers")
 SECRET_DIRS = ("/etc/ssh", "/etc/ssl/private", "/etc/sudoers.d")
+HOST_IDENTITY = ("/etc/machine-id", "/etc/hostname")
+# The child's /dev: a fresh tmpfs with these device nodes bound in (no disk, tty, kvm, fuse,
+# tun, ... of the host, whether or not Landlock is there to refuse them) and a few links.
+DEVICES = ("null", "zero", "full", "random", "urandom")
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1"}
+DEV_LINKS["stderr"] = "/proc/self/fd/2"
 HIDE_OPTS = "size=1m,nr_inodes=1024,mode=755"
 BIND_RO = syscalls.MS_BIND | syscalls.MS_REMOUNT | syscalls.MS_RDONLY | syscalls.MS_NOSUID
 
@@ -53,6 +60,7 @@ class MountPlan:
     hide_dirs: tuple[str, ...]
     hide_files: tuple[str, ...]
     binds: tuple[tuple[str, str, bool], ...]  # (source, target, read_only)
+    devices: tuple[str, ...] = DEVICES
 
 
 def create_workdir(
@@ -111,7 +119,7 @@ def _host_hidden() -> tuple[tuple[str, ...], tuple[str, ...]]:
         elif os.path.isfile(path):
             hide_files.append(path)
     hide_dirs += [d for d in SECRET_DIRS if os.path.isdir(d)]
-    hide_files += [f for f in SECRET_FILES if os.path.isfile(f)]
+    hide_files += [f for f in (*SECRET_FILES, *HOST_IDENTITY) if os.path.isfile(f)]
     return tuple(hide_dirs), tuple(hide_files)
 
 
@@ -136,11 +144,13 @@ def apply(mp: MountPlan) -> None:
     """Build the private view; the caller must already be in a new mount namespace."""
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
     sources = {src: os.open(src, os.O_PATH | os.O_CLOEXEC) for src, _, _ in mp.binds}
+    devices = [(d, os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC)) for d in mp.devices]
     flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
     for d in mp.hide_dirs:
         syscalls.mount("airlock-hidden", d, "tmpfs", flags, HIDE_OPTS)
     for f in mp.hide_files:
         syscalls.mount("/dev/null", f, None, syscalls.MS_BIND)
+    _minimal_dev(devices)
     for src, target, read_only in mp.binds:
         if not os.path.isdir(target):
             os.makedirs(target, 0o755)
@@ -151,6 +161,18 @@ def apply(mp: MountPlan) -> None:
             syscalls.mount(None, target, None, BIND_RO)
     for fd in sources.values():
         os.close(fd)
+
+
+def _minimal_dev(devices: list[tuple[str, int]]) -> None:
+    """Cover /dev with an empty tmpfs, then bind the allowed nodes (opened before) back."""
+    flags = syscalls.MS_NOSUID | syscalls.MS_NOEXEC
+    syscalls.mount("airlock-dev", "/dev", "tmpfs", flags, HIDE_OPTS)
+    for name, fd in devices:
+        os.close(os.open(f"/dev/{name}", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666))
+        syscalls.mount(f"/proc/self/fd/{fd}", f"/dev/{name}", None, syscalls.MS_BIND)
+        os.close(fd)
+    for name, target in DEV_LINKS.items():
+        os.symlink(target, f"/dev/{name}")
 
 
 def mount_proc() -> None:

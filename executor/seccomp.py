@@ -1,10 +1,11 @@
 """seccomp layer: a classic-BPF filter built by hand and installed with prctl (no libseccomp).
 
 The filter checks the architecture first (x86_64 or aarch64; anything else, and x32
-system calls, kill the process), then refuses with EPERM what agent code never needs:
-tracing, mounting, namespaces, kernel keyrings and modules, raising rlimits, and
-``socket()`` for every family the run is not allowed (AF_UNIX included, so pathname
-sockets of host services stay out of reach; ``socketpair`` still works).
+system calls, and the 32-bit ``int 0x80`` entry, kill the process), then refuses with
+EPERM what agent code never needs: tracing, mounting, namespaces, kernel keyrings and
+modules, the LDT, raising rlimits, ``socket()`` for every family the run is not allowed
+(AF_UNIX included, so pathname sockets of host services stay out of reach) and
+``socketpair()`` for any family but AF_UNIX (others only load kernel modules).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ SYSCALLS: dict[str, dict[str, int]] = {
         "kcmp": 312, "fanotify_init": 300, "iopl": 172, "ioperm": 173, "uselib": 134,
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
         "fspick": 433, "mount_setattr": 442, "pidfd_getfd": 438, "io_uring_setup": 425,
-        "io_uring_enter": 426, "io_uring_register": 427,
-        "prlimit64": 302, "clone": 56, "clone3": 435, "socket": 41, "ioctl": 16,
+        "io_uring_enter": 426, "io_uring_register": 427, "modify_ldt": 154,
+        "prlimit64": 302, "clone": 56, "clone3": 435, "socket": 41, "socketpair": 53,
+        "ioctl": 16,
     },
     "aarch64": {
         "ptrace": 117, "mount": 40, "umount2": 39, "pivot_root": 41, "kexec_load": 104,
@@ -49,13 +51,14 @@ SYSCALLS: dict[str, dict[str, int]] = {
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
         "fspick": 433, "mount_setattr": 442, "pidfd_getfd": 438, "io_uring_setup": 425,
         "io_uring_enter": 426, "io_uring_register": 427,
-        "prlimit64": 261, "clone": 220, "clone3": 435, "socket": 198, "ioctl": 29,
+        "prlimit64": 261, "clone": 220, "clone3": 435, "socket": 198, "socketpair": 199,
+        "ioctl": 29,
     },
 }  # fmt: skip
-SPECIAL = frozenset({"prlimit64", "clone", "clone3", "socket", "ioctl"})
+SPECIAL = frozenset({"prlimit64", "clone", "clone3", "socket", "socketpair", "ioctl"})
 DENIED = tuple(sorted(set(SYSCALLS["x86_64"]) - SPECIAL))
 
-AF_INET, AF_INET6 = 2, 10
+AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
 NAMESPACE_FLAGS = (
     syscalls.CLONE_NEWNS | syscalls.CLONE_NEWCGROUP | syscalls.CLONE_NEWUTS
     | syscalls.CLONE_NEWIPC | syscalls.CLONE_NEWUSER | syscalls.CLONE_NEWPID
@@ -109,6 +112,9 @@ def build_filter(machine: str, allow_inet: bool) -> list[tuple[int, int, int, in
         block += [_ins(JEQ, AF_INET, 2, 0), _ins(JEQ, AF_INET6, 1, 0)]
     block += [eperm, allow]
     prog += [_ins(JEQ, nr["socket"], 0, len(block)), *block]
+    # socketpair: AF_UNIX only (another family would make the kernel load its module)
+    block = [_ins(LD_ABS, _arg_lo(0)), _ins(JEQ, AF_UNIX, 1, 0), eperm, allow]
+    prog += [_ins(JEQ, nr["socketpair"], 0, len(block)), *block]
     block = [_ins(LD_ABS, _arg_lo(1)), _ins(JEQ, TIOCSTI, 1, 0), _ins(JEQ, TIOCLINUX, 0, 1)]
     block += [eperm, allow]
     prog += [_ins(JEQ, nr["ioctl"], 0, len(block)), *block]

@@ -82,7 +82,7 @@ def _blank_args_and_environ() -> None:
 
 
 def detach(from_caller: bool, keep: set[int]) -> None:
-    """The helper's first steps: own session, nothing of the caller but the ``keep`` fds."""
+    """The helper's first steps: own session, no descriptor of the caller but ``keep``."""
     os.setsid()
     os.umask(0o022)  # mount points made below must be traversable by the run's uid
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the caller may ignore it; we must wait
@@ -90,7 +90,11 @@ def detach(from_caller: bool, keep: set[int]) -> None:
     syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
     if from_caller:
         _blank_args_and_environ()
-    syscalls.close_all_but(keep)
+    # nor the caller's stdin/stdout/stderr (a terminal, say): init would hold them all run long
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in {0, 1, 2} - keep:
+        os.dup2(null, fd)
+    syscalls.close_all_but(keep)  # null too, unless it is one of 0-2
 
 
 def enter_cgroup(group: cgroups.SlotCgroup) -> None:
