@@ -11,6 +11,7 @@ holding only null, zero, full, random and urandom, and the few paths the run nee
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import shutil
@@ -31,6 +32,12 @@ DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc
 DEV_LINKS["stderr"] = "/proc/self/fd/2"
 HIDE_OPTS = "size=1m,nr_inodes=1024,mode=755"
 BIND_RO = syscalls.MS_BIND | syscalls.MS_REMOUNT | syscalls.MS_RDONLY | syscalls.MS_NOSUID
+BIND_RW = (
+    syscalls.MS_BIND | syscalls.MS_REMOUNT | syscalls.MS_NOSUID | syscalls.MS_NODEV
+    | syscalls.MS_NOEXEC
+)  # fmt: skip
+# Host-global knobs a uid-0 program could otherwise write through the fresh /proc
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs")
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,11 @@ def plan(wd: Workdir, read_only: list[str]) -> MountPlan:
 
 
 def apply(mp: MountPlan) -> None:
-    """Build the private view; the caller must already be in a new mount namespace."""
+    """Build the private view; the caller must already be in a new mount namespace.
+
+    Everything but the workdir, /tmp and /dev/shm ends up read-only, so a program that
+    stays uid 0 (no user layer) cannot write a host file its uid owns even without Landlock.
+    """
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
     sources = {src: os.open(src, os.O_PATH | os.O_CLOEXEC) for src, _, _ in mp.binds}
     devices = [(d, os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC)) for d in mp.devices]
@@ -151,16 +162,37 @@ def apply(mp: MountPlan) -> None:
     for f in mp.hide_files:
         syscalls.mount("/dev/null", f, None, syscalls.MS_BIND)
     _minimal_dev(devices)
-    for src, target, read_only in mp.binds:
+    for _, target, _ in mp.binds:
         if not os.path.isdir(target):
+            os.makedirs(target, 0o755)
+    _read_only_tree("/")
+    for src, target, read_only in mp.binds:
+        if not os.path.isdir(target):  # under a bind made just before (an interpreter in /tmp)
             os.makedirs(target, 0o755)
         syscalls.mount(
             f"/proc/self/fd/{sources[src]}", target, None, syscalls.MS_BIND | syscalls.MS_REC
         )
-        if read_only:
-            syscalls.mount(None, target, None, BIND_RO)
+        syscalls.mount(None, target, None, BIND_RO if read_only else BIND_RW)
     for fd in sources.values():
         os.close(fd)
+
+
+def _read_only_tree(path: str) -> None:
+    """Make every mount at and beneath ``path`` read-only and nosuid."""
+    try:
+        syscalls.mount_setattr_tree(path, syscalls.MOUNT_ATTR_RDONLY | syscalls.MOUNT_ATTR_NOSUID)
+        return
+    except OSError as exc:
+        if exc.errno != errno.ENOSYS:  # a kernel before 5.12: one remount per mount
+            raise
+    with open("/proc/self/mountinfo") as f:
+        rows = [line.split() for line in f]
+    for row in rows:
+        target = row[4].encode().decode("unicode_escape")
+        if _under(target, path):
+            extra = {"nodev": syscalls.MS_NODEV, "noexec": syscalls.MS_NOEXEC}
+            keep = sum(v for k, v in extra.items() if k in row[5].split(","))
+            syscalls.mount(None, target, None, BIND_RO | keep)
 
 
 def _minimal_dev(devices: list[tuple[str, int]]) -> None:
@@ -176,6 +208,11 @@ def _minimal_dev(devices: list[tuple[str, int]]) -> None:
 
 
 def mount_proc() -> None:
-    """A fresh /proc for the new PID namespace; hidepid=2 hides other users' processes."""
+    """A fresh /proc for the new PID namespace (hidepid=2 hides other users' processes),
+    its host-wide knobs (sysctls, sysrq, irq affinity) bound over themselves read-only."""
     flags = syscalls.MS_NOSUID | syscalls.MS_NODEV | syscalls.MS_NOEXEC
     syscalls.mount("proc", "/proc", "proc", flags, "hidepid=2")
+    for path in PROC_READ_ONLY:
+        if os.path.exists(path):
+            syscalls.mount(path, path, None, syscalls.MS_BIND | syscalls.MS_REC)
+            syscalls.mount(None, path, None, BIND_RO | flags)

@@ -40,6 +40,9 @@ PR_SET_DUMPABLE = 4
 
 SYS_CLOSE_RANGE = 436
 CLOSE_RANGE_CLOEXEC = 1 << 2
+SYS_MOUNT_SETATTR = 442  # the same on x86_64 and aarch64
+AT_FDCWD, AT_RECURSIVE = -100, 0x8000
+MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID = 0x1, 0x2
 
 
 def _check(ret: int, what: str) -> int:
@@ -63,6 +66,19 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
     _check(
         libc.mount(_b(source), _b(target), _b(fstype), flags, data.encode() if data else None),
         f"mount {target}",
+    )
+
+
+def mount_setattr_tree(path: str, attr_set: int) -> None:
+    """mount_setattr(2): set ``attr_set`` on the mount at ``path`` and every mount beneath."""
+    attr = ctypes.create_string_buffer(attr_set.to_bytes(8, "little") + bytes(24), 32)
+    syscall(
+        SYS_MOUNT_SETATTR,
+        ctypes.c_int(AT_FDCWD),
+        os.fsencode(path),
+        ctypes.c_uint(AT_RECURSIVE),
+        attr,
+        ctypes.c_size_t(32),
     )
 
 

@@ -1,5 +1,5 @@
 """Escape cases: what of the host the mount view alone shows (device nodes, host identity)
-and what of the caller the sandbox's own processes hold (its stdio).
+or lets a uid-0 program write, and what of the caller the sandbox's processes hold (stdio).
 
 The view cases run with Landlock disabled, so they show the filesystem layer by itself.
 Host-side evidence: the host's /dev and /etc as this process sees them (controls), and the
@@ -89,6 +89,33 @@ def test_host_identity_files_are_blank() -> None:
             content = f.read().strip()
         assert content not in result.stdout, f"{path} leaked: {result.stdout}"
         assert content in unconfined(program(marker, IDENTITY)).stdout  # control
+
+
+WRITE_PROBE = (
+    "import os\n"
+    "for p in {paths!r}:\n"
+    "    try:\n"  # opened for appending, never written: the control changes nothing
+    "        os.close(os.open(p, os.O_WRONLY | os.O_APPEND)); print('WRITABLE', p)\n"
+    "    except OSError as e:\n        print('refused', p, e.strerror)\n"
+)
+ROOT_OWNED = ["/etc/passwd", "/etc/hosts", os.path.realpath("/etc/os-release")]
+ROOT_OWNED += ["/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches"]
+
+
+@pytest.mark.layer("filesystem")
+def test_a_program_left_uid_0_cannot_write_host_files_or_sysctls(require_root: None) -> None:
+    """With the user layer off the program is uid 0 (no capabilities): file modes alone
+    would let it rewrite /etc/passwd or kernel.core_pattern (a root shell on the host)."""
+    paths = [p for p in ROOT_OWNED if os.path.isfile(p)]
+    body = WRITE_PROBE.format(paths=paths)
+    marker = new_marker()
+    policy = SandboxPolicy(disabled=frozenset({"user", "landlock"}))
+    result = run(program(marker, body), limits=small_limits(), policy=policy, allow_degraded=True)
+    started(result, marker)
+    assert result.stdout.count("refused") == len(paths), result.stdout
+    assert "WRITABLE" not in result.stdout
+    control = unconfined(program(marker, body)).stdout
+    assert control.count("WRITABLE") == len(paths), control
 
 
 CALLER = textwrap.dedent(
