@@ -3,8 +3,8 @@
 The parent mounts one tmpfs per slot (``<slot>/fs``) holding the working directory, the
 child's ``/tmp`` and ``/dev/shm``, so all three share one disk and inode budget. Inside
 the child's mount namespace every top-level directory Python does not need is covered by
-an empty tmpfs, secret and host-identity files under /etc by /dev/null, /dev by a tmpfs
-holding only null, zero, full, random and urandom, and the few paths the run needs
+an empty tmpfs, /etc by a tmpfs holding only what Python and libc read there, /dev by a
+tmpfs holding only null, zero, full, random and urandom, and the few paths the run needs
 (interpreter prefix, site-packages, workdir) are bind-mounted back, read-only but the workdir.
 """
 
@@ -15,6 +15,7 @@ import errno
 import functools
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 
 from executor import syscalls
@@ -22,9 +23,15 @@ from executor import syscalls
 KEEP_TOP = frozenset(
     {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc"}
 )
-SECRET_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-", "/etc/sudoers")
-SECRET_DIRS = ("/etc/ssh", "/etc/ssl/private", "/etc/sudoers.d")
-HOST_IDENTITY = ("/etc/machine-id", "/etc/hostname")
+# What Python and libc read from /etc (and the alternatives links of /usr/bin). The child's
+# /etc is a tmpfs holding only these: shadow, ssh keys, pip.conf tokens, proxy credentials
+# in /etc/environment, machine-id stay out whatever the uid and with or without Landlock.
+ETC_KEEP = (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
+    "group", "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf",
+    "services", "protocols", "mime.types", "ssl/certs", "ssl/openssl.cnf",
+    "ca-certificates", "os-release", "locale.alias", "matplotlibrc", "alternatives",
+)  # fmt: skip
 # The child's /dev: a fresh tmpfs with these device nodes bound in (no disk, tty, kvm, fuse,
 # tun, ... of the host, whether or not Landlock is there to refuse them) and a few links.
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -125,8 +132,6 @@ def _host_hidden() -> tuple[tuple[str, ...], tuple[str, ...]]:
             hide_dirs.append(path)
         elif os.path.isfile(path):
             hide_files.append(path)
-    hide_dirs += [d for d in SECRET_DIRS if os.path.isdir(d)]
-    hide_files += [f for f in (*SECRET_FILES, *HOST_IDENTITY) if os.path.isfile(f)]
     return tuple(hide_dirs), tuple(hide_files)
 
 
@@ -156,12 +161,14 @@ def apply(mp: MountPlan) -> None:
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
     sources = {src: os.open(src, os.O_PATH | os.O_CLOEXEC) for src, _, _ in mp.binds}
     devices = [(d, os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC)) for d in mp.devices]
+    etc = _open_kept("/etc", ETC_KEEP)
     flags = syscalls.MS_NOSUID | syscalls.MS_NODEV
     for d in mp.hide_dirs:
         syscalls.mount("airlock-hidden", d, "tmpfs", flags, HIDE_OPTS)
     for f in mp.hide_files:
         syscalls.mount("/dev/null", f, None, syscalls.MS_BIND)
     _minimal_dev(devices)
+    _rebuild("/etc", etc)
     for _, target, _ in mp.binds:
         if not os.path.isdir(target):
             os.makedirs(target, 0o755)
@@ -193,6 +200,35 @@ def _read_only_tree(path: str) -> None:
             extra = {"nodev": syscalls.MS_NODEV, "noexec": syscalls.MS_NOEXEC}
             keep = sum(v for k, v in extra.items() if k in row[5].split(","))
             syscalls.mount(None, target, None, BIND_RO | keep)
+
+
+def _open_kept(base: str, names: tuple[str, ...]) -> list[tuple[str, str | int]]:
+    """(name, symlink target or O_PATH fd) for each of ``names`` that exists under ``base``."""
+    kept: list[tuple[str, str | int]] = []
+    for name in names:
+        path = os.path.join(base, name)
+        if os.path.islink(path):
+            kept.append((name, os.readlink(path)))
+        elif os.path.exists(path):
+            kept.append((name, os.open(path, os.O_PATH | os.O_CLOEXEC)))
+    return kept
+
+
+def _rebuild(base: str, kept: list[tuple[str, str | int]]) -> None:
+    """Cover ``base`` with an empty tmpfs and put the kept entries back (bound or linked)."""
+    syscalls.mount("airlock-etc", base, "tmpfs", syscalls.MS_NOSUID | syscalls.MS_NODEV, HIDE_OPTS)
+    for name, what in kept:
+        path = os.path.join(base, name)
+        os.makedirs(os.path.dirname(path), 0o755, exist_ok=True)
+        if isinstance(what, str):
+            os.symlink(what, path)
+            continue
+        if stat.S_ISDIR(os.fstat(what).st_mode):
+            os.mkdir(path, 0o755)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
+        syscalls.mount(f"/proc/self/fd/{what}", path, None, syscalls.MS_BIND | syscalls.MS_REC)
+        os.close(what)
 
 
 def _minimal_dev(devices: list[tuple[str, int]]) -> None:

@@ -35,17 +35,7 @@ INTERPRETER = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 SITE_DIRS = tuple(p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p))
 LAST_CAP = user.last_capability()
 SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
-# What Python and libc read from /etc; the rest of /etc (pip.conf tokens, proxy credentials
-# in /etc/environment, service configs) stays unreadable under Landlock.
-ETC_FILES = tuple(
-    f"/etc/{name}"
-    for name in (
-        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
-        "group", "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf",
-        "services", "protocols", "mime.types", "ssl/certs", "ssl/openssl.cnf",
-        "ca-certificates", "os-release", "locale.alias", "matplotlibrc",
-    )
-)  # fmt: skip
+ETC_FILES = tuple(f"/etc/{name}" for name in mounts.ETC_KEEP)  # and Landlock reads no more
 READ_ONLY_FILES = ("/dev/urandom", "/dev/random", "/dev/zero")
 
 

@@ -190,7 +190,8 @@ def test_world_readable_files_outside_the_allowed_roots(root: str) -> None:
 def test_world_readable_config_under_etc_is_not_exposed() -> None:
     """/etc holds world-readable secrets in practice (pip.conf index tokens, proxy
     credentials in /etc/environment); a run needs only what Python uses from /etc.
-    (The mount view keeps /etc; Landlock narrows it to what Python reads.)"""
+    (Landlock allows reading only what Python reads there; the mount view holds no more,
+    see test_escape_host_view.py.)"""
     if not os.access("/etc", os.W_OK):
         pytest.skip("/etc is not writable by the test, nothing to plant")
     token = "ETCTOKEN" + secrets.token_hex(8)

@@ -1,5 +1,6 @@
-"""Escape cases: what of the host the mount view alone shows (device nodes, host identity)
-or lets a uid-0 program write, and what of the caller the sandbox's processes hold (stdio).
+"""Escape cases: what of the host the mount view alone shows (device nodes, /etc, host
+identity) or lets a uid-0 program write, and what of the caller (its stdio) the sandbox's
+own processes hold.
 
 The view cases run with Landlock disabled, so they show the filesystem layer by itself.
 Host-side evidence: the host's /dev and /etc as this process sees them (controls), and the
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,7 +22,7 @@ import pytest
 from escape_support import new_marker, program, small_limits, started, unconfined
 
 from executor import ExecutionResult, SandboxPolicy, run
-from executor.mounts import DEV_LINKS, DEVICES
+from executor.mounts import DEV_LINKS, DEVICES, ETC_KEEP
 
 pytestmark = [pytest.mark.timeout(60)]
 
@@ -89,6 +92,39 @@ def test_host_identity_files_are_blank() -> None:
             content = f.read().strip()
         assert content not in result.stdout, f"{path} leaked: {result.stdout}"
         assert content in unconfined(program(marker, IDENTITY)).stdout  # control
+
+
+ETC_PROBE = (
+    "import os\n"
+    "print('ETC', sorted(os.listdir('/etc')))\n"
+    "try:\n    print(open({path!r}).read())\nexcept OSError as e:\n    print('denied', e)\n"
+)
+
+
+@pytest.mark.layer("filesystem")
+def test_etc_holds_only_what_python_reads() -> None:
+    """World-readable secrets in /etc (pip.conf index tokens, say) are out of the view even
+    with Landlock off; so is everything else Python does not read there."""
+    if not os.access("/etc", os.W_OK):
+        pytest.skip("/etc is not writable by the test, nothing to plant")
+    token = "ETCTOKEN" + secrets.token_hex(8)
+    directory = f"/etc/airlock-escape-{secrets.token_hex(6)}"
+    os.mkdir(directory, 0o755)
+    path = os.path.join(directory, "pip.conf")
+    try:
+        with open(path, "w") as f:
+            f.write(f"[global]\nindex-url = https://user:{token}@pypi.example.com/simple\n")
+        os.chmod(path, 0o644)
+        os.chmod(directory, 0o755)
+        marker = new_marker()
+        result = _without_landlock(marker, ETC_PROBE.format(path=path))
+        started(result, marker)
+        assert token not in result.stdout, "the run read a world-readable config file in /etc"
+        listed = eval(result.stdout.split("ETC ", 1)[1].splitlines()[0])
+        assert set(listed) <= {name.split("/")[0] for name in ETC_KEEP}, listed
+        assert token in unconfined(program(marker, ETC_PROBE.format(path=path))).stdout
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 WRITE_PROBE = (
