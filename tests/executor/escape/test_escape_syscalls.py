@@ -1,5 +1,5 @@
 """Escape cases: privileged system calls, other syscall entry points, exotic socket families,
-dropped binaries (memfd, workdir) and reparenting tricks.
+dropped binaries (memfd, workdir), reparenting tricks and pidfd signals.
 
 Host-side evidence: the errno or signal the kernel gave the program, /proc/<pid>/status of
 the processes a dropped binary became, and the host's process table after the run. Each
@@ -15,6 +15,7 @@ import re
 import signal
 
 import pytest
+from escape_hosts import Victim
 from escape_proc import Monitor, kill_marked, marked_pids
 from escape_support import confined, new_marker, program, started, unconfined, wait_until
 
@@ -220,3 +221,30 @@ def test_syscall_numbers_are_what_the_cases_assume() -> None:
     numbers |= {"clock_settime": 227, "settimeofday": 164, "modify_ldt": 154, "clone": 56}
     for name, nr in {**numbers, "name_to_handle_at": 303, "socketpair": 53}.items():
         assert re.search(rf"#define __NR_{name}\s+{nr}\b", text), name
+
+
+PIDFD_KILL = (
+    "import os, signal\n"
+    "for pid in ({pid}, 1, os.getppid()):\n"
+    "    try:\n"
+    "        fd = os.pidfd_open(pid)\n"
+    "        signal.pidfd_send_signal(fd, signal.SIGKILL); print('signalled', pid)\n"
+    "    except OSError as e:\n        print('refused', pid, e.strerror)\n"
+)
+
+
+@pytest.mark.layer("pidns")
+def test_pidfd_signals_do_not_reach_host_processes(victim: Victim) -> None:
+    marker = new_marker()
+    body = PIDFD_KILL.format(pid=victim.pid)
+    result, _ = confined(marker, body)
+    started(result, marker)
+    assert f"signalled {victim.pid}" not in result.stdout
+    assert victim.alive, "a pidfd signal from the sandbox reached a host process"
+    unconfined(
+        program(
+            marker, f"import os, signal\nsignal.pidfd_send_signal(os.pidfd_open({victim.pid}), 9)\n"
+        )
+    )
+    victim.proc.wait(timeout=5)
+    assert not victim.alive, "control: the pidfd signal did not kill the victim"
