@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 TEST_DIRS = {"test", "tests", "idle_test", "unittest"}
+SLOWEST = 5
 
 
 def corpus(exclude_tests: bool, limit: int | None) -> list[str]:
@@ -56,16 +57,20 @@ def cpu_seconds() -> float:
 
 def run_airlock(
     files: list[str], ruleset: str, jobs: int | None
-) -> tuple[float, float, dict[str, int]]:
+) -> tuple[float, float, dict[str, int], list[tuple[float, str]]]:
+    """Wall and CPU seconds, verdict counts, and the slowest files (ms, path)."""
     from analyzer import load_ruleset
     from analyzer.batch import scan_files
 
     loaded = load_ruleset(ruleset)
     verdicts: dict[str, int] = {}
+    durations: list[tuple[float, str]] = []
     started, cpu = time.perf_counter(), cpu_seconds()
-    for _, report in scan_files(files, ruleset=loaded, workers=jobs):
+    for path, report in scan_files(files, ruleset=loaded, workers=jobs):
         verdicts[report.verdict.value] = verdicts.get(report.verdict.value, 0) + 1
-    return time.perf_counter() - started, cpu_seconds() - cpu, verdicts
+        durations.append((report.duration_ms, path))
+    slowest = sorted(durations, reverse=True)[:SLOWEST]
+    return time.perf_counter() - started, cpu_seconds() - cpu, verdicts, slowest
 
 
 def run_bandit(files: list[str]) -> tuple[float, float, int]:
@@ -93,11 +98,13 @@ def main() -> None:
     cores = args.jobs or os.cpu_count() or 1
     print(f"corpus: {len(files)} files, {lines} lines ({sysconfig.get_paths()['stdlib']})")
 
-    airlock_s, airlock_cpu, verdicts = run_airlock(files, args.ruleset, args.jobs)
+    airlock_s, airlock_cpu, verdicts, slowest = run_airlock(files, args.ruleset, args.jobs)
     print(
         f"airlock ({cores} workers): {airlock_s:7.2f} s  {len(files) / airlock_s:8.1f} files/s  "
         f"{lines / airlock_s:9.0f} lines/s  cpu {airlock_cpu:.1f} s  verdicts {verdicts}"
     )
+    # One slow file is a tail no scheduling can hide: name the worst.
+    print("  slowest: " + ", ".join(f"{Path(p).name} {ms / 1e3:.1f} s" for ms, p in slowest))
     if args.skip_bandit:
         return
     bandit_s, bandit_cpu, issues = run_bandit(files)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import importlib
+import types
 from pathlib import Path
 
 import pytest
@@ -130,6 +132,21 @@ def test_bandit_is_handed_the_parsed_tree(monkeypatch: pytest.MonkeyPatch) -> No
     report = scan("import pickle\npickle.loads(b)\n", ruleset=RULES)
     assert len(seen) == 1 and isinstance(seen[0], ast.Module)
     assert {"B403", "B301"} <= {f.rule_id for f in report.findings}
+
+
+def test_repeated_scans_keep_no_frames_alive() -> None:
+    """Nothing of one scan (frames, trees) outlives it, however often the folder gives up."""
+
+    def live_frames() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, types.FrameType))
+
+    src = "import os\n" + "".join(f"os.system(a{i} + 'x')\n" for i in range(50))
+    scan(src, ruleset=RULES)
+    before = live_frames()
+    for _ in range(3):
+        scan(src, ruleset=RULES)
+    assert live_frames() <= before
 
 
 def test_rule_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
