@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import sysconfig
-import time
 from pathlib import Path
 
 import pytest
@@ -145,8 +145,10 @@ def _manager_issues(path: Path) -> list[tuple[str, int, int]]:
 
 
 @pytest.mark.parametrize(
-    "name", ["subprocess.py", "tempfile.py", "pickle.py", "shutil.py", "ftplib.py", "random.py"]
-)
+    "name",
+    ["subprocess.py", "tempfile.py", "pickle.py", "shutil.py", "ftplib.py", "random.py",
+     "tarfile.py", "smtplib.py", "http/server.py", "xml/dom/minidom.py"],
+)  # fmt: skip
 def test_same_issues_as_bandits_own_manager(name: str) -> None:
     path = STDLIB / name
     if not path.exists():
@@ -158,18 +160,32 @@ def test_same_issues_as_bandits_own_manager(name: str) -> None:
     assert ours == _manager_issues(path)
 
 
-def test_warm_cost_of_a_twenty_line_snippet() -> None:
-    snippet = "import json\n" + "".join(
-        f"def f{i}(a):\n    return sorted(json.loads(a), key=len)[:{i}]\n" for i in range(10)
-    )
-    bandit_findings(snippet)
-    times = []
-    for _ in range(50):
-        start = time.perf_counter()
-        bandit_findings(snippet)
-        times.append(time.perf_counter() - start)
-    # The best run, not the median: the machine is shared, and contention only adds time.
-    assert min(times) < 0.010, f"best of 50: {min(times) * 1e3:.2f} ms"
+def test_machinery_is_built_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the first call, a scan builds no bandit config, test set or plugin registry."""
+    from bandit.core import config, test_set
+
+    bandit_findings("import pickle\n")
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("bandit machinery rebuilt for one source")
+
+    monkeypatch.setattr(config.BanditConfig, "__init__", forbidden)
+    monkeypatch.setattr(test_set.BanditTestSet, "__init__", forbidden)
+    assert ids("import pickle\npickle.loads(b)\n") == ["B403", "B301"]
+
+
+def test_a_given_tree_is_visited_and_left_without_parent_cycles() -> None:
+    source = 'import subprocess\npassword = "hunter2"\nsubprocess.call("ls " + x, shell=True)\n'
+    tree = ast.parse(source)
+    with_tree = bandit_findings(source, tree=tree)
+    assert with_tree == bandit_findings(source)
+    assert {"B404", "B105", "B602"} <= {f.rule_id for f in with_tree}
+    # `Load`, `Add` and the like are process-wide singletons (bandit's own manager,
+    # run by other tests, links them); every node of this tree is unlinked.
+    shared = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    nodes = [n for n in ast.walk(tree) if not isinstance(n, shared)]
+    assert len(nodes) > 10
+    assert all(getattr(n, "_bandit_parent", None) is None for n in nodes)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
