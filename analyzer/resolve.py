@@ -41,6 +41,14 @@ SPECIAL_CALLS = frozenset(
 )
 EMPTY: frozenset[str] = frozenset()
 MAX_DEPTH = 40
+# Bounds that keep resolution linear on adversarial code (`h = h.set(k)` rebound hundreds
+# of times makes every chain of methods a candidate): calls on call results are followed
+# MAX_CALL_CHAIN deep, names have at most MAX_SEGMENTS parts, and an expression resolves to
+# at most MAX_NAMES names. Hitting the last bound sets `NameTable.overflowed`, which the
+# scan reports as an incomplete analysis (never `allow`).
+MAX_CALL_CHAIN = 4
+MAX_SEGMENTS = 16
+MAX_NAMES = 256
 
 
 def norm(name: str) -> str:
@@ -80,6 +88,7 @@ class NameTable:
         self.class_attrs: dict[tuple[str, str], list[cst.BaseExpression]] = {}
         self.returns: dict[str, list[cst.BaseExpression]] = {}
         self.star_modules: list[str] = []
+        self.overflowed = False  # some expression had more than MAX_NAMES candidate names
 
     # -- recording (during the traversal) -------------------------------------------------
     def bind(self, name: str, kind: str, payload: object = None) -> None:
@@ -115,6 +124,9 @@ class NameTable:
             out = self._qualnames(expr)
         finally:
             self._active.discard(key)
+        if len(out) > MAX_NAMES:  # keep the plainest names: modules and functions first
+            self.overflowed = True
+            out = frozenset(sorted(out, key=lambda q: (q.count(INSTANCE), len(q), q))[:MAX_NAMES])
         self._memo[key] = out
         return out
 
@@ -151,7 +163,9 @@ class NameTable:
                 if values:
                     return frozenset().union(*(self.qualnames(v) for v in values))
             base = self.qualnames(expr.value)  # type: ignore[attr-defined]
-            return frozenset(f"{q}.{attr}" for q in base) if base else EMPTY
+            if not base:
+                return EMPTY
+            return frozenset(f"{q}.{attr}" for q in base if q.count(".") < MAX_SEGMENTS)
         if tp is cst.Call:
             return self._call_qualnames(expr)  # type: ignore[arg-type]
         if tp is cst.Subscript:
@@ -209,7 +223,7 @@ class NameTable:
                 attr = self.const_str(arg_value(call, 0, None))
                 if attr is not None:
                     out.add(f"{f[: -len('.__getattribute__')]}.{attr}")
-            elif f not in SPECIAL_CALLS:
+            elif f not in SPECIAL_CALLS and f.count(INSTANCE) < MAX_CALL_CHAIN:
                 # the value a call returns: `socket.socket()` → an instance whose methods
                 # resolve as `socket.socket.listen` (see `canonical`)
                 out.add(f"{f}{INSTANCE}")

@@ -20,6 +20,7 @@ from analyzer.engine import walk
 from analyzer.matchers import CompiledRules, Hit
 from analyzer.models import Finding, Report, Verdict
 from analyzer.parse import Parsed, ParseFailure, decode, parse
+from analyzer.resolve import MAX_NAMES
 from analyzer.ruleset import Rule, RuleSet, load_ruleset
 from analyzer.score import decide
 from analyzer.suppress import (
@@ -209,6 +210,9 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
                 hits.append(Hit(rule, node, name, line, column))
     lines = ctx.lines
     out: list[Finding] = []
+    if walker.names.overflowed:
+        reason = f"name resolution reached its bound of {MAX_NAMES} names per expression"
+        out.append(_finding(builtin_for("engine_error", compiled.rules), reason, 0, 0, ""))
     seen: set[tuple[str, int]] = set()
     for hit in hits:
         key = (

@@ -149,3 +149,36 @@ def test_random_binary_blobs() -> None:
     for seed in range(5):
         blob = os.urandom(2000 + seed)
         assert scan(blob, ruleset=RULES).verdict != Verdict.allow
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_rebinding_through_method_chains_stays_bounded() -> None:
+    """`h = h.set(k)` rebound hundreds of times once made resolution exponential (GBs)."""
+    lines = ["import os", "h = make()"]
+    for i in range(400):
+        lines.append(f"h = h.{'set' if i % 3 else 'delete'}({i})")
+    lines.append("h.get(1)")
+    lines.append("os.system(h)")
+    before = _peak_mb()
+    started = time.process_time()
+    report = scan("\n".join(lines) + "\n")
+    assert time.process_time() - started < 20
+    assert _peak_mb() - before < 500
+    ids = {f.rule_id for f in report.findings}
+    assert report.verdict != Verdict.allow and "AIR-PROC-001" in ids
+    assert "AIR-PARSE-003" not in ids  # bounded by the call-chain depth, not by truncation
+
+
+def test_a_name_with_too_many_meanings_is_never_allowed() -> None:
+    """Hundreds of bindings can push a dangerous meaning past the resolution bound:
+    the scan then says its analysis is incomplete instead of allowing."""
+    lines = [f"import m{i:03d} as x" for i in range(300)]
+    lines += ["import os", "x = os.system", "x('id')"]
+    report = scan("\n".join(lines) + "\n")
+    assert report.verdict != Verdict.allow
+    assert "AIR-PARSE-003" in {f.rule_id for f in report.findings}
