@@ -10,10 +10,12 @@ the snippet may be `os.system` everywhere, and a name the snippet binds itself (
 from __future__ import annotations
 
 import builtins
-import unicodedata
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
+from analyzer.flow import ValueFlow
+from analyzer.identifiers import norm
 
 if TYPE_CHECKING:
     from analyzer.fold import Folder
@@ -51,11 +53,6 @@ MAX_SEGMENTS = 16
 MAX_NAMES = 256
 
 
-def norm(name: str) -> str:
-    """Python NFKC-normalises identifiers: `ｅｖａｌ` *is* `eval` to the interpreter."""
-    return name if name.isascii() else unicodedata.normalize("NFKC", name)
-
-
 def canonical(qualname: str) -> str:
     """The name rules are written in: `socket.socket().listen` → `socket.socket.listen`."""
     return qualname.replace(INSTANCE, "") if INSTANCE in qualname else qualname
@@ -76,7 +73,7 @@ class Binding:
         self.payload = payload
 
 
-class NameTable:
+class NameTable(ValueFlow):
     """Bindings of the snippet and the resolution of expressions to qualified names."""
 
     def __init__(self) -> None:
@@ -314,72 +311,6 @@ class NameTable:
     def _truthy(self, expr: cst.BaseExpression) -> bool:
         value = self.folder.fold(expr) if self.folder is not None else None
         return value is None or bool(value)
-
-    # -- value flow ------------------------------------------------------------------------
-    def sources(self, expr: cst.BaseNode | None, depth: int = 0) -> frozenset[str]:
-        """Qualified names whose value may flow into `expr`: the calls that produced it and
-        the resolved names (`os.environ`) it was read from."""
-        if expr is None or depth > MAX_DEPTH:
-            return EMPTY
-        key = id(expr)
-        hit = self._taint_memo.get(key)
-        if hit is not None:
-            return hit
-        self._taint_memo[key] = EMPTY  # cycle guard
-        out: set[str] = set()
-        if isinstance(expr, cst.Call):
-            out |= self.qualnames(expr.func)
-            if type(expr.func) in (cst.Attribute, cst.Name, cst.Lambda):
-                out |= self.sources(expr.func, depth + 1)  # receiver, lambda or alias
-            if type(expr.func) is cst.Name and expr.func.value in self.returns:
-                for value in self.returns[expr.func.value]:  # the snippet's own function
-                    out |= self.sources(value, depth + 1)
-            partial = self.partial_target(expr.func)
-            if partial is not None:
-                out |= self.sources(partial, depth + 1)
-            for a in expr.args:
-                out |= self.sources(a.value, depth + 1)
-        elif isinstance(expr, cst.Name):
-            out |= self.qualnames(expr)
-            for b in self.bindings.get(norm(expr.value), ()):
-                if b.kind in ("value", "flow"):
-                    out |= self.sources(b.payload, depth + 1)  # type: ignore[arg-type]
-        elif isinstance(expr, cst.Attribute):
-            out |= self.qualnames(expr)
-            out |= self.sources(expr.value, depth + 1)
-            if type(expr.value) is cst.Name:
-                for value in self.class_attrs.get((norm(expr.value.value), expr.attr.value), ()):
-                    out |= self.sources(value, depth + 1)
-        elif isinstance(expr, cst.Lambda):
-            out |= self.sources(expr.body, depth + 1)
-        elif isinstance(expr, cst.Subscript):
-            out |= self.sources(expr.value, depth + 1)
-        elif isinstance(expr, cst.BinaryOperation):
-            out |= self.sources(expr.left, depth + 1) | self.sources(expr.right, depth + 1)
-        elif isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
-            for el in expr.elements:
-                out |= self.sources(el.value, depth + 1)
-        elif isinstance(expr, cst.FormattedString):
-            for part in expr.parts:
-                if isinstance(part, cst.FormattedStringExpression):
-                    out |= self.sources(part.expression, depth + 1)
-        elif isinstance(expr, (cst.Await, cst.NamedExpr)):
-            out |= self.sources(expr.expression if isinstance(expr, cst.Await) else expr.value)
-        elif isinstance(expr, (cst.GeneratorExp, cst.ListComp, cst.SetComp)):
-            out |= self.sources(expr.elt, depth + 1) | self.sources(expr.for_in.iter, depth + 1)
-        elif isinstance(expr, cst.DictComp):
-            out |= self.sources(expr.key, depth + 1) | self.sources(expr.value, depth + 1)
-            out |= self.sources(expr.for_in.iter, depth + 1)
-        elif isinstance(expr, cst.Dict):
-            for el in expr.elements:
-                if isinstance(el, cst.DictElement):
-                    out |= self.sources(el.key, depth + 1)
-                out |= self.sources(el.value, depth + 1)
-        elif isinstance(expr, cst.IfExp):
-            out |= self.sources(expr.body, depth + 1) | self.sources(expr.orelse, depth + 1)
-        result = frozenset(out)
-        self._taint_memo[key] = result
-        return result
 
 
 def arg_value(
