@@ -20,7 +20,10 @@ from rules import RULES_DIR
 
 KEYS = ("pattern", "matches", "not_matches")
 SIZE = 20_000
-UNITS = ["\x00", "a", " ", "/", "a(", "-", "\\", ".", "{}", "x=", "0", "A", "a ", "a/", "a.b", "%"]
+UNITS = [
+    *("\x00", "a", "A", "0", " ", "\t", "\n", "\r\n", "/", "\\", ".", "-", "%", "*", "=", "("),
+    *("a(", "{}", "x=", "a ", "a/", "a.b", " \n", "\n ", "\n\t", "0 ", "* ", "a\n", "$(", "${"),
+]
 BUDGET_S = 2.0  # per pattern for every input together: ~100x what a linear pattern needs
 
 
