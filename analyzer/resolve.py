@@ -43,6 +43,11 @@ SPECIAL_CALLS = frozenset(
 )
 EMPTY: frozenset[str] = frozenset()
 MAX_DEPTH = 40
+# Modules other modules import and so re-export as attributes (`subprocess.os.system`).
+REEXPORTED = frozenset(
+    {"os", "sys", "subprocess", "socket", "builtins", "ctypes", "pickle", "marshal", "shutil"}
+    | {"importlib", "pty", "posix", "signal", "tempfile", "urllib", "http", "codecs", "base64"}
+)
 # Bounds that keep resolution linear on adversarial code (`h = h.set(k)` rebound hundreds
 # of times makes every chain of methods a candidate): calls on call results are followed
 # MAX_CALL_CHAIN deep, names have at most MAX_SEGMENTS parts, and an expression resolves to
@@ -54,8 +59,15 @@ MAX_NAMES = 256
 
 
 def canonical(qualname: str) -> str:
-    """The name rules are written in: `socket.socket().listen` → `socket.socket.listen`."""
-    return qualname.replace(INSTANCE, "") if INSTANCE in qualname else qualname
+    """The name rules are written in: `socket.socket().listen` → `socket.socket.listen`,
+    `posix.system` (the module behind os) → `os.system`."""
+    if INSTANCE in qualname:
+        qualname = qualname.replace(INSTANCE, "")
+    head, dot, rest = qualname.partition(".")
+    return f"os.{rest}" if dot and head in OS_BACKENDS else qualname
+
+
+OS_BACKENDS = frozenset({"posix", "nt"})  # os re-exports these modules' functions
 
 
 def is_instance(qualname: str) -> bool:
@@ -85,7 +97,8 @@ class NameTable(ValueFlow):
         self.class_attrs: dict[tuple[str, str], list[cst.BaseExpression]] = {}
         self.returns: dict[str, list[cst.BaseExpression]] = {}
         self.star_modules: list[str] = []
-        self.overflowed = False  # some expression had more than MAX_NAMES candidate names
+        self.overflowed = False  # resolution hit a bound: the scan reports it, never allows
+        self._resolving: list[str] = []  # the names being resolved, outermost first
 
     # -- recording (during the traversal) -------------------------------------------------
     def bind(self, name: str, kind: str, payload: object = None) -> None:
@@ -114,7 +127,14 @@ class NameTable(ValueFlow):
         hit = self._memo.get(key)
         if hit is not None:
             return hit
-        if key in self._active or len(self._active) > MAX_DEPTH:
+        if key in self._active:  # a cycle (`x = x.y`): its other bindings still resolve
+            return EMPTY
+        if len(self._active) > MAX_DEPTH:
+            # A chain of distinct aliases this deep is hiding something: say so, never allow.
+            # `df = df.dropna()` rebound again and again is not; its meanings are all found
+            # through the name's own bindings at a shallower depth.
+            if len(set(self._resolving)) == len(self._resolving):
+                self.overflowed = True
             return EMPTY
         self._active.add(key)
         try:
@@ -139,11 +159,15 @@ class NameTable(ValueFlow):
             # never bound here: with `from m import *` it can only come from m
             return frozenset(f"{m}.{name}" for m in self.star_modules)
         out: set[str] = set()
-        for b in binds:
-            if b.kind == "import":
-                out.add(b.payload)  # type: ignore[arg-type]
-            elif b.kind == "value":
-                out |= self.qualnames(b.payload)  # type: ignore[arg-type]
+        self._resolving.append(name)
+        try:
+            for b in binds:
+                if b.kind == "import":
+                    out.add(b.payload)  # type: ignore[arg-type]
+                elif b.kind == "value":
+                    out |= self.qualnames(b.payload)  # type: ignore[arg-type]
+        finally:
+            self._resolving.pop()
         return frozenset(out)
 
     def _qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
@@ -162,7 +186,10 @@ class NameTable(ValueFlow):
             base = self.qualnames(expr.value)  # type: ignore[attr-defined]
             if not base:
                 return EMPTY
-            return frozenset(f"{q}.{attr}" for q in base if q.count(".") < MAX_SEGMENTS)
+            out = {f"{q}.{attr}" for q in base if q.count(".") < MAX_SEGMENTS}
+            if attr in REEXPORTED and any(not is_instance(q) for q in base):
+                out.add(attr)  # `subprocess.os`, `os.path.os`: the module itself
+            return frozenset(out)
         if tp is cst.Call:
             return self._call_qualnames(expr)  # type: ignore[arg-type]
         if tp is cst.Subscript:

@@ -182,3 +182,32 @@ def test_a_name_with_too_many_meanings_is_never_allowed() -> None:
     report = scan("\n".join(lines) + "\n")
     assert report.verdict != Verdict.allow
     assert "AIR-PARSE-003" in {f.rule_id for f in report.findings}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\na0 = os\n"
+        + "".join(f"a{i + 1} = a{i}\n" for i in range(60))
+        + "a60.system(x)\n",
+        "import os\nf0 = os.system\n"
+        + "".join(f"f{i + 1} = f{i}\n" for i in range(60))
+        + "f60(x)\n",
+    ],
+    ids=["module-alias-chain", "function-alias-chain"],
+)
+def test_an_alias_chain_deeper_than_resolution_goes_is_never_allowed(source: str) -> None:
+    assert scan(source).verdict != Verdict.allow
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\nos.path.os.system(x)\n",
+        "import subprocess\nsubprocess.os.system(x)\n",
+        "import posix\nposix.system(x)\n",
+        "from posix import system\nsystem(x)\n",
+    ],
+)
+def test_modules_reached_through_other_modules_resolve(source: str) -> None:
+    assert "AIR-PROC-001" in {f.rule_id for f in scan(source).findings}
