@@ -6,6 +6,7 @@ import contextlib
 import os
 import select
 import signal
+import threading
 import time
 
 from executor import cgroups, slots, spawn, standby, zygote
@@ -37,6 +38,10 @@ def leave_standby(
         return False
     mode = _mode()
     big = mode == "zygote" or (mode == "auto" and rss_mb() > ZYGOTE_ABOVE_MB)
+    if not big and threading.current_thread() is not threading.main_thread():
+        # PR_SET_PDEATHSIG follows the forking *thread*: a standby forked here would be
+        # killed when this thread ends, taking a later run (in another thread) with it.
+        return False
     if not _park_new(slot, group, interpreter, big):
         return False
     if repeat and standby.room():

@@ -247,7 +247,7 @@ def _run(
         interpret(result, outcome, streams, limits, peak, oom)
         timing["run"] = outcome.wall_s * 1000
         timing["collect"] = (time.monotonic() - t1) * 1000
-        finished = helper is None  # the helper was reaped and the cgroup found empty
+        finished = helper is None and not outcome.survivors  # reaped, and the cgroup empty
     finally:
         t2 = time.monotonic()
         if sb is not None:
