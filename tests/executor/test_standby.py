@@ -141,3 +141,32 @@ def test_standbys_can_be_turned_off() -> None:
     env["AIRLOCK_STANDBY"] = "2"
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert out.stdout == "1 True\n", out.stderr
+
+
+def test_a_run_survives_the_end_of_the_thread_that_ran_before_it() -> None:
+    """The parent-death signal follows the forking thread: a standby forked by a thread
+    that then ends must not become (and kill) a later run's helper."""
+    import threading
+
+    go = threading.Event()
+    first: list[object] = []
+
+    def short_lived() -> None:
+        first.append(run("pass"))
+        go.wait(10)
+
+    a = threading.Thread(target=short_lived)
+    a.start()
+    while not first:
+        time.sleep(0.01)
+    later: list[object] = []
+    b = threading.Thread(
+        target=lambda: later.append(run("import time\ntime.sleep(1.5)\nprint('ok')"))
+    )
+    b.start()
+    time.sleep(0.5)
+    go.set()  # the first thread ends while the second run is under way
+    a.join(10)
+    b.join(30)
+    [result] = later
+    assert result.exit_code == 0 and result.stdout == "ok\n", result  # type: ignore[attr-defined]
