@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 DEMO_DB := $(CURDIR)/.airlock-demo.db
-DASHBOARD ?= yes
+# DASHBOARD: auto serves the dashboard when run from a terminal; yes always; no never.
+DASHBOARD ?= auto
 
 # Screen the example snippets (exit 1 means "something was flagged", which is the point),
 # fill a fresh demo store through the real pipeline, then serve the dashboard over it.
@@ -25,7 +26,8 @@ demo: $(STAMP)
 	$(BIN)/airlock scan examples/agent_snippets || [ $$? -eq 1 ]
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).lock
 	$(BIN)/airlock demo --db $(DEMO_DB)
-	@if [ "$(DASHBOARD)" = yes ]; then $(BIN)/airlock dashboard --db $(DEMO_DB); \
+	@if [ "$(DASHBOARD)" = yes ] || { [ "$(DASHBOARD)" = auto ] && [ -t 0 ]; }; then \
+		$(BIN)/airlock dashboard --db $(DEMO_DB); \
 	else echo "Dashboard: $(BIN)/airlock dashboard --db $(DEMO_DB)"; fi
 
 lint: $(STAMP)
