@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from audit_factories import PG_SKIP, pg_base, pg_schema_url
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -245,6 +245,12 @@ def test_any_single_row_tamper_is_detected(shared_store: Store, data: st.DataObj
     col = data.draw(st.sampled_from(cols), label="column")
     original = row[col.name]
     changed = original + 10**9 if col.name == "seq" else _changed(original)  # seq is UNIQUE
+    if col.foreign_keys:  # re-point the row at another existing record (a dangling id is refused)
+        ref = next(iter(col.foreign_keys)).column
+        with shared_store.engine.connect() as conn:
+            others = [i for (i,) in conn.execute(select(ref)) if i != original]
+        assume(others)
+        changed = data.draw(st.sampled_from(others), label="points at")
     with shared_store.engine.begin() as conn:
         conn.execute(update(table).where(table.c.id == row["id"]).values({col.name: changed}))
     try:
