@@ -17,7 +17,7 @@ from analyzer.identifiers import norm
 if TYPE_CHECKING:
     from analyzer.resolve import Binding
 
-MAX_DEPTH = 40
+MAX_DEPTH = 40  # how deep value flow and name resolution follow an expression
 EMPTY: frozenset[str] = frozenset()
 
 

@@ -50,7 +50,10 @@ class Folder:
         """The constant value of `expr`, or None when it is not a bounded constant."""
         try:
             return self._fold(expr)
-        except (NoFold, RecursionError):
+        except (NoFold, RecursionError) as exc:
+            # NOFOLD is one shared instance: each raise chains its frames onto the old
+            # traceback, which would keep every scan's frames and trees alive.
+            exc.__traceback__ = None
             return None
         except Exception:  # decoding errors, bad literals: simply not a constant
             return None
@@ -205,7 +208,8 @@ class Folder:
         if isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS:
             try:
                 receiver = self._fold(func.value)
-            except NoFold:
+            except NoFold as exc:
+                exc.__traceback__ = None
                 receiver = NOFOLD
             if isinstance(receiver, (str, bytes)):
                 args, kwargs = self._args(call)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from analyzer.flow import ValueFlow
+from analyzer.flow import EMPTY, MAX_DEPTH, ValueFlow
 from analyzer.identifiers import norm
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ SPECIAL_CALLS = frozenset(
         "importlib.import_module",
     }
 )
-EMPTY: frozenset[str] = frozenset()
-MAX_DEPTH = 40
 # Modules other modules import and so re-export as attributes (`subprocess.os.system`).
 REEXPORTED = frozenset(
     {"os", "sys", "subprocess", "socket", "builtins", "ctypes", "pickle", "marshal", "shutil"}

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from analyzer import fold
 from analyzer.bandit_bridge import bandit_findings, bandit_floor
 from analyzer.builtin_rules import builtin_for
 from analyzer.checks import CHECKS
@@ -121,8 +120,6 @@ def _scan(
                 findings.extend(_analyse(parsed, compiled))
             except Exception as exc:  # fail closed: a broken rule never means "allow"
                 errors.append(f"analyzer: {type(exc).__name__}: {exc}")
-            finally:
-                _forget_fold_tracebacks()
             try:
                 findings.extend(_bandit(parsed, filename, rs))
             except Exception as exc:
@@ -160,19 +157,6 @@ def _scan(
         duration_ms=round((time.perf_counter() - started) * 1000, 3),
         error=error,
     )
-
-
-def _forget_fold_tracebacks() -> None:
-    """Drop the traceback the folder's shared `NoFold` instance has accumulated.
-
-    Raising one exception instance again chains the new frames onto its old
-    `__traceback__`; the folder raises its module-level instance thousands of times a
-    file, so without this every frame (and through it every syntax tree) of every scan
-    stays alive for the life of the process, and each full collection walks them all.
-    """
-    sentinel = getattr(fold, "NOFOLD", None)
-    if isinstance(sentinel, BaseException):
-        sentinel.__traceback__ = None
 
 
 def _line(text: str, line: int) -> str:
