@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from analyzer.bandit_plugins import extension_manager, quiet_stdio, shipped_test_ids
-from analyzer.bandit_visit import CheckFailed, lean_tester_class, lean_visitor_class
-from analyzer.bandit_weights import BanditRule, bandit_floor, bandit_rules, weigh
-from analyzer.models import Finding
+from airlock.analyzer.bandit_plugins import extension_manager, quiet_stdio, shipped_test_ids
+from airlock.analyzer.bandit_visit import CheckFailed, lean_tester_class, lean_visitor_class
+from airlock.analyzer.bandit_weights import BanditRule, bandit_floor, bandit_rules, weigh
+from airlock.analyzer.models import Finding
 
 _VISITOR_FILENAME = "<airlock>"  # no directory part: bandit skips module-path lookups
 _CODING_COOKIE = re.compile(rb"^([ \t\f]*#.*?)coding[:=]", re.MULTILINE)

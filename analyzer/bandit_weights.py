@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from analyzer.bandit_plugins import bandit_docs
-from analyzer.models import Confidence, Severity, Verdict
+from airlock.analyzer.bandit_plugins import bandit_docs
+from airlock.analyzer.models import Confidence, Severity, Verdict
 
 _FALLBACK_SEVERITY = {"HIGH": Severity.medium, "MEDIUM": Severity.low, "LOW": Severity.info}
 _CONFIDENCE = {"HIGH": Confidence.high, "MEDIUM": Confidence.medium, "LOW": Confidence.low}
@@ -39,8 +39,7 @@ class BanditRule:
 def bandit_rules() -> dict[str, BanditRule]:
     """The bandit-id → Airlock weight table (rules/bandit.yaml), with bandit's own docs."""
     import yaml
-
-    from rules import RULES_DIR
+    from airlock.rules import RULES_DIR
 
     data = yaml.safe_load((RULES_DIR / "bandit.yaml").read_text(encoding="utf-8"))
     docs = bandit_docs()

@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from analyzer.models import Report, Verdict
+from airlock.analyzer.models import Report, Verdict
 
 STDIN = "-"
 SKIP_DIRS = frozenset(
@@ -79,7 +79,7 @@ def scan_files(
     trusted: bool | None = None,
 ) -> Iterator[tuple[str, Report]]:
     """Screen already-expanded `files` in parallel; yields (path, Report) in order."""
-    from analyzer import load_ruleset
+    from airlock.analyzer import load_ruleset
 
     loaded = load_ruleset(ruleset)  # also fails fast on an unknown rule set
     _warm(loaded)
@@ -182,7 +182,7 @@ def _scan_chunk(paths: list[str]) -> list[Report]:
 
 
 def _scan_one(path: str, ruleset: Any, trusted: bool | None) -> Report:
-    from analyzer import scan
+    from airlock.analyzer import scan
 
     try:
         data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
@@ -209,7 +209,7 @@ def unreadable_report(path: str, ruleset: Any, why: str) -> Report:
 
 def _warm(ruleset: Any) -> None:
     """Compile the rule set and load bandit's plugins before forking workers."""
-    from analyzer.bandit_bridge import warm_up
+    from airlock.analyzer.bandit_bridge import warm_up
 
     compiled = getattr(ruleset, "compiled", None)
     if callable(compiled):

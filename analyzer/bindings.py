@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:
-    from analyzer.records import Collected
-    from analyzer.resolve import NameTable
+    from airlock.analyzer.records import Collected
+    from airlock.analyzer.resolve import NameTable
 
 
 class BindingHandlers:

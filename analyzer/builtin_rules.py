@@ -6,8 +6,8 @@ weight); the built-in one is then left out.
 
 from __future__ import annotations
 
-from analyzer.models import Confidence, Severity, Verdict
-from analyzer.ruleset import Rule
+from airlock.analyzer.models import Confidence, Severity, Verdict
+from airlock.analyzer.ruleset import Rule
 
 PARSE_ERROR = "AIR-PARSE-001"
 SIZE_LIMIT = "AIR-PARSE-002"

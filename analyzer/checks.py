@@ -39,14 +39,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
-
-from analyzer.fold import is_plain_literal
-from analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
-from analyzer.suppress import suppression_comments
+from airlock.analyzer.fold import is_plain_literal
+from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
+from airlock.analyzer.suppress import suppression_comments
 
 if TYPE_CHECKING:
-    from analyzer.context import Context
-    from analyzer.matchers import CompiledRules
+    from airlock.analyzer.context import Context
+    from airlock.analyzer.matchers import CompiledRules
 
 CheckHit = tuple[cst.CSTNode | None, str, int, int]
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
-
-from analyzer.resolve import arg_value, canonical, is_instance
+from airlock.analyzer.resolve import arg_value, canonical, is_instance
 
 if TYPE_CHECKING:
-    from analyzer.context import Context
+    from airlock.analyzer.context import Context
 
 ARG_KEYS = {
     "position",
@@ -41,7 +40,7 @@ KIND_KEYS: dict[str, set[str]] = {
 
 def validate_match(match: dict[str, Any]) -> None:
     """Raise ValueError naming the bad key if `match` does not follow the schema."""
-    from analyzer.checks import CHECKS
+    from airlock.analyzer.checks import CHECKS
 
     kind, body = next(iter(match.items()))
     if kind == "check":

@@ -7,13 +7,12 @@ from functools import cached_property
 from typing import Any
 
 import libcst as cst
-
-from analyzer.engine import Collected, Walker
-from analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_literal
-from analyzer.parse import Parsed
-from analyzer.positions import Positions
-from analyzer.resolve import GLOBALS, IMPORT_MODULE, IMPORTERS, NameTable, arg_value
-from analyzer.template import (
+from airlock.analyzer.engine import Collected, Walker
+from airlock.analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_literal
+from airlock.analyzer.parse import Parsed
+from airlock.analyzer.positions import Positions
+from airlock.analyzer.resolve import GLOBALS, IMPORT_MODULE, IMPORTERS, NameTable, arg_value
+from airlock.analyzer.template import (
     ENV_READS,
     HOLE,
     HOME_CALLS,

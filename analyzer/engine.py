@@ -14,10 +14,9 @@ from collections import deque
 from typing import Any
 
 import libcst as cst
-
-from analyzer.bindings import BindingHandlers
-from analyzer.fold import Folder
-from analyzer.nodes import (
+from airlock.analyzer.bindings import BindingHandlers
+from airlock.analyzer.fold import Folder
+from airlock.analyzer.nodes import (
     COMPOUND_TYPES,
     NODE_TYPES,
     SEQUENCES,
@@ -27,8 +26,8 @@ from analyzer.nodes import (
     ast_suites,
     child_fields,
 )
-from analyzer.records import PACING, CallSite, Collected, Loop
-from analyzer.resolve import NameTable
+from airlock.analyzer.records import PACING, CallSite, Collected, Loop
+from airlock.analyzer.resolve import NameTable
 
 
 class Walker(BindingHandlers):

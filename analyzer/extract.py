@@ -16,9 +16,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
 from pydantic import BaseModel
-
-from analyzer.models import VERDICT_ORDER, Report, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -102,7 +101,7 @@ def scan_reply(text: str | bytes, *, ruleset: Any = "default", **scan_options: A
     worst of the joined report and every block's. A reply without Python is
     screened as empty code.
     """
-    from analyzer import load_ruleset, scan
+    from airlock.analyzer import load_ruleset, scan
 
     if isinstance(ruleset, str):
         ruleset = load_ruleset(ruleset)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
-
-from analyzer.identifiers import norm
+from airlock.analyzer.identifiers import norm
 
 if TYPE_CHECKING:
-    from analyzer.resolve import Binding
+    from airlock.analyzer.resolve import Binding
 
 MAX_DEPTH = 40  # how deep value flow and name resolution follow an expression
 EMPTY: frozenset[str] = frozenset()

@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
-
-from analyzer.fold_ops import (
+from airlock.analyzer.fold_ops import (
     BINOPS,
     DECODERS,
     MAX_DEPTH,
@@ -31,7 +30,7 @@ from analyzer.fold_ops import (
     power,
     simple_string,
 )
-from analyzer.resolve import NameTable, arg_value, norm
+from airlock.analyzer.resolve import NameTable, arg_value, norm
 
 
 class Folder:

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
-
-from analyzer.conditions import ArgCond, compile_cond, cond_holds, name_matches, validate_match
-from analyzer.fold import is_plain_literal
-from analyzer.resolve import arg_value, canonical, is_instance
+from airlock.analyzer.conditions import (
+    ArgCond,
+    compile_cond,
+    cond_holds,
+    name_matches,
+    validate_match,
+)
+from airlock.analyzer.fold import is_plain_literal
+from airlock.analyzer.resolve import arg_value, canonical, is_instance
 
 if TYPE_CHECKING:
-    from analyzer.context import Context
-    from analyzer.ruleset import Rule, RuleSet
+    from airlock.analyzer.context import Context
+    from airlock.analyzer.ruleset import Rule, RuleSet
 
 ATTR_FUNCS = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}

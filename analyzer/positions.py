@@ -13,8 +13,7 @@ import ast
 import bisect
 
 import libcst as cst
-
-from analyzer.engine import COMPOUND_TYPES, SMALL_TYPES
+from airlock.analyzer.engine import COMPOUND_TYPES, SMALL_TYPES
 
 
 class Positions:

@@ -13,12 +13,11 @@ import builtins
 from typing import TYPE_CHECKING
 
 import libcst as cst
-
-from analyzer.flow import EMPTY, MAX_DEPTH, ValueFlow
-from analyzer.identifiers import norm
+from airlock.analyzer.flow import EMPTY, MAX_DEPTH, ValueFlow
+from airlock.analyzer.identifiers import norm
 
 if TYPE_CHECKING:
-    from analyzer.fold import Folder
+    from airlock.analyzer.fold import Folder
 
 BUILTIN_NAMES = frozenset(dir(builtins)) - {"__builtins__"}
 IMPORTERS = frozenset({"builtins.__import__", "importlib.__import__"})

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from airlock.analyzer.models import Confidence, Severity, Verdict
+from airlock.rules import RULES_DIR
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
-
-from analyzer.models import Confidence, Severity, Verdict
-from rules import RULES_DIR
 
 BANDIT_ID = re.compile(r"^B\d{3}$")
 MATCH_KINDS = ("call", "import", "attribute", "literal", "check")
@@ -163,7 +162,7 @@ class RuleSet(BaseModel):
     def compiled(self) -> Any:
         """The compiled matchers for this rule set (built once, then shared)."""
         if self._compiled is None:
-            from analyzer.matchers import CompiledRules
+            from airlock.analyzer.matchers import CompiledRules
 
             self._compiled = CompiledRules(self)
         return self._compiled
@@ -243,8 +242,8 @@ def _as_list(path: Path, key: str, value: Any) -> list[Any]:
 
 
 def _build(path: Path, data: dict[str, Any], base: RuleSet | None) -> RuleSet:
-    from analyzer.builtin_rules import BUILTIN_RULES, with_builtins
-    from analyzer.matchers import validate_match
+    from airlock.analyzer.builtin_rules import BUILTIN_RULES, with_builtins
+    from airlock.analyzer.matchers import validate_match
 
     rules: dict[str, Rule] = {r.id: r for r in base.rules if not r.builtin} if base else {}
     for i, raw in enumerate(_as_list(path, "rules", data.get("rules"))):

@@ -11,18 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from analyzer.bandit_bridge import bandit_findings, bandit_floor
-from analyzer.builtin_rules import builtin_for
-from analyzer.checks import CHECKS
-from analyzer.context import Context
-from analyzer.engine import walk
-from analyzer.matchers import CompiledRules, Hit
-from analyzer.models import Finding, Report, Verdict
-from analyzer.parse import Parsed, ParseFailure, decode, parse
-from analyzer.resolve import MAX_NAMES
-from analyzer.ruleset import Rule, RuleSet, load_ruleset
-from analyzer.score import decide
-from analyzer.suppress import (
+from airlock.analyzer.bandit_bridge import bandit_findings, bandit_floor
+from airlock.analyzer.builtin_rules import builtin_for
+from airlock.analyzer.checks import CHECKS
+from airlock.analyzer.context import Context
+from airlock.analyzer.engine import walk
+from airlock.analyzer.matchers import CompiledRules, Hit
+from airlock.analyzer.models import Finding, Report, Verdict
+from airlock.analyzer.parse import Parsed, ParseFailure, decode, parse
+from airlock.analyzer.resolve import MAX_NAMES
+from airlock.analyzer.ruleset import Rule, RuleSet, load_ruleset
+from airlock.analyzer.score import decide
+from airlock.analyzer.suppress import (
     apply_inline,
     apply_reviewer,
     fingerprint,

@@ -14,7 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from analyzer.models import Finding
+from airlock.analyzer.models import Finding
 
 MARKER = re.compile(
     r"#.*?(?P<all>(?P<nosec>\bnosec\b(?:[:\s]+(?P<nosec_ids>B\d{3}(?:[\s,]+B\d{3})*))?)"

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-
-from analyzer.fold import MAX_DEPTH, MAX_LEN, Folder
+from airlock.analyzer.fold import MAX_DEPTH, MAX_LEN, Folder
 
 HOLE = "{}"
 HOME_CALLS = frozenset({"pathlib.Path.home", "pathlib.PosixPath.home", "os.path.expanduser"})

@@ -1,7 +1,7 @@
 """Airlock's audit trail: the store, alerts, reviews and the screen → gate → run → record pipeline.
 
 The public names are imported lazily so that `airlock scan` does not pay for
-SQLAlchemy: `from audit import guard, guard_reply, Store, GuardResult`.
+SQLAlchemy: `from airlock.audit import guard, guard_reply, Store, GuardResult`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from audit.errors import NotFoundError, StoreError
-    from audit.pipeline import GatePolicy, GuardResult, guard, guard_reply
-    from audit.queries import ScreeningFilter
-    from audit.store import Store
+    from airlock.audit.errors import NotFoundError, StoreError
+    from airlock.audit.pipeline import GatePolicy, GuardResult, guard, guard_reply
+    from airlock.audit.queries import ScreeningFilter
+    from airlock.audit.store import Store
 
 __all__ = [
     "GatePolicy",
@@ -26,14 +26,14 @@ __all__ = [
 ]
 
 _HOME = {
-    "GatePolicy": "audit.pipeline",
-    "GuardResult": "audit.pipeline",
-    "guard": "audit.pipeline",
-    "guard_reply": "audit.pipeline",
-    "Store": "audit.store",
-    "ScreeningFilter": "audit.queries",
-    "StoreError": "audit.errors",
-    "NotFoundError": "audit.errors",
+    "GatePolicy": "airlock.audit.pipeline",
+    "GuardResult": "airlock.audit.pipeline",
+    "guard": "airlock.audit.pipeline",
+    "guard_reply": "airlock.audit.pipeline",
+    "Store": "airlock.audit.store",
+    "ScreeningFilter": "airlock.audit.queries",
+    "StoreError": "airlock.audit.errors",
+    "NotFoundError": "airlock.audit.errors",
 }
 
 
@@ -42,4 +42,4 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_HOME[name]), name)
-    raise AttributeError(f"module 'audit' has no attribute {name!r}")
+    raise AttributeError(f"module 'airlock.audit' has no attribute {name!r}")

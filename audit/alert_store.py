@@ -6,17 +6,16 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from airlock.audit.chain import now
+from airlock.audit.errors import NotFoundError, StoreError
+from airlock.audit.events import AlertDraft
+from airlock.audit.tables import Alert, AlertChange
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from audit.chain import now
-from audit.errors import NotFoundError, StoreError
-from audit.events import AlertDraft
-from audit.tables import Alert, AlertChange
-
 if TYPE_CHECKING:
-    from audit.chain import Ledger
+    from airlock.audit.chain import Ledger
 
 ALERT_STATES = ("open", "acknowledged", "resolved")
 UNRESOLVED = ("open", "acknowledged")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from audit.events import RecordedEvent
-from audit.tables import Execution, FindingRow, Screening
+from airlock.audit.events import RecordedEvent
+from airlock.audit.tables import Execution, FindingRow, Screening
 
 if TYPE_CHECKING:
-    from analyzer.models import Report
-    from executor.models import ExecutionResult
+    from airlock.analyzer.models import Report
+    from airlock.executor.models import ExecutionResult
 
 OUTPUT_CAP = 64 * 1024  # characters of stdout/stderr kept per run
 

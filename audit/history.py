@@ -6,11 +6,10 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airlock.audit.queries import as_utc
+from airlock.audit.tables import Screening
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from audit.queries import as_utc
-from audit.tables import Screening
 
 
 class HistoryMixin:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from airlock.analyzer.models import Report
+from airlock.audit.store import Store
+from airlock.executor.models import ExecutionResult, Limits
 from pydantic import BaseModel, ConfigDict, Field
-
-from analyzer.models import Report
-from audit.store import Store
-from executor.models import ExecutionResult, Limits
 
 Decision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
 
@@ -119,7 +118,7 @@ def run_code(
 ) -> tuple[ExecutionResult | None, str | None]:
     """Run through the executor; an exception becomes the error text."""
     try:
-        from executor import run
+        from airlock.executor import run
 
         return (
             run(
@@ -138,7 +137,7 @@ def run_code(
 def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str | None]:
     """Ask the alert engine about a stored screening; store and deliver what it raises."""
     try:
-        from audit.alerts import deliver, evaluate
+        from airlock.audit.alerts import deliver, evaluate
     except Exception as exc:
         return [], "alert engine unavailable: " + _describe(exc)
     try:
@@ -194,7 +193,7 @@ def guard(
         run_error: str | None = None
         decision: Decision
         try:
-            from analyzer import scan
+            from airlock.analyzer import scan
 
             report = scan(code, ruleset=ruleset, filename="<agent code>")
         except Exception as exc:
@@ -242,7 +241,7 @@ def guard(
 
 def guard_reply(llm_text: str, **kwargs: Any) -> list[GuardResult]:
     """Guard each Python block of an LLM reply, in order (takes `guard`'s keyword arguments)."""
-    from analyzer.extract import extract_code
+    from airlock.analyzer.extract import extract_code
 
     own = kwargs.get("store") is None
     if own:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from airlock.audit.actor import default_user
+from airlock.audit.errors import StoreError
+from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
+from airlock.audit.store import REVIEW_STATES, Store
+from airlock.audit.tables import Execution, Review
+from airlock.executor.models import Limits
 from pydantic import BaseModel, ConfigDict
-
-from audit.actor import default_user
-from audit.errors import StoreError
-from audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
-from audit.store import REVIEW_STATES, Store
-from audit.tables import Execution, Review
-from executor.models import Limits
 
 
 class ReviewOutcome(BaseModel):

@@ -16,25 +16,24 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airlock.audit import db as dbmod
+from airlock.audit.alert_store import AlertStoreMixin
+from airlock.audit.chain import Ledger, now
+from airlock.audit.convert import event_of, execution_row, finding_rows
+from airlock.audit.errors import NotFoundError, StoreError, explain
+from airlock.audit.events import RecordedEvent
+from airlock.audit.history import HistoryMixin
+from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
+from airlock.audit.stats import StatsMixin
+from airlock.audit.tables import Execution, FindingRow, Review, Screening
+from airlock.audit.verify import VerifyReport, verify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from audit import db as dbmod
-from audit.alert_store import AlertStoreMixin
-from audit.chain import Ledger, now
-from audit.convert import event_of, execution_row, finding_rows
-from audit.errors import NotFoundError, StoreError, explain
-from audit.events import RecordedEvent
-from audit.history import HistoryMixin
-from audit.queries import QueryMixin, ScreeningDetail, as_utc
-from audit.stats import StatsMixin
-from audit.tables import Execution, FindingRow, Review, Screening
-from audit.verify import VerifyReport, verify
-
 if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
-    from analyzer.models import Report
-    from executor.models import ExecutionResult, Limits
+    from airlock.analyzer.models import Report
+    from airlock.executor.models import ExecutionResult, Limits
 
 REVIEW_STATES = ("open", "approved", "denied", "false-positive", "accepted-risk")
 GATE_DECISIONS = ("ran", "blocked", "held_for_review", "refused", "error")
@@ -53,7 +52,7 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
         try:
             self.engine = dbmod.make_engine(self.url)
             if upgrade:
-                from audit.migrate import ensure_current
+                from airlock.audit.migrate import ensure_current
 
                 ensure_current(self.engine)
         except StoreError:

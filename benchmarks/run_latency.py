@@ -49,7 +49,7 @@ def bare(code: str, *flags: str) -> Callable[[], object]:
 
 
 def confined(code: str, disabled: frozenset[str] = frozenset()) -> Callable[[], object]:
-    from executor import DEFAULT_REQUIRED, SandboxPolicy, run
+    from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, run
 
     policy = SandboxPolicy(required=DEFAULT_REQUIRED - disabled, disabled=disabled)
 
@@ -106,7 +106,7 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    from executor import LAYERS, probe_layers, run
+    from airlock.executor import LAYERS, probe_layers, run
 
     print("layers:", "; ".join(str(layer) for layer in probe_layers()))
     series = {

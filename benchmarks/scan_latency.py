@@ -70,8 +70,8 @@ def main() -> None:
     parser.add_argument("--ruleset", default="default")
     args = parser.parse_args()
 
-    from analyzer import load_ruleset, scan
-    from analyzer.bandit_bridge import bandit_findings
+    from airlock.analyzer import load_ruleset, scan
+    from airlock.analyzer.bandit_bridge import bandit_findings
 
     ruleset = load_ruleset(args.ruleset)
     print(f"analyzer.scan, warm process, {args.runs} runs each (ms; cpu = this process's CPU time)")
@@ -88,8 +88,8 @@ def main() -> None:
 
     print("\nbreakdown, CPU p50 ms (parse = decode + ast + libcst; rules = Airlock's matchers)")
     try:
-        from analyzer.parse import decode, parse
-        from analyzer.scan import _analyse
+        from airlock.analyzer.parse import decode, parse
+        from airlock.analyzer.scan import _analyse
     except ImportError as exc:
         print(f"  (engine internals not available: {exc})")
     else:

@@ -26,7 +26,7 @@ SLOWEST = 5
 
 def corpus(exclude_tests: bool, limit: int | None) -> list[str]:
     """The standard library's *.py files, sorted; site-packages is not the standard library."""
-    from analyzer.batch import expand_paths
+    from airlock.analyzer.batch import expand_paths
 
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = []
@@ -59,8 +59,8 @@ def run_airlock(
     files: list[str], ruleset: str, jobs: int | None
 ) -> tuple[float, float, dict[str, int], list[tuple[float, str]]]:
     """Wall and CPU seconds, verdict counts, and the slowest files (ms, path)."""
-    from analyzer import load_ruleset
-    from analyzer.batch import scan_files
+    from airlock.analyzer import load_ruleset
+    from airlock.analyzer.batch import scan_files
 
     loaded = load_ruleset(ruleset)
     verdicts: dict[str, int] = {}

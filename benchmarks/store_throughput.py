@@ -27,11 +27,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.models import Finding, Report
-from audit.queries import ScreeningFilter
-from audit.store import Store
-from audit.tables import Execution, FindingRow, Screening
-from executor.models import ExecutionResult
+from airlock.analyzer.models import Finding, Report
+from airlock.audit.queries import ScreeningFilter
+from airlock.audit.store import Store
+from airlock.audit.tables import Execution, FindingRow, Screening
+from airlock.executor.models import ExecutionResult
 
 RULES = [f"AIR-{c}-{n:03d}" for c in ("PROC", "NET", "FS", "OBF", "EXEC") for n in range(1, 9)]
 AGENTS = [f"agent-{n}" for n in range(40)]

@@ -7,10 +7,9 @@ else the audit store's default SQLite file.
 from __future__ import annotations
 
 import streamlit as st
-
-from dashboard.common import PAGE_FILES, reviewer
-from dashboard.data import DataError, check, configured_url
-from dashboard.rulesets import warm_up
+from airlock.dashboard.common import PAGE_FILES, reviewer
+from airlock.dashboard.data import DataError, check, configured_url
+from airlock.dashboard.rulesets import warm_up
 
 st.set_page_config(page_title="Airlock", page_icon=":material/shield:", layout="wide")
 

@@ -10,9 +10,8 @@ from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
-
-from dashboard.data import DataError, DbInfo, check, configured_url
-from dashboard.filters import ExecFilter
+from airlock.dashboard.data import DataError, DbInfo, check, configured_url
+from airlock.dashboard.filters import ExecFilter
 
 PAGE_FILES = {
     "overview": "views/overview.py",

@@ -6,8 +6,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-
-from dashboard.common import VERDICT_BADGE, when
+from airlock.dashboard.common import VERDICT_BADGE, when
 
 SEVERITY_MARK = {"critical": "!!!", "high": "!!", "medium": "!", "low": ".", "info": " "}
 

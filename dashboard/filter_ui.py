@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-
-from dashboard.common import current_filter, set_filter
-from dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
+from airlock.dashboard.common import current_filter, set_filter
+from airlock.dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
 
 ANY = "(any)"
 

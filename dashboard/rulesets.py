@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-
-from dashboard.overlay import saved_overlays
+from airlock.dashboard.overlay import saved_overlays
 
 
 @st.cache_resource(show_spinner=False)
@@ -18,7 +17,7 @@ def warm_up() -> threading.Thread:
 
     def work() -> None:
         try:
-            import analyzer
+            from airlock import analyzer
 
             for name in ("default", "strict"):
                 analyzer.load_ruleset(name)
@@ -36,8 +35,9 @@ def shipped() -> list[str]:
 
     Raises RuntimeError (not cached) when none loads, with the analyzer's reason.
     """
-    import analyzer
-    from rules import RULES_DIR
+    from airlock.rules import RULES_DIR
+
+    from airlock import analyzer
 
     names: list[str] = []
     problems: dict[str, str] = {}
@@ -62,7 +62,7 @@ def saved() -> dict[str, Path]:
 def rules_of(name_or_path: str) -> pd.DataFrame:
     """Every rule of a rule set with its effective state (columns id, title, category, severity,
     confidence, enabled, overridden)."""
-    import analyzer
+    from airlock import analyzer
 
     rs = analyzer.load_ruleset(name_or_path)
     active = {r.id: r for r in rs.effective_rules}
@@ -85,7 +85,7 @@ def rules_of(name_or_path: str) -> pd.DataFrame:
 
 def describe_changes(name_or_path: str) -> tuple[list[str], dict[str, str], list[str]]:
     """(disabled ids, id -> override summary, allow-listed modules) of a loaded rule set."""
-    import analyzer
+    from airlock import analyzer
 
     rs = analyzer.load_ruleset(name_or_path)
     overrides = {

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from dashboard.overlay import Overlay, OverlayError
+from airlock.dashboard.overlay import Overlay, OverlayError
 
 VERDICT_RANK = {"allow": 0, "review": 1, "block": 2}
 
@@ -58,7 +57,7 @@ class ReplayResult:
 
 def load_overlay(overlay: Overlay) -> Any:
     """Load an unsaved overlay through the analyzer (written to a private temp file first)."""
-    import analyzer
+    from airlock import analyzer
 
     overlay.validate()
     with tempfile.TemporaryDirectory(prefix="airlock-whatif-") as tmp:
@@ -77,7 +76,7 @@ def replay(
     budget_s: float | None = None,
 ) -> ReplayResult:
     """Re-score each screening under `ruleset`; stop after `budget_s` seconds if given."""
-    import analyzer
+    from airlock import analyzer
 
     start = time.monotonic()
     verdict_of: dict[str, tuple[str, int] | None] = {}

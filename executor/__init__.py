@@ -1,6 +1,6 @@
 r"""Airlock's executor: run agent-written Python in a confined, short-lived subprocess.
 
-    >>> from executor import run, Limits
+    >>> from airlock.executor import run, Limits
     >>> r = run("print(6 * 7)", limits=Limits(timeout_s=5))
     >>> r.stdout, r.exit_code, [str(layer) for layer in r.layers if layer.status != "active"]
     ('42\n', 0, [])
@@ -18,23 +18,23 @@ import importlib
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the spawner ~10 ms
 if TYPE_CHECKING:
-    from executor.models import ExecutionResult, LayerStatus, Limits, OutputFile
-    from executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
-    from executor.probe import probe_layers
-    from executor.runner import run
+    from airlock.executor.models import ExecutionResult, LayerStatus, Limits, OutputFile
+    from airlock.executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
+    from airlock.executor.probe import probe_layers
+    from airlock.executor.runner import run
 
 # Loaded on first use, so the small spawner process (executor.zygote) can import the
 # isolation modules without pydantic and the rest of the front door.
 _EXPORTS = {
-    "DEFAULT_REQUIRED": "executor.policy",
-    "LAYERS": "executor.policy",
-    "SandboxPolicy": "executor.policy",
-    "ExecutionResult": "executor.models",
-    "LayerStatus": "executor.models",
-    "Limits": "executor.models",
-    "OutputFile": "executor.models",
-    "probe_layers": "executor.probe",
-    "run": "executor.runner",
+    "DEFAULT_REQUIRED": "airlock.executor.policy",
+    "LAYERS": "airlock.executor.policy",
+    "SandboxPolicy": "airlock.executor.policy",
+    "ExecutionResult": "airlock.executor.models",
+    "LayerStatus": "airlock.executor.models",
+    "Limits": "airlock.executor.models",
+    "OutputFile": "airlock.executor.models",
+    "probe_layers": "airlock.executor.probe",
+    "run": "airlock.executor.runner",
 }
 
 __all__ = [
@@ -55,4 +55,4 @@ def __getattr__(name: str) -> object:
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'executor' has no attribute {name!r}")
+    raise AttributeError(f"module 'airlock.executor' has no attribute {name!r}")

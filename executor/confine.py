@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from executor import landlock, rlimits, seccomp, syscalls, user
+from airlock.executor import landlock, rlimits, seccomp, syscalls, user
 
 
 @dataclass(frozen=True)

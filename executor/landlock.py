@@ -14,7 +14,7 @@ import stat
 import struct
 from dataclasses import dataclass
 
-from executor import syscalls
+from airlock.executor import syscalls
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1

@@ -9,8 +9,8 @@ import signal
 import threading
 import time
 
-from executor import cgroups, slots, spawn, standby, zygote
-from executor.slots import Slot
+from airlock.executor import cgroups, slots, spawn, standby, zygote
+from airlock.executor.slots import Slot
 
 ZYGOTE_ABOVE_MB = float(os.environ.get("AIRLOCK_ZYGOTE_ABOVE_MB", "64"))
 _direct_runs = 0

@@ -18,7 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 
-from executor import syscalls
+from airlock.executor import syscalls
 
 KEEP_TOP = frozenset(
     {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc"}

@@ -6,7 +6,7 @@ import fcntl
 import socket
 import struct
 
-from executor import syscalls
+from airlock.executor import syscalls
 
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 HOSTNAME = "airlock"

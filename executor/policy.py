@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from airlock.executor.models import LayerStatus
 from pydantic import BaseModel, Field, field_validator
-
-from executor.models import LayerStatus
 
 LAYERS: tuple[str, ...] = (
     "rlimits",

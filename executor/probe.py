@@ -11,8 +11,8 @@ import functools
 import os
 from collections.abc import Iterator
 
-from executor import cgroups, landlock, seccomp, syscalls, user
-from executor.models import LayerStatus
+from airlock.executor import cgroups, landlock, seccomp, syscalls, user
+from airlock.executor.models import LayerStatus
 
 _overrides: dict[str, str] = {}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
-from executor.models import ExecutionResult, Limits
-from executor.supervise import Outcome, Stream
+from airlock.executor.models import ExecutionResult, Limits
+from airlock.executor.supervise import Outcome, Stream
 
 
 def _timings(reports: list[str]) -> dict[str, float]:

@@ -6,7 +6,7 @@ import resource
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from executor.models import Limits
+    from airlock.executor.models import Limits
 
 MB = 1024 * 1024
 

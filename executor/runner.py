@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 
-from executor import (
+from airlock.executor import (
     cgroups,
     environment,
     landlock,
@@ -25,11 +25,11 @@ from executor import (
     user,
     workfiles,
 )
-from executor.confine import ChildPlan
-from executor.models import ExecutionResult, LayerStatus, Limits
-from executor.policy import SandboxPolicy, active, plan_layers, refusal
-from executor.probe import probe_layers
-from executor.results import interpret
+from airlock.executor.confine import ChildPlan
+from airlock.executor.models import ExecutionResult, LayerStatus, Limits
+from airlock.executor.policy import SandboxPolicy, active, plan_layers, refusal
+from airlock.executor.probe import probe_layers
+from airlock.executor.results import interpret
 
 INTERPRETER = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 SITE_DIRS = tuple(p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p))

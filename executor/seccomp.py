@@ -14,7 +14,7 @@ import ctypes
 import errno
 import struct
 
-from executor import syscalls
+from airlock.executor import syscalls
 
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 

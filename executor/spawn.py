@@ -22,8 +22,8 @@ import signal
 import time
 from dataclasses import dataclass
 
-from executor import cgroups, mounts, namespaces, syscalls
-from executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
+from airlock.executor import cgroups, mounts, namespaces, syscalls
+from airlock.executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
 
 SETUP_FAILED = 111
 

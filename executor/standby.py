@@ -26,11 +26,11 @@ import threading
 import time
 from dataclasses import dataclass
 
-from executor import cgroups, spawn
+from airlock.executor import cgroups, spawn
 
 TYPE_CHECKING = False  # the spawner imports this module: keep typing out of it
 if TYPE_CHECKING:
-    from executor.slots import Slot
+    from airlock.executor.slots import Slot
 
 READY_TIMEOUT_S = 0.25  # normally 4–16 ms; a slower standby is discarded, not waited for
 _MAX_MESSAGE = 1 << 20

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from executor import launch
+from airlock.executor import launch
 
 CHUNK = 1 << 16
 F_SETPIPE_SZ = 1031

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pwd
 
-from executor import syscalls
+from airlock.executor import syscalls
 
 UID_BASE = int(os.environ.get("AIRLOCK_UID_BASE", "60000"))
 

@@ -11,7 +11,7 @@ import os
 import stat
 from collections.abc import Mapping
 
-from executor.models import OutputFile
+from airlock.executor.models import OutputFile
 
 CODE_NAME = "main.py"
 MAX_DEPTH = 16

@@ -22,10 +22,28 @@ import struct
 import sys
 import threading
 
-from executor import spawn, standby, syscalls
+from airlock.executor import spawn, standby, syscalls
 
 _MAX_MESSAGE = 1 << 20
 _FDS = 3
+
+
+# The spawner runs in an isolated interpreter (-I -S: no site-packages, no .pth finders),
+# so it loads the two packages it needs from their folders, wherever the install put them
+# (an editable install maps `airlock.executor` to the checkout's executor/ folder).
+_BOOTSTRAP = """import sys,importlib.util as u
+for n,d in {packages!r}:
+    s=u.spec_from_file_location(n,d+'/__init__.py',submodule_search_locations=[d])
+    m=u.module_from_spec(s);sys.modules[n]=m;s.loader.exec_module(m)
+from airlock.executor.zygote import serve;serve(3)
+"""
+
+
+def _package_dirs() -> tuple[tuple[str, str], ...]:
+    import airlock
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    return (("airlock", os.path.abspath(airlock.__path__[0])), ("airlock.executor", here))
 
 
 class Zygote:
@@ -33,11 +51,7 @@ class Zygote:
 
     def __init__(self, interpreter: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        code = (
-            f"import sys;sys.path.insert(0,{package_root!r});"
-            "from executor.zygote import serve;serve(3)"
-        )
+        code = _BOOTSTRAP.format(packages=_package_dirs())
         self.pid = os.posix_spawn(
             interpreter,
             [interpreter, "-I", "-S", "-B", "-c", code],

@@ -5,15 +5,14 @@ import subprocess
 import sys
 
 import pytest
+from airlock.analyzer.models import Finding, Report, Severity, Verdict
+from airlock.executor.models import Limits
 from pydantic import ValidationError
-
-from analyzer.models import Finding, Report, Severity, Verdict
-from executor.models import Limits
 
 
 def test_cli_reports_version() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "from audit.cli import main; main()", "version"],
+        [sys.executable, "-c", "from airlock.cli import main; main()", "version"],
         capture_output=True,
         text=True,
         check=True,
@@ -38,7 +37,7 @@ def test_limits_reject_nonsense() -> None:
 
 def test_an_internal_error_is_one_line_and_exit_70() -> None:
     """Whatever breaks inside a command, the user sees one line, not a traceback."""
-    crash = "import audit.cli as c\nc.app = lambda: 1 / 0\nc.main()\n"
+    crash = "import airlock.cli as c\nc.app = lambda: 1 / 0\nc.main()\n"
     env = {k: v for k, v in os.environ.items() if k != "AIRLOCK_DEBUG"}
     proc = subprocess.run(
         [sys.executable, "-c", crash], capture_output=True, text=True, env=env, timeout=60

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
 
 Results = Sequence[tuple[str, Report]]
 
@@ -38,7 +38,7 @@ def summarize(results: Results, *, duration_s: float | None = None) -> dict[str,
 
 def rule_docs(ruleset: Any | None) -> dict[str, Any]:
     """Every rule a report can name: the rule set's own and bandit's (rules/bandit.yaml)."""
-    from analyzer.bandit_bridge import bandit_rules
+    from airlock.analyzer.bandit_bridge import bandit_rules
 
     docs: dict[str, Any] = dict(bandit_rules())
     if ruleset is not None:

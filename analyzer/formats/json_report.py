@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from analyzer.formats import Results, summarize
-from analyzer.models import Finding
+from airlock.analyzer.formats import Results, summarize
+from airlock.analyzer.models import Finding
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

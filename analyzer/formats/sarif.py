@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from analyzer.formats import Results, doc_value
-from analyzer.models import Confidence, Finding, Severity
+from airlock.analyzer.formats import Results, doc_value
+from airlock.analyzer.models import Confidence, Finding, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzer.formats import Results, summarize
-from analyzer.models import Finding, Report, Severity, Verdict
+from airlock.analyzer.formats import Results, summarize
+from airlock.analyzer.models import Finding, Report, Severity, Verdict
 
 _RESET = "\x1b[0m"
 _VERDICT_STYLE = {

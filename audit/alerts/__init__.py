@@ -7,15 +7,15 @@ JSON-lines log and reports a `DeliveryStatus` per target.
 
 from __future__ import annotations
 
-from audit.alerts.deliver import (
+from airlock.audit.alerts.deliver import (
     Delivery,
     DeliveryConfigError,
     DeliveryStatus,
     alert_payload,
     deliver,
 )
-from audit.alerts.engine import evaluate
-from audit.alerts.rules import (
+from airlock.audit.alerts.engine import evaluate
+from airlock.audit.alerts.rules import (
     AlertRule,
     AlertRules,
     AlertRulesError,
@@ -23,7 +23,7 @@ from audit.alerts.rules import (
     default_alert_rules,
     load_alert_rules,
 )
-from audit.alerts.secrets import SecretFinding, find_secrets, redact
+from airlock.audit.alerts.secrets import SecretFinding, find_secrets, redact
 
 __all__ = [
     "AlertRule",

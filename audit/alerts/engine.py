@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from audit.alerts.rules import (
+from airlock.audit.alerts.rules import (
     AgentBurstParams,
     AlertRule,
     AlertRules,
@@ -23,8 +23,8 @@ from audit.alerts.rules import (
     SecretParams,
     active_alert_rules,
 )
-from audit.alerts.secrets import SecretFinding, find_secrets
-from audit.events import AlertDraft, AlertSeverity, History, RecordedEvent
+from airlock.audit.alerts.secrets import SecretFinding, find_secrets
+from airlock.audit.events import AlertDraft, AlertSeverity, History, RecordedEvent
 
 SEVERITY_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 MAX_EVENT_IDS = 50  # event ids one draft carries

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from airlock.audit.alerts.secrets import DETECTOR_NAMES
+from airlock.audit.events import AlertSeverity
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,9 +27,6 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-
-from audit.alerts.secrets import DETECTOR_NAMES
-from audit.events import AlertSeverity
 
 DEFAULTS_NAME = "defaults.yaml"
 ENV_RULES = "AIRLOCK_ALERT_RULES"  # a user rule file overlaid on the shipped rules
@@ -239,7 +238,9 @@ def _merge(base: list[dict[str, Any]], entries: list[dict[str, Any]], source: st
 
 @functools.cache
 def _default_entries() -> tuple[dict[str, Any], ...]:
-    text = resources.files("audit.alerts").joinpath(DEFAULTS_NAME).read_text(encoding="utf-8")
+    text = (
+        resources.files("airlock.audit.alerts").joinpath(DEFAULTS_NAME).read_text(encoding="utf-8")
+    )
     return tuple(_read_yaml(text, DEFAULTS_NAME))
 
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from audit.alerts.randomness import HEX_OR_UUID, char_classes, looks_random
+from airlock.audit.alerts.randomness import HEX_OR_UUID, char_classes, looks_random
 
 # Examined candidates per detector and text; bounds the work on hostile input.
 MAX_CANDIDATES = 10_000

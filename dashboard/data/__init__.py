@@ -5,6 +5,6 @@ URL first (so results are cached per store) and raises `DataError` with a
 one-line message when the store cannot be read.
 """
 
-from dashboard.data.conn import DataError, DbInfo, check, configured_url
+from airlock.dashboard.data.conn import DataError, DbInfo, check, configured_url
 
 __all__ = ["DataError", "DbInfo", "check", "configured_url"]

@@ -14,9 +14,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-
-from audit.errors import StoreError
-from dashboard.data.conn import TTL, DataError, guarded
+from airlock.audit.errors import StoreError
+from airlock.dashboard.data.conn import TTL, DataError, guarded
 
 DECISIONS: dict[str, str] = {
     "approved": "Approve",
@@ -46,7 +45,7 @@ def decide(
     expires_at: datetime | None = None,
 ) -> ActionResult:
     """Record a review decision on each screening (who, when, why); approving runs held code."""
-    from audit.reviews import decide as record_decision
+    from airlock.audit.reviews import decide as record_decision
 
     if state not in DECISIONS:
         raise DataError(f"unknown decision {state!r}")
@@ -119,7 +118,7 @@ def alert_counts(url: str) -> dict[str, int]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def alert(url: str, alert_id: int) -> dict[str, Any] | None:
     """One alert with its change history; None when there is no such id."""
-    from audit.errors import NotFoundError
+    from airlock.audit.errors import NotFoundError
 
     with guarded(url) as store:
         try:

@@ -12,11 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
+from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
+from airlock.audit.tables import FindingRow, Screening
+from airlock.dashboard.data.conn import TTL, guarded
 from sqlalchemy import func, select
-
-from audit.queries import LIMIT_OUTCOMES, ScreeningFilter
-from audit.tables import FindingRow, Screening
-from dashboard.data.conn import TTL, guarded
 
 
 def _since(since: datetime | None, until: datetime | None = None) -> ScreeningFilter | None:

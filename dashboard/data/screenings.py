@@ -11,12 +11,11 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
+from airlock.audit.tables import FindingRow, Screening
+from airlock.dashboard.data.conn import TTL, guarded
+from airlock.dashboard.filters import SORTS, ExecFilter
 from sqlalchemy import select
-
-from audit.queries import LIMIT_OUTCOMES, ScreeningFilter
-from audit.tables import FindingRow, Screening
-from dashboard.data.conn import TTL, guarded
-from dashboard.filters import SORTS, ExecFilter
 
 LIST_COLUMNS = [
     "id",
@@ -160,7 +159,7 @@ def newest(url: str) -> datetime | None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def detail(url: str, screening_id: int) -> dict[str, Any] | None:
     """One screening with its findings, runs and review history; None when there is no such id."""
-    from audit.errors import NotFoundError
+    from airlock.audit.errors import NotFoundError
 
     with guarded(url) as store:
         try:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
-from dashboard.common import (
+from airlock.dashboard.common import (
     SEVERITY_BADGE,
     reviewer,
     run_query,
@@ -14,7 +13,7 @@ from dashboard.common import (
     when,
     with_links,
 )
-from dashboard.data import DataError, actions, screenings
+from airlock.dashboard.data import DataError, actions, screenings
 
 STATES = ("open", "acknowledged", "resolved")
 

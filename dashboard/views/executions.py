@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-
-from dashboard import filter_ui
-from dashboard.common import run_query, screening_columns, store, with_links
-from dashboard.data import screenings
-from dashboard.detail import show_detail
+from airlock.dashboard import filter_ui
+from airlock.dashboard.common import run_query, screening_columns, store, with_links
+from airlock.dashboard.data import screenings
+from airlock.dashboard.detail import show_detail
 
 PAGE_SIZE = 50
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
-
-from dashboard import charts
-from dashboard.common import PAGE_FILES, run_query, store
-from dashboard.data import insights, screenings
-from dashboard.filters import ExecFilter
+from airlock.dashboard import charts
+from airlock.dashboard.common import PAGE_FILES, run_query, store
+from airlock.dashboard.data import insights, screenings
+from airlock.dashboard.filters import ExecFilter
 
 PERIODS = {"24 hours": 1, "7 days": 7, "30 days": 30, "all time": 0}
 

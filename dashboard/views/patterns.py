@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-
-from dashboard import charts
-from dashboard.common import PAGE_FILES, run_query, store, when
-from dashboard.data import insights, screenings
-from dashboard.filters import ExecFilter
+from airlock.dashboard import charts
+from airlock.dashboard.common import PAGE_FILES, run_query, store, when
+from airlock.dashboard.data import insights, screenings
+from airlock.dashboard.filters import ExecFilter
 
 WINDOWS = {"1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14}
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
-
-from dashboard import filter_ui
-from dashboard.common import reviewer, run_query, screening_columns, store, with_links
-from dashboard.data import DataError, actions, screenings
-from dashboard.detail import annotated_code
-from dashboard.filters import REVIEW_STATES
+from airlock.dashboard import filter_ui
+from airlock.dashboard.common import reviewer, run_query, screening_columns, store, with_links
+from airlock.dashboard.data import DataError, actions, screenings
+from airlock.dashboard.detail import annotated_code
+from airlock.dashboard.filters import REVIEW_STATES
 
 PAGE_SIZE = 50
 QUEUE = "Waiting (open, and accepted risks past their expiry)"

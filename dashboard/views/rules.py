@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
-from dashboard import charts, rulesets
-from dashboard.common import run_query, store
-from dashboard.data import insights
-from dashboard.overlay import SEVERITIES, Overlay, OverlayError, save
-from dashboard.whatif import StoredScreening, load_overlay, replay
+from airlock.dashboard import charts, rulesets
+from airlock.dashboard.common import run_query, store
+from airlock.dashboard.data import insights
+from airlock.dashboard.overlay import SEVERITIES, Overlay, OverlayError, save
+from airlock.dashboard.whatif import StoredScreening, load_overlay, replay
 
 REPLAY_SIZES = (200, 1000, 5000)
 REPLAY_BUDGET_S = 20.0

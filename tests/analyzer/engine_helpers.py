@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.context import Context
-from analyzer.engine import walk
-from analyzer.parse import parse
+from airlock.analyzer.context import Context
+from airlock.analyzer.engine import walk
+from airlock.analyzer.parse import parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RULES = FIXTURES / "engine_rules.yaml"

@@ -6,12 +6,11 @@ import os
 import time
 
 import pytest
+from airlock.analyzer.models import Verdict
+from airlock.analyzer.scan import scan
 from engine_helpers import RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from analyzer.models import Verdict
-from analyzer.scan import scan
 
 BAD = {
     "syntax error": "def f(:\n  pass\n",

@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from analyzer.bandit_bridge import (
+from airlock.analyzer.bandit_bridge import (
     BanditError,
     bandit_findings,
     bandit_rules,
     shipped_test_ids,
 )
-from analyzer.models import Confidence, Severity
-from rules import RULES_DIR
+from airlock.analyzer.models import Confidence, Severity
+from airlock.rules import RULES_DIR
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 CATEGORIES = {

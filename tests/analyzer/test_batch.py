@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from analyzer import load_ruleset, scan
-from analyzer.batch import BatchError, expand_paths, plan_chunks, scan_files, scan_paths
-from analyzer.models import Verdict
+from airlock.analyzer import load_ruleset, scan
+from airlock.analyzer.batch import BatchError, expand_paths, plan_chunks, scan_files, scan_paths
+from airlock.analyzer.models import Verdict
 
 BLOCK = 'import base64\nexec(base64.b64decode("cHJpbnQoMSk="))\n'
 ALLOW = "def add(a, b):\n    return a + b\n"

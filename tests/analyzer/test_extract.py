@@ -5,10 +5,9 @@ from __future__ import annotations
 import ast
 
 import pytest
+from airlock.analyzer.extract import extract_code, fenced_blocks, python_blocks
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from analyzer.extract import extract_code, fenced_blocks, python_blocks
 
 REPLY = """Here is the script:
 
@@ -119,8 +118,8 @@ def test_a_python_block_round_trips(
 
 
 def test_scan_reply_screens_each_block_and_all_together() -> None:
-    from analyzer.extract import scan_reply
-    from analyzer.models import Verdict
+    from airlock.analyzer.extract import scan_reply
+    from airlock.analyzer.models import Verdict
 
     reply = (
         "First the imports:\n\n```python\nimport base64\n```\n\n"
@@ -135,8 +134,8 @@ def test_scan_reply_screens_each_block_and_all_together() -> None:
 
 
 def test_scan_reply_of_harmless_and_empty_replies() -> None:
-    from analyzer.extract import scan_reply
-    from analyzer.models import Verdict
+    from airlock.analyzer.extract import scan_reply
+    from airlock.analyzer.models import Verdict
 
     assert scan_reply("```python\nprint(sum([1, 2]))\n```\n").verdict is Verdict.allow
     empty = scan_reply("Nothing to run here.")

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from analyzer.bandit_bridge import bandit_findings, bandit_rules
-from analyzer.formats import rule_docs, summarize
-from analyzer.formats.json_report import to_json
-from analyzer.formats.sarif import to_sarif
-from analyzer.formats.text import to_text
-from analyzer.models import Confidence, Finding, Reason, Report, Severity, Verdict
+from airlock.analyzer.bandit_bridge import bandit_findings, bandit_rules
+from airlock.analyzer.formats import rule_docs, summarize
+from airlock.analyzer.formats.json_report import to_json
+from airlock.analyzer.formats.sarif import to_sarif
+from airlock.analyzer.formats.text import to_text
+from airlock.analyzer.models import Confidence, Finding, Reason, Report, Severity, Verdict
 
 SHELL = Finding(
     rule_id="AIR-PROC-001",

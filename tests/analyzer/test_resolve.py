@@ -64,13 +64,13 @@ INSTANCES = [
 
 @pytest.mark.parametrize(("source", "name"), INSTANCES)
 def test_methods_of_call_results_resolve_canonically(source: str, name: str) -> None:
-    from analyzer.resolve import canonical
+    from airlock.analyzer.resolve import canonical
 
     assert name in {canonical(q) for q in call_names(source)}
 
 
 def test_wildcards_do_not_cover_methods_of_results() -> None:
-    from analyzer.matchers import name_matches
+    from airlock.analyzer.matchers import name_matches
 
     assert name_matches("requests.get", ("requests.*",))
     assert not name_matches("requests.get().json", ("requests.*",))
@@ -107,9 +107,8 @@ def test_does_not_resolve(source: str, name: str) -> None:
 
 
 def test_local_eval_model_is_allowed_by_scan() -> None:
+    from airlock.analyzer.scan import scan
     from engine_helpers import RULES
-
-    from analyzer.scan import scan
 
     src = "def eval_model(m):\n    return m\n\ndef system(c):\n    return c\n\nsystem(eval_model(1))\n"
     assert scan(src, ruleset=RULES).verdict == "allow"

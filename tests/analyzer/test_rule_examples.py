@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from analyzer.ruleset import RuleSet, load_ruleset
-from analyzer.scan import scan
-from rules import RULES_DIR
+from airlock.analyzer.ruleset import RuleSet, load_ruleset
+from airlock.analyzer.scan import scan
+from airlock.rules import RULES_DIR
 
 SHIPPED = ("default", "strict")
 EXAMPLES = RULES_DIR / "examples"

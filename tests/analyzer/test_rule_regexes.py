@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from rules import RULES_DIR
+from airlock.rules import RULES_DIR
 
 KEYS = ("pattern", "matches", "not_matches")
 SIZE = 20_000

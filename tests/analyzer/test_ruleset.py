@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from airlock.analyzer.models import Severity, Verdict
+from airlock.analyzer.ruleset import RuleSet, RuleSetError, load_ruleset
+from airlock.analyzer.scan import scan
 from engine_helpers import RULES
-
-from analyzer.models import Severity, Verdict
-from analyzer.ruleset import RuleSet, RuleSetError, load_ruleset
-from analyzer.scan import scan
 
 
 def write(tmp_path: Path, text: str, name: str = "overlay.yaml") -> Path:

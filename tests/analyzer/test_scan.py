@@ -10,18 +10,17 @@ import types
 from pathlib import Path
 
 import pytest
+from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.scan import scan
 from engine_helpers import RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.models import VERDICT_ORDER, Report, Verdict
-from analyzer.scan import scan
-
-scan_module = importlib.import_module("analyzer.scan")  # the module, not the function
+scan_module = importlib.import_module("airlock.analyzer.scan")  # the module, not the function
 
 
 def test_public_api_exports() -> None:
-    pkg = importlib.import_module("analyzer.__init__")
+    pkg = importlib.import_module("airlock.analyzer.__init__")
     for name in ("scan", "load_ruleset", "extract_code", "Report", "Finding", "Verdict"):
         assert hasattr(pkg, name), name
 
@@ -150,7 +149,7 @@ def test_repeated_scans_keep_no_frames_alive() -> None:
 
 
 def test_rule_failure_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer import checks
+    from airlock.analyzer import checks
 
     def broken(ctx: object, compiled: object) -> list:  # type: ignore[type-arg]
         raise ValueError("check exploded")
@@ -206,7 +205,7 @@ def test_aliasing_renaming_splitting_never_lowers_the_verdict(
 
 
 def test_unknown_ruleset_raises_clear_error() -> None:
-    from analyzer.ruleset import RuleSetError
+    from airlock.analyzer.ruleset import RuleSetError
 
     with pytest.raises(RuleSetError):
         scan("x = 1", ruleset="definitely-not-a-rule-set")

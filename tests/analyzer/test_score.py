@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from airlock.analyzer.models import VERDICT_ORDER, Confidence, Finding, Severity, Verdict
+from airlock.analyzer.ruleset import Combination, Policy
+from airlock.analyzer.score import combine, decide, points
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from analyzer.models import VERDICT_ORDER, Confidence, Finding, Severity, Verdict
-from analyzer.ruleset import Combination, Policy
-from analyzer.score import combine, decide, points
 
 CATEGORIES = ["process", "network", "secrets", "code-exec", "obfuscation", "suppression"]
 POLICY = Policy(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from airlock.analyzer.models import Verdict
+from airlock.analyzer.scan import scan
+from airlock.analyzer.suppress import fingerprint, suppression_comments
 from engine_helpers import RULES
-
-from analyzer.models import Verdict
-from analyzer.scan import scan
-from analyzer.suppress import fingerprint, suppression_comments
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from analyzer.models import Finding, Reason, Report
-from executor.models import ExecutionResult, LayerStatus, Limits
+from airlock.analyzer.models import Finding, Reason, Report
+from airlock.executor.models import ExecutionResult, LayerStatus, Limits
 
 PG_ENV = "AIRLOCK_TEST_PG_URL"
 PG_SKIP = f"${PG_ENV} is not set: no PostgreSQL server to run the store tests against"
@@ -58,7 +58,7 @@ def result(exit_code: int = 0, stdout: str = "ok\n", **kw: object) -> ExecutionR
 @contextmanager
 def pg_schema_url(base: str) -> Iterator[str]:
     """A private schema on the test server, dropped afterwards; yields a URL that uses it."""
-    from audit.db import make_engine, resolve_url
+    from airlock.audit.db import make_engine, resolve_url
 
     schema = "t_" + uuid.uuid4().hex[:12]
     admin = make_engine(resolve_url(base))

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import sys
 
-from analyzer.models import Finding, Report
-from audit.store import Store
+from airlock.analyzer.models import Finding, Report
+from airlock.audit.store import Store
 
 
 def main() -> None:
     url, count, tag, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     with Store(url) as store:
         if mode == "guard":
-            from audit import guard
-            from executor.models import Limits
+            from airlock.audit import guard
+            from airlock.executor.models import Limits
 
             runs = "print(1 + 1)"
             held = ["import os\nos.system('rm -rf /')", "import subprocess\nsubprocess.run(['ls'])"]

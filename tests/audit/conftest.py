@@ -9,16 +9,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-# pytest puts tests/ on sys.path, where tests/audit would shadow the (editable-installed)
-# audit package as a namespace package; the repository root on the path keeps the real one.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.append(_ROOT)
-for _name in [m for m in sys.modules if m == "audit" or m.startswith("audit.")]:
-    if getattr(sys.modules[_name], "__file__", None) is None:
-        del sys.modules[_name]
 
-from audit_factories import PG_SKIP, pg_base, pg_schema_url  # noqa: E402
+from audit_factories import PG_SKIP, pg_base, pg_schema_url
 
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -48,7 +40,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty SQLite database to copy (migrating every test's file is slow)."""
-    from audit.store import Store
+    from airlock.audit.store import Store
 
     path = tmp_path_factory.mktemp("template") / "audit.db"
     Store(str(path)).close()
@@ -60,7 +52,7 @@ def store(request: pytest.FixtureRequest, db_url: str, sqlite_template: Path) ->
     """An opened (migrated) store on each engine."""
     import shutil
 
-    from audit.store import Store
+    from airlock.audit.store import Store
 
     if "://" not in db_url:
         shutil.copyfile(sqlite_template, db_url)

@@ -6,12 +6,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from airlock.audit.events import AlertDraft
+from airlock.audit.store import Store
+from airlock.audit.tables import Review
 from audit_factories import report, result
 from sqlalchemy import select, text
-
-from audit.events import AlertDraft
-from audit.store import Store
-from audit.tables import Review
 
 
 def _fill(store: Store) -> dict[str, int]:
@@ -114,7 +113,7 @@ def test_deleting_a_middle_record_names_the_gap(store: Store) -> None:
 
 def test_rehashed_edit_still_breaks_the_next_link(store: Store) -> None:
     """Recomputing the edited record's own hash is not enough: the next prev_hash disagrees."""
-    from audit.chain import content_of, link_hash
+    from airlock.audit.chain import content_of, link_hash
 
     ids = _fill(store)
     with store.engine.begin() as conn:

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from airlock.audit.errors import StoreError
+from airlock.audit.store import Store
 from audit_factories import report
-
-from audit.errors import StoreError
-from audit.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +22,7 @@ def airlock(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     """Run the real CLI in a subprocess."""
     full = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", "from audit.cli import main; main()", *args],
+        [sys.executable, "-c", "from airlock.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -77,7 +76,7 @@ def test_corrupt_database_file(tmp_path: Path) -> None:
 def test_bad_arguments(seeded: str) -> None:
     from typer.testing import CliRunner
 
-    from audit.cli import app
+    from airlock.cli import app
 
     for args, needle, code in [
         (["history", "--since", "soon"], "cannot read the time", 2),

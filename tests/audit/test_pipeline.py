@@ -6,10 +6,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from audit import GatePolicy, Store, StoreError, guard, guard_reply
-from audit.reviews import decide
-from executor.models import Limits
+from airlock.audit import GatePolicy, Store, StoreError, guard, guard_reply
+from airlock.audit.reviews import decide
+from airlock.executor.models import Limits
 
 FAST = Limits(timeout_s=5, cpu_s=5)
 BENIGN = "print(sum(range(10)))"
@@ -93,7 +92,7 @@ def test_a_run_that_raises_is_recorded_as_error(sq: Store) -> None:
 def test_alert_engine_import_failure_is_recorded_not_raised(
     sq: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "audit.alerts", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "airlock.audit.alerts", None)  # import now fails
     res = guard(EVIL, store=sq)
     assert res.decision == "blocked" and res.alerts == []
     assert res.alert_error.startswith("alert engine unavailable")

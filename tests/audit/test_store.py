@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from airlock.audit.errors import NotFoundError, StoreError
+from airlock.audit.events import AlertDraft
+from airlock.audit.queries import ScreeningFilter
+from airlock.audit.store import Store
 from audit_factories import report, result
-
-from audit.errors import NotFoundError, StoreError
-from audit.events import AlertDraft
-from audit.queries import ScreeningFilter
-from audit.store import Store
 
 
 def test_screening_round_trips_with_findings_and_run(store: Store) -> None:
@@ -236,7 +235,7 @@ def test_bad_urls_are_one_line_errors(tmp_path: object) -> None:
 
 
 def test_environment_variable_and_default_path(tmp_path, monkeypatch) -> None:
-    from audit.db import resolve_url
+    from airlock.audit.db import resolve_url
 
     monkeypatch.setenv("AIRLOCK_DB", str(tmp_path / "env.db"))
     assert resolve_url(None).database == str(tmp_path / "env.db")
@@ -260,7 +259,7 @@ def test_long_ids_are_cut_and_bad_decisions_refused(store: Store) -> None:
 
 
 def test_bulk_append_keeps_the_chain(store: Store) -> None:
-    from audit.tables import Execution, FindingRow, Screening
+    from airlock.audit.tables import Execution, FindingRow, Screening
 
     store.record(code="first", report=report(), gate_decision="blocked")
     at = datetime(2026, 11, 5, tzinfo=UTC)

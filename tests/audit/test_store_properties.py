@@ -7,15 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from airlock.analyzer.models import Finding, Reason, Report
+from airlock.audit.store import Store
+from airlock.audit.tables import CHAINED, ChainHead
+from airlock.executor.models import ExecutionResult, LayerStatus
 from audit_factories import PG_SKIP, pg_base, pg_schema_url
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-
-from analyzer.models import Finding, Reason, Report
-from audit.store import Store
-from audit.tables import CHAINED, ChainHead
-from executor.models import ExecutionResult, LayerStatus
 
 SETTINGS = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -231,7 +230,7 @@ def test_any_single_row_tamper_is_detected(shared_store: Store, data: st.DataObj
         shared_store.add_review(1, "denied", by="me")
     assert shared_store.verify().ok
     tables = {**{n: m.__table__ for n, m in CHAINED.items()}, "chain_head": ChainHead.__table__}
-    from audit.tables import FindingRow
+    from airlock.audit.tables import FindingRow
 
     tables["findings"] = FindingRow.__table__
     with shared_store.engine.connect() as conn:

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from airlock.analyzer.models import Finding, Report
+from airlock.audit.events import AlertDraft
+from airlock.audit.store import Store
+from airlock.executor.models import ExecutionResult, Limits
+from typer.testing import CliRunner
 
-# pytest puts tests/ on sys.path, where tests/audit would shadow the audit package.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.append(_ROOT)
-for _name in [m for m in sys.modules if m == "audit" or m.startswith("audit.")]:
-    if getattr(sys.modules[_name], "__file__", None) is None:
-        del sys.modules[_name]
-
-from typer.testing import CliRunner  # noqa: E402
-
-from analyzer.models import Finding, Report  # noqa: E402
-from audit.cli import app  # noqa: E402
-from audit.events import AlertDraft  # noqa: E402
-from audit.store import Store  # noqa: E402
-from executor.models import ExecutionResult, Limits  # noqa: E402
+from airlock.cli import app
 
 
 def _report(verdict: str, score: int, *rules: str) -> Report:

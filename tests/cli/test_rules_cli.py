@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from airlock.analyzer import load_ruleset
+from airlock.analyzer.bandit_bridge import bandit_rules
 from typer.testing import CliRunner
 
-from analyzer import load_ruleset
-from analyzer.bandit_bridge import bandit_rules
-from audit.cli import app
+from airlock.cli import app
 
 runner = CliRunner()
 

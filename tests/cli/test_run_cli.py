@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from airlock.executor import ExecutionResult, probe_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.cli import run_cmd, run_outcome
-from executor import ExecutionResult, probe_layers
+from airlock.cli import run_cmd, run_outcome
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -32,7 +32,7 @@ def airlock(*args: str, stdin: str | bytes | None = None) -> subprocess.Complete
     command = (
         [str(AIRLOCK)]
         if AIRLOCK.exists()
-        else [sys.executable, "-c", "from audit.cli import main; main()"]
+        else [sys.executable, "-c", "from airlock.cli import main; main()"]
     )
     proc = subprocess.run(
         [*command, "run", *args],
@@ -70,7 +70,7 @@ def _store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="module")
 def verdicts() -> None:
     """The samples must still screen as intended, or the gate tests prove nothing."""
-    from analyzer import scan
+    from airlock.analyzer import scan
 
     assert scan(BLOCK).verdict == "block"
     assert scan(REVIEW).verdict == "review"
@@ -96,7 +96,7 @@ def test_allowed_program_passes_output_and_exit_code_through(tmp_path: Path) -> 
 def test_gated_runs_are_recorded_with_agent_and_decision(
     tmp_path: Path, _store: Path, verdicts: None
 ) -> None:
-    from audit.store import Store
+    from airlock.audit.store import Store
 
     ok = airlock("-", "--agent", "agent-7", stdin="print('hi')\n")
     blocked = airlock("-", "--agent", "agent-7", stdin=BLOCK)
@@ -259,10 +259,10 @@ def test_file_specs_never_raise_anything_but_a_clean_exit(specs: list[str]) -> N
 def test_refused_when_a_required_layer_is_missing_and_degraded_on_request() -> None:
     """In process (the missing layer is simulated): exit 5 and a clear reason, or a run
     marked DEGRADED with --allow-degraded."""
+    from airlock.executor.probe import unavailable
     from typer.testing import CliRunner
 
-    from audit.cli import app
-    from executor.probe import unavailable
+    from airlock.cli import app
 
     runner = CliRunner()
     with unavailable(network="no network namespaces on this kernel"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from audit.cli import app
+from airlock.cli import app
 
 AIRLOCK = Path(sys.executable).with_name("airlock")
 BLOCK = 'import base64\nexec(base64.b64decode("cHJpbnQoMSk="))\n'
@@ -27,7 +27,7 @@ def airlock(
     command = (
         [str(AIRLOCK)]
         if AIRLOCK.exists()
-        else [sys.executable, "-c", "from audit.cli import main; main()"]
+        else [sys.executable, "-c", "from airlock.cli import main; main()"]
     )
     env = {**os.environ, "NO_COLOR": "1"}
     return subprocess.run(
@@ -171,7 +171,7 @@ def test_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
     command = (
         [str(AIRLOCK)]
         if AIRLOCK.exists()
-        else [sys.executable, "-c", "from audit.cli import main; main()"]
+        else [sys.executable, "-c", "from airlock.cli import main; main()"]
     )
     master, slave = pty.openpty()
     proc = subprocess.Popen(

@@ -43,9 +43,9 @@ PAGES = [
 
 def seed_bulk(path: Path, n: int, *, seed: int = 1, batch: int = 2000) -> None:
     """N screenings over 30 days from 40 agents; findings, runs, reviews and alerts among them."""
-    from audit.events import AlertDraft
-    from audit.store import Store
-    from audit.tables import Execution, FindingRow, Review, Screening
+    from airlock.audit.events import AlertDraft
+    from airlock.audit.store import Store
+    from airlock.audit.tables import Execution, FindingRow, Review, Screening
 
     rng = random.Random(seed)
     store = Store(str(path))

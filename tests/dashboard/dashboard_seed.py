@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from analyzer.models import Confidence, Finding, Reason, Report, Severity, Verdict
-from audit.events import AlertDraft
-from audit.store import Store
-from executor.models import ExecutionResult, LayerStatus, Limits
+from airlock.analyzer.models import Confidence, Finding, Reason, Report, Severity, Verdict
+from airlock.audit.events import AlertDraft
+from airlock.audit.store import Store
+from airlock.executor.models import ExecutionResult, LayerStatus, Limits
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LAYERS = [

@@ -54,7 +54,7 @@ def _airlock() -> list[str]:
     exe = Path(sys.executable).with_name("airlock")
     if exe.exists():
         return [str(exe)]
-    return [sys.executable, "-c", "from audit.cli import main; main()"]
+    return [sys.executable, "-c", "from airlock.cli import main; main()"]
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from airlock.audit.store import Store
 from typer.testing import CliRunner
 
-from audit.cli import app
-from audit.cli.dashboard_cmd import streamlit_argv
-from audit.store import Store
+from airlock.cli import app
+from airlock.cli.dashboard_cmd import streamlit_argv
 
 runner = CliRunner()
 

@@ -40,7 +40,7 @@ def test_overview_tiles_count_the_seeded_store(app: App, seeded: Seeded) -> None
     ran = len(seeded.allow_ids) + len(seeded.limit_ids)
     assert m["Runs hitting limits"] == f"{100 * len(seeded.limit_ids) / ran:.1f}%"
     assert len(at.get("vega_lite_chart")) == 4  # screenings, runs, top rules, agents
-    from dashboard.data import insights
+    from airlock.dashboard.data import insights
 
     runs = insights.outcomes_over_time(str(seeded.path), None)
     assert runs.groupby("outcome")["n"].sum().to_dict() == {"ok": 12, "timeout": 1, "memory": 1}
@@ -249,7 +249,7 @@ def test_a_database_without_airlock_tables_is_a_message(tmp_path, monkeypatch) -
 
 @pytest.mark.parametrize("page", PAGES)
 def test_an_empty_store_says_so(page: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from audit.store import Store
+    from airlock.audit.store import Store
 
     path = tmp_path / "empty.db"
     Store(str(path)).close()
@@ -264,8 +264,8 @@ def test_an_empty_store_says_so(page: str, tmp_path, monkeypatch) -> None:  # ty
 
 
 def test_pages_of_the_list_are_disjoint_and_cover_it(seeded: Seeded) -> None:
-    from dashboard.data import screenings
-    from dashboard.filters import ExecFilter
+    from airlock.dashboard.data import screenings
+    from airlock.dashboard.filters import ExecFilter
 
     url = str(seeded.path)
     flt = ExecFilter(sort="score")

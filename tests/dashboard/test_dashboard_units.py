@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from airlock.dashboard.detail import annotated_code
+from airlock.dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
+from airlock.dashboard.overlay import Overlay, OverlayError, save, saved_overlays
+from airlock.dashboard.whatif import StoredScreening, replay
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.demo import AGENTS, KINDS, load_snippets, plan
-from dashboard.detail import annotated_code
-from dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
-from dashboard.overlay import Overlay, OverlayError, save, saved_overlays
-from dashboard.whatif import StoredScreening, replay
+from airlock.demo.filler import AGENTS, KINDS, load_snippets, plan
 
 # -- filters -----------------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def test_overlay_round_trips_through_yaml(tmp_path: Path) -> None:
 
 
 def test_a_saved_overlay_loads_in_the_analyzer(tmp_path: Path) -> None:
-    import analyzer
+    from airlock import analyzer
 
     path = save(Overlay(name="mine", disable=["AIR-PROC-001"], severity={"B311": "info"}), tmp_path)
     rs = analyzer.load_ruleset(str(path))
@@ -138,7 +138,7 @@ def test_every_finding_is_printed_once_under_its_line(lines: list[str], at: list
 
 
 def test_replay_rescans_each_distinct_code_once_and_reports_changes() -> None:
-    import analyzer
+    from airlock import analyzer
 
     risky = "import pickle\npickle.loads(open('x', 'rb').read())\n"
     plain = "print(sum(range(10)))\n"
@@ -159,7 +159,7 @@ def test_replay_rescans_each_distinct_code_once_and_reports_changes() -> None:
 
 
 def test_replay_stops_at_its_time_budget() -> None:
-    import analyzer
+    from airlock import analyzer
 
     stored = [
         StoredScreening(id=i, code=f"x = {i}\n", code_sha256=str(i), verdict="allow", score=0)
@@ -184,7 +184,7 @@ def test_demo_snippets_are_python_and_cover_every_kind() -> None:
 
 def test_demo_snippets_screen_as_their_kind_says() -> None:
     """The demo shows the analyzer as it is: malicious blocks, risky reviews, the rest runs."""
-    from analyzer import scan
+    from airlock.analyzer import scan
 
     want = {"malicious": "block", "risky": "review", "benign": "allow", "limits": "allow"}
     wrong = [
@@ -233,7 +233,7 @@ store_filters = st.builds(
 @given(flt=store_filters)
 def test_count_list_and_bulk_ids_agree_for_any_filter(seeded_template, flt: ExecFilter) -> None:  # type: ignore[no-untyped-def]
     """What the list shows, what the count says and what a bulk action would touch are one set."""
-    from dashboard.data import screenings
+    from airlock.dashboard.data import screenings
 
     url = str(seeded_template.path)
     for queue in (False, True):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from executor import probe_layers
+from airlock.executor import probe_layers
 
 
 def layer_active(name: str) -> bool:

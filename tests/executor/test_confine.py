@@ -6,11 +6,10 @@ import os
 import sys
 
 import pytest
+from airlock.executor import landlock, mounts, rlimits, seccomp, syscalls, user
+from airlock.executor.confine import ChildPlan, confine, execute
+from airlock.executor.models import Limits
 from executor_support import need
-
-from executor import landlock, mounts, rlimits, seccomp, syscalls, user
-from executor.confine import ChildPlan, confine, execute
-from executor.models import Limits
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from airlock.executor import environment, run, workfiles
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from executor import environment, run, workfiles
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import json, sys
 sys.path.append({site!r})
-from executor import run
+from airlock.executor import run
 r = run({code!r})
 print(json.dumps({{"exit": r.exit_code, "out": r.stdout, "err": r.stderr[-500:],
                   "refused": r.refused}}))

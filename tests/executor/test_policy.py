@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, probe_layers, run
+from airlock.executor.probe import unavailable
 from pydantic import ValidationError
-
-from executor import DEFAULT_REQUIRED, SandboxPolicy, probe_layers, run
-from executor.probe import unavailable
 
 pytestmark = pytest.mark.timeout(60)
 

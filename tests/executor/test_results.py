@@ -6,8 +6,7 @@ import os
 import signal
 
 import pytest
-
-from executor import ExecutionResult, Limits, run
+from airlock.executor import ExecutionResult, Limits, run
 
 pytestmark = pytest.mark.timeout(60)
 

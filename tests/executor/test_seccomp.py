@@ -7,8 +7,7 @@ import re
 import struct
 
 import pytest
-
-from executor import seccomp
+from airlock.executor import seccomp
 
 pytestmark = pytest.mark.timeout(30)
 

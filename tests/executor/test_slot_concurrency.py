@@ -8,8 +8,7 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from executor import Limits, run, slots
+from airlock.executor import Limits, run, slots
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -35,7 +34,7 @@ def test_eight_runs_at_once_get_distinct_slots_and_uids() -> None:
 def test_separate_processes_do_not_share_a_slot() -> None:
     script = textwrap.dedent(
         """
-        from executor import run
+        from airlock.executor import run
         r = run("import time; time.sleep(0.5)")
         print(r.slot, r.exit_code)
         """

@@ -11,9 +11,8 @@ import textwrap
 import time
 
 import pytest
+from airlock.executor import SandboxPolicy, run, slots, standby
 from executor_support import need
-
-from executor import SandboxPolicy, run, slots, standby
 
 pytestmark = [pytest.mark.timeout(60), need("cgroup")]
 
@@ -108,7 +107,7 @@ def test_a_run_without_the_cgroup_layer_leaves_the_standbys_alone() -> None:
 CALLER = textwrap.dedent(
     """
     import sys
-    from executor import run, standby
+    from airlock.executor import run, standby
     for _ in range(2):
         run("pass")
     print(*[sb.pid for _, sb in standby._parked], flush=True)
@@ -134,7 +133,7 @@ def test_standbys_die_with_their_caller() -> None:
 
 
 def test_standbys_can_be_turned_off() -> None:
-    script = "from executor import run, standby\nrun('pass')\nprint(len(standby._parked), 'standby_wait' in run('pass').timing)"
+    script = "from airlock.executor import run, standby\nrun('pass')\nprint(len(standby._parked), 'standby_wait' in run('pass').timing)"
     env = {**os.environ, "AIRLOCK_STANDBY": "0"}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert out.stdout == "0 False\n", out.stderr

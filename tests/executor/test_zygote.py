@@ -11,10 +11,9 @@ import time
 import uuid
 
 import pytest
+from airlock.executor import Limits, run, zygote
+from airlock.executor.runner import INTERPRETER, reclaim_slots
 from executor_support import host_pids_with, need
-
-from executor import Limits, run, zygote
-from executor.runner import INTERPRETER, reclaim_slots
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -71,8 +70,8 @@ def test_a_crashed_caller_leaves_nothing_behind() -> None:
     marker = f"airlock-orphan-{uuid.uuid4().hex}"
     script = textwrap.dedent(
         f"""
-        from executor import run
-        r = run({DAEMON.format(marker=marker, linger=30)!r}, limits=__import__('executor').Limits(timeout_s=60))
+        from airlock.executor import run
+        r = run({DAEMON.format(marker=marker, linger=30)!r}, limits=__import__('airlock.executor', fromlist=['Limits']).Limits(timeout_s=60))
         print(r.model_dump_json(exclude={{"layers", "limits"}}))
         """
     )
@@ -121,7 +120,7 @@ def _status(pid: int) -> str:
 def test_auto_mode_forks_first_and_uses_the_spawner_later() -> None:
     script = textwrap.dedent(
         """
-        from executor import run, zygote
+        from airlock.executor import run, zygote
         seen = []
         for _ in range(3):
             r = run("print(1)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from audit.events import History, RecordedEvent
+from airlock.audit.events import History, RecordedEvent
 
 # A moment aligned to a 10-minute boundary, so burst windows are predictable.
 T0 = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)

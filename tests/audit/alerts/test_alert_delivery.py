@@ -15,9 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-from audit.alerts import Delivery, DeliveryConfigError, alert_payload, deliver
-from audit.events import AlertDraft
+from airlock.audit.alerts import Delivery, DeliveryConfigError, alert_payload, deliver
+from airlock.audit.events import AlertDraft
 
 
 def draft(n: int = 1, detail: str = "agent 'a': code 0123456789ab blocked") -> AlertDraft:
@@ -274,8 +273,8 @@ def test_payload_from_objects_and_json_event_ids() -> None:
 _WRITER = """
 import sys
 from pathlib import Path
-from audit.alerts import Delivery, deliver
-from audit.events import AlertDraft
+from airlock.audit.alerts import Delivery, deliver
+from airlock.audit.events import AlertDraft
 
 path, tag, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 config = Delivery(jsonl_path=path)

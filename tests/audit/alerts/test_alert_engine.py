@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.alerts import evaluate, load_alert_rules
-from audit.events import AlertDraft
+from airlock.audit.alerts import evaluate, load_alert_rules
+from airlock.audit.events import AlertDraft
 
 AWS_KEY_ID = "AKIA" + "J7Q2ZK4M9XW3PLRT"  # assembled so the repository holds no key
 PRIVATE_KEY = (

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from audit.alerts import AlertRulesError, default_alert_rules, load_alert_rules
-from audit.alerts.rules import AgentBurstParams, SecretParams
+from airlock.audit.alerts import AlertRulesError, default_alert_rules, load_alert_rules
+from airlock.audit.alerts.rules import AgentBurstParams, SecretParams
 
 SHIPPED = {
     "blocked-attempt": "high",

@@ -13,12 +13,11 @@ import string
 import time
 
 import pytest
+from airlock.audit.alerts import find_secrets, redact
+from airlock.audit.alerts.randomness import char_classes, looks_random, shannon_entropy
+from airlock.audit.alerts.secrets import DETECTOR_NAMES, MAX_CANDIDATES
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from audit.alerts import find_secrets, redact
-from audit.alerts.randomness import char_classes, looks_random, shannon_entropy
-from audit.alerts.secrets import DETECTOR_NAMES, MAX_CANDIDATES
 
 RNG = random.Random(20260302)
 ALNUM = string.ascii_letters + string.digits

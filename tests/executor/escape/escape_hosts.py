@@ -83,7 +83,7 @@ if sys.argv[1] == "plain":
     proc = subprocess.run([sys.executable, "-c", code], env={}, capture_output=True, text=True)
     print(json.dumps({"stdout": proc.stdout, "stderr": proc.stderr}))
 else:
-    from executor import DEFAULT_REQUIRED, Limits, SandboxPolicy, run
+    from airlock.executor import DEFAULT_REQUIRED, Limits, SandboxPolicy, run
     limits = Limits.model_validate_json(sys.argv[2])
     off = frozenset(json.loads(sys.argv[4]))
     policy = SandboxPolicy(required=DEFAULT_REQUIRED - off, disabled=off)

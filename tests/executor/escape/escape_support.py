@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from executor import ExecutionResult, LayerStatus, Limits
+from airlock.executor import ExecutionResult, LayerStatus, Limits
 
 PRELUDE = """\
 import ctypes as _c
@@ -147,7 +147,7 @@ def wait_until(pred: object, timeout: float = 5.0) -> bool:
 @functools.cache
 def layer_table() -> dict[str, LayerStatus]:
     """The executor's own view of which layers this machine can set up."""
-    from executor import probe_layers
+    from airlock.executor import probe_layers
 
     return {layer.name: layer for layer in probe_layers()}
 
@@ -163,7 +163,7 @@ def disabled_layers() -> frozenset[str]:
 
 def run_options() -> dict[str, object]:
     """``policy`` and ``allow_degraded`` for this machine and this suite run."""
-    from executor import DEFAULT_REQUIRED, SandboxPolicy
+    from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy
 
     off = disabled_layers()
     degraded = bool(off) or any(layer.status != "active" for layer in layer_table().values())
@@ -182,7 +182,7 @@ def confined(
     degraded; the case's own layer is checked by the ``layer`` marker, which skips the
     case when that layer is not in force.
     """
-    from executor import run
+    from airlock.executor import run
 
     start = time.monotonic()
     result = run(

@@ -123,7 +123,7 @@ def _through_a_terminal(code: str, confined_run: bool) -> bytes:
     if pid == 0:  # child: stays silent itself; only the program could write to the tty
         try:
             if confined_run:
-                from executor import run
+                from airlock.executor import run
 
                 run(code, limits=small_limits(), **run_options())  # type: ignore[arg-type]
             else:

@@ -19,10 +19,9 @@ import textwrap
 import time
 
 import pytest
+from airlock.executor import ExecutionResult, SandboxPolicy, run
+from airlock.executor.mounts import DEV_LINKS, DEVICES, ETC_KEEP
 from escape_support import new_marker, program, small_limits, started, unconfined
-
-from executor import ExecutionResult, SandboxPolicy, run
-from executor.mounts import DEV_LINKS, DEVICES, ETC_KEEP
 
 pytestmark = [pytest.mark.timeout(60)]
 
@@ -156,7 +155,7 @@ def test_a_program_left_uid_0_cannot_write_host_files_or_sysctls(require_root: N
 
 CALLER = textwrap.dedent(
     """
-    from executor import run
+    from airlock.executor import run
     r = run("import time; print('ran', flush=True); time.sleep(1.5)")
     print(r.stdout, end="", flush=True)
     """

@@ -299,7 +299,7 @@ def test_tree_is_dead_when_a_timed_out_run_returns_without_the_cgroup_layer() ->
     """The cgroup layer is optional, so a run without it is not degraded: its whole tree must
     still be gone (not merely signalled) when ``run`` returns after a timeout. The window is
     short, hence several attempts."""
-    from executor import DEFAULT_REQUIRED, SandboxPolicy, run
+    from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, run
 
     policy = SandboxPolicy(required=DEFAULT_REQUIRED, disabled=frozenset({"cgroup"}))
     survivors = []

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import pytest
+from airlock.executor import ExecutionResult
 from escape_hosts import Victim, run_in_helper
 from escape_support import (
     confined,
@@ -22,8 +23,6 @@ from escape_support import (
     started,
     unconfined,
 )
-
-from executor import ExecutionResult
 
 pytestmark = [pytest.mark.timeout(60)]
 

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from audit.cli import records_alerts, records_review
-from audit.cli.records_util import (
+from airlock.cli import records_alerts, records_review
+from airlock.cli.records_util import (
     DbOpt,
     dump,
     fail,
@@ -50,7 +50,7 @@ def history(
     db: DbOpt = None,
 ) -> None:
     """List recorded screenings, newest first."""
-    from audit.queries import ScreeningFilter
+    from airlock.audit.queries import ScreeningFilter
 
     with handled():
         for v in verdict or []:
@@ -205,7 +205,7 @@ def verify(db: DbOpt = None) -> None:
 @db_app.command("upgrade")
 def upgrade(db: DbOpt = None) -> None:
     """Apply pending schema migrations (opening the store does this too)."""
-    from audit.migrate import current_revision, head_revision
+    from airlock.audit.migrate import current_revision, head_revision
 
     with handled():
         with open_store(db) as store:  # opening upgrades

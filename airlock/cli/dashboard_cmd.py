@@ -17,8 +17,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _resolve(db: str | None) -> str:
     """The store URL as a string, or a one-line error."""
-    from audit.db import resolve_url
-    from audit.errors import StoreError
+    from airlock.audit.db import resolve_url
+    from airlock.audit.errors import StoreError
 
     try:
         return resolve_url(db).render_as_string(hide_password=False)
@@ -65,7 +65,7 @@ def dashboard(
     ] = "127.0.0.1",
 ) -> None:
     """Serve the dashboard (review queue, alerts, patterns, rule tuning) over the audit store."""
-    import dashboard as dashboard_pkg
+    from airlock import dashboard as dashboard_pkg
 
     url = _resolve(db)
     app = Path(dashboard_pkg.__file__).with_name("app.py")
@@ -110,9 +110,9 @@ def demo(
     ] = False,
 ) -> None:
     """Fill a fresh store with a realistic mix of agent code, sent through the real pipeline."""
-    from audit.errors import StoreError
-    from audit.store import Store
-    from dashboard.demo import run_demo
+    from airlock.audit.errors import StoreError
+    from airlock.audit.store import Store
+    from airlock.demo.filler import run_demo
 
     url = _resolve(db)
     try:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from analyzer.models import Report
-    from executor.models import ExecutionResult
+    from airlock.analyzer.models import Report
+    from airlock.executor.models import ExecutionResult
 
 EXIT_USAGE = 2
 EXIT_BLOCKED = 3
@@ -114,7 +114,7 @@ def summary(outcome: Outcome, code: int) -> str:
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
-    from executor import ExecutionResult
+    from airlock.executor import ExecutionResult
 
     result = outcome.result or ExecutionResult()
     try:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from audit.cli.run_outcome import (
+from airlock.cli.run_outcome import (
     EXIT_CODES_HELP,
     EXIT_SANDBOX_FAILURE,
     EXIT_USAGE,
@@ -30,7 +30,7 @@ from audit.cli.run_outcome import (
 )
 
 if TYPE_CHECKING:
-    from executor.models import Limits
+    from airlock.executor.models import Limits
 
 RUN_HELP = """Screen a Python file (or - for stdin), then run it in the confined executor.
 
@@ -66,7 +66,7 @@ def screen_and_run(
     recorded in the store (``db``, else $AIRLOCK_DB, else the user data dir). Sandbox-only
     runs (``gate`` off) are not screened and not recorded. Raises only `StoreError`.
     """
-    from executor import run as execute
+    from airlock.executor import run as execute
 
     if gate:
         return _guarded(
@@ -95,10 +95,10 @@ def _guarded(
     agent: str | None,
 ) -> Outcome:
     """screen → gate → run → record → alerts through `audit.guard`."""
-    from audit.actor import default_user
-    from audit.pipeline import GatePolicy, guard
-    from audit.store import Store
-    from executor.workfiles import load_inputs
+    from airlock.audit.actor import default_user
+    from airlock.audit.pipeline import GatePolicy, guard
+    from airlock.audit.store import Store
+    from airlock.executor.workfiles import load_inputs
 
     try:  # bad input files are a usage error, not a recorded failure
         inputs = load_inputs(files)
@@ -184,7 +184,7 @@ def _command(
     db: str | None,
     agent: str | None,
 ) -> int:
-    from audit.errors import StoreError, explain
+    from airlock.audit.errors import StoreError, explain
 
     code = _read_source(source)
     files = _parse_files(file)
@@ -252,7 +252,7 @@ def _parse_files(specs: list[str]) -> dict[str, Path]:
 
 
 def _limits(timeout: float | None, memory_mb: int | None, network: Network) -> Limits:
-    from executor import Limits
+    from airlock.executor import Limits
 
     values: dict[str, Any] = {"network": network.value}
     if timeout is not None:
@@ -264,7 +264,7 @@ def _limits(timeout: float | None, memory_mb: int | None, network: Network) -> L
 
 
 def _check_ruleset(name: str) -> None:
-    from analyzer import load_ruleset
+    from airlock.analyzer import load_ruleset
 
     try:
         load_ruleset(name)

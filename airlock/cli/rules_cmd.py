@@ -26,7 +26,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _ruleset(name_or_path: str) -> Any:
-    from analyzer import load_ruleset
+    from airlock.analyzer import load_ruleset
 
     try:
         return load_ruleset(name_or_path)
@@ -46,7 +46,7 @@ def list_rules(
     loaded = _ruleset(ruleset)
     rows = [_row(rule, loaded) for rule in loaded.rules]
     if bandit:
-        from analyzer.bandit_bridge import bandit_rules
+        from airlock.analyzer.bandit_bridge import bandit_rules
 
         rows += [_row(rule, loaded) for rule in bandit_rules().values()]
     title = f"{loaded.name} {loaded.version}".strip() + f": {len(rows)} rules"
@@ -85,7 +85,7 @@ def show_rule(
     ruleset: RulesetOption = "default",
 ) -> None:
     """Explain one rule: what it does, why it is bad, an example, what to use instead."""
-    from analyzer.bandit_bridge import bandit_rules
+    from airlock.analyzer.bandit_bridge import bandit_rules
 
     loaded = _ruleset(ruleset)
     wanted = rule_id.strip().upper()

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from audit.store import Store
+from airlock.audit.store import Store
 
 KINDS = ("benign", "risky", "malicious", "limits")
 DEMO_LIMITS = {"timeout_s": 2.0, "cpu_s": 2, "memory_mb": 256}
@@ -29,7 +29,7 @@ DEMO_LIMITS = {"timeout_s": 2.0, "cpu_s": 2, "memory_mb": 256}
 
 @dataclass(frozen=True)
 class Snippet:
-    """One demo snippet (see dashboard/demo_snippets/README.md)."""
+    """One demo snippet (see airlock/demo/snippets/README.md)."""
 
     name: str
     kind: str
@@ -64,7 +64,7 @@ AGENTS: tuple[Agent, ...] = (
 def load_snippets() -> dict[str, list[Snippet]]:
     """The shipped snippets by kind."""
     out: dict[str, list[Snippet]] = {k: [] for k in KINDS}
-    folder = resources.files("dashboard") / "demo_snippets"
+    folder = resources.files("airlock.demo") / "snippets"
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
@@ -156,8 +156,8 @@ def run_demo(
     """Send `count` planned snippets through `audit.guard` into the store at `db`."""
     import time
 
-    from audit.pipeline import guard
-    from executor.models import Limits
+    from airlock.audit.pipeline import guard
+    from airlock.executor.models import Limits
 
     started = time.monotonic()
     store = _DemoStore(db)
@@ -206,7 +206,7 @@ def run_demo(
 
 def _review_some(store: Store, rng: random.Random) -> Counter[str]:
     """Decide about part of the queue and acknowledge some alerts, as reviewers would."""
-    from audit.reviews import decide
+    from airlock.audit.reviews import decide
 
     done: Counter[str] = Counter()
     queue = store.review_queue(None, limit=500)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from audit.cli import dashboard_cmd, records_cmd, rules_cmd, run_cmd, scan_cmd
+from airlock.cli import dashboard_cmd, records_cmd, rules_cmd, run_cmd, scan_cmd
 
 app = typer.Typer(
     name="airlock",

@@ -65,8 +65,8 @@ def scan(
     ] = None,
 ) -> None:
     """Screen Python files, directories or stdin and print each verdict."""
-    from analyzer.batch import BatchError, expand_paths
-    from analyzer.models import VERDICT_ORDER, Verdict
+    from airlock.analyzer.batch import BatchError, expand_paths
+    from airlock.analyzer.models import VERDICT_ORDER, Verdict
 
     started = time.perf_counter()
     loaded = _load_ruleset(ruleset)
@@ -96,7 +96,7 @@ def scan(
 
 
 def _load_ruleset(name_or_path: str) -> Any:
-    from analyzer import load_ruleset
+    from airlock.analyzer import load_ruleset
 
     try:
         return load_ruleset(name_or_path)
@@ -105,7 +105,7 @@ def _load_ruleset(name_or_path: str) -> Any:
 
 
 def _run(files: list[str], ruleset: Any, jobs: int | None, trusted: bool) -> list[tuple[str, Any]]:
-    from analyzer.batch import scan_files
+    from airlock.analyzer.batch import scan_files
 
     options: dict[str, Any] = {"ruleset": ruleset, "workers": jobs}
     if trusted:
@@ -133,19 +133,19 @@ def _render(
     results: list[tuple[str, Any]], fmt: OutputFormat, ruleset: Any, elapsed: float, color: bool
 ) -> str:
     if fmt is OutputFormat.json:
-        from analyzer.formats.json_report import to_json
+        from airlock.analyzer.formats.json_report import to_json
 
         return to_json(results, duration_s=elapsed) + "\n"
     if fmt is OutputFormat.sarif:
-        from analyzer.formats import rule_docs
-        from analyzer.formats.sarif import to_sarif
+        from airlock.analyzer.formats import rule_docs
+        from airlock.analyzer.formats.sarif import to_sarif
 
         version, uri = _tool_metadata()
         return (
             to_sarif(results, rules=rule_docs(ruleset), tool_version=version, information_uri=uri)
             + "\n"
         )
-    from analyzer.formats.text import to_text
+    from airlock.analyzer.formats.text import to_text
 
     use_color = color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return to_text(results, color=use_color, duration_s=elapsed)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from audit.store import Store
+    from airlock.audit.store import Store
 
 DB_HELP = "Database: a file path or URL (sqlite:///…, postgresql+psycopg://…); default $AIRLOCK_DB or the user data dir."
 DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
@@ -38,7 +38,7 @@ def handled() -> Iterator[None]:
     """Turn store errors, database errors and bad input into one line on stderr."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from audit.errors import StoreError, explain
+    from airlock.audit.errors import StoreError, explain
 
     try:
         yield
@@ -52,7 +52,7 @@ def handled() -> Iterator[None]:
 
 def open_store(db: str | None) -> Store:
     """Open (and migrate) the store named by --db / $AIRLOCK_DB / the default."""
-    from audit.store import Store
+    from airlock.audit.store import Store
 
     return Store(db)
 

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from audit.cli.records_util import DbOpt, dump, handled, open_store, print_json, print_table, stamp
+from airlock.cli.records_util import (
+    DbOpt,
+    dump,
+    handled,
+    open_store,
+    print_json,
+    print_table,
+    stamp,
+)
 
 alerts_app = typer.Typer(help="List and handle alerts (no subcommand: list them).")
 
@@ -71,7 +79,7 @@ def show(alert_id: IdArg, db: DbOpt = None) -> None:
 
 
 def _change(alert_id: int, action: str, note: str, by: str | None, db: str | None) -> None:
-    from audit.actor import default_user
+    from airlock.audit.actor import default_user
 
     with handled(), open_store(db) as store:
         a = store.change_alert(alert_id, action, by=by or default_user(), note=note)

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from audit.cli.records_util import DbOpt, dump, handled, open_store, print_json, print_table, stamp
+from airlock.cli.records_util import (
+    DbOpt,
+    dump,
+    handled,
+    open_store,
+    print_json,
+    print_table,
+    stamp,
+)
 
 review_app = typer.Typer(help="Work the review queue.", no_args_is_help=True)
 
@@ -25,7 +33,7 @@ def list_queue(
     db: DbOpt = None,
 ) -> None:
     """The queue: screenings waiting for a person (oldest first)."""
-    from audit.queries import ScreeningFilter
+    from airlock.audit.queries import ScreeningFilter
 
     with handled(), open_store(db) as store:
         if all_states:
@@ -59,8 +67,8 @@ def list_queue(
 @review_app.command("show")
 def show(record_id: IdArg, db: DbOpt = None) -> None:
     """Show a screening in the queue (same as `airlock show`)."""
-    from audit.cli.records_cmd import Fmt
-    from audit.cli.records_cmd import show as show_record
+    from airlock.cli.records_cmd import Fmt
+    from airlock.cli.records_cmd import show as show_record
 
     show_record(record_id, Fmt.table, db)
 
@@ -73,8 +81,8 @@ def _decide(
     db: str | None,
     expires: str | None = None,
 ) -> None:
-    from audit.cli.records_util import parse_when
-    from audit.reviews import decide
+    from airlock.audit.reviews import decide
+    from airlock.cli.records_util import parse_when
 
     with handled(), open_store(db) as store:
         when = parse_when(expires, future=True) if expires else None
