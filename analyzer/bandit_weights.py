@@ -39,6 +39,7 @@ class BanditRule:
 def bandit_rules() -> dict[str, BanditRule]:
     """The bandit-id → Airlock weight table (rules/bandit.yaml), with bandit's own docs."""
     import yaml
+
     from airlock.rules import RULES_DIR
 
     data = yaml.safe_load((RULES_DIR / "bandit.yaml").read_text(encoding="utf-8"))

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
+
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.suppress import suppression_comments

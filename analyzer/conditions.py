@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
+
 from airlock.analyzer.resolve import arg_value, canonical, is_instance
 
 if TYPE_CHECKING:

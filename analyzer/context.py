@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 import libcst as cst
+
 from airlock.analyzer.engine import Collected, Walker
 from airlock.analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_literal
 from airlock.analyzer.parse import Parsed

@@ -14,6 +14,7 @@ from collections import deque
 from typing import Any
 
 import libcst as cst
+
 from airlock.analyzer.bindings import BindingHandlers
 from airlock.analyzer.fold import Folder
 from airlock.analyzer.nodes import (

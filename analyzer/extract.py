@@ -16,8 +16,9 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
 from pydantic import BaseModel
+
+from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

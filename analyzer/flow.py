@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
 from airlock.analyzer.identifiers import norm
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
+
 from airlock.analyzer.fold_ops import (
     BINOPS,
     DECODERS,

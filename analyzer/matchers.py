@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
 from airlock.analyzer.conditions import (
     ArgCond,
     compile_cond,

@@ -13,6 +13,7 @@ import ast
 import bisect
 
 import libcst as cst
+
 from airlock.analyzer.engine import COMPOUND_TYPES, SMALL_TYPES
 
 

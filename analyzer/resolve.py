@@ -13,6 +13,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 import libcst as cst
+
 from airlock.analyzer.flow import EMPTY, MAX_DEPTH, ValueFlow
 from airlock.analyzer.identifiers import norm
 

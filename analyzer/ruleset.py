@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
 from airlock.analyzer.models import Confidence, Severity, Verdict
 from airlock.rules import RULES_DIR
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 BANDIT_ID = re.compile(r"^B\d{3}$")
 MATCH_KINDS = ("call", "import", "attribute", "literal", "check")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
+
 from airlock.analyzer.fold import MAX_DEPTH, MAX_LEN, Folder
 
 HOLE = "{}"

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from airlock.audit.chain import now
 from airlock.audit.errors import NotFoundError, StoreError
 from airlock.audit.events import AlertDraft
 from airlock.audit.tables import Alert, AlertChange
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from airlock.audit.chain import Ledger

@@ -15,12 +15,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from airlock.audit.tables import (
-    CACHE_COLUMNS,
-    CHAINED,
-    ChainHead,
-    FindingRow,
-)
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -34,6 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
+
+from airlock.audit.tables import (
+    CACHE_COLUMNS,
+    CHAINED,
+    ChainHead,
+    FindingRow,
+)
 
 GENESIS = "0" * 64
 

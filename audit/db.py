@@ -16,11 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from airlock.audit.errors import StoreError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
+
+from airlock.audit.errors import StoreError
 
 ENV_VAR = "AIRLOCK_DB"
 TIMEOUT_ENV_VAR = "AIRLOCK_DB_TIMEOUT"  # seconds a writer waits for the lock

@@ -6,10 +6,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airlock.audit.queries import as_utc
-from airlock.audit.tables import Screening
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from airlock.audit.queries import as_utc
+from airlock.audit.tables import Screening
 
 
 class HistoryMixin:

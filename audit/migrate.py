@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from airlock.audit.db import ADVISORY_LOCK_KEY
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from airlock.audit.db import ADVISORY_LOCK_KEY
 
 if TYPE_CHECKING:
     from alembic.config import Config

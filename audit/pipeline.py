@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from airlock.analyzer.models import Report
 from airlock.audit.store import Store
 from airlock.executor.models import ExecutionResult, Limits
-from pydantic import BaseModel, ConfigDict, Field
 
 Decision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
 

@@ -12,11 +12,12 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from airlock.audit.chain import now
-from airlock.audit.tables import Execution, FindingRow, Review, Screening
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
+
+from airlock.audit.chain import now
+from airlock.audit.tables import Execution, FindingRow, Review, Screening
 
 SORTABLE = ("id", "created_at", "score", "agent_id", "verdict")
 LIMIT_OUTCOMES = ("timeout", "memory", "killed", "signal")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from airlock.audit.actor import default_user
 from airlock.audit.errors import StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
 from airlock.audit.store import REVIEW_STATES, Store
 from airlock.audit.tables import Execution, Review
 from airlock.executor.models import Limits
-from pydantic import BaseModel, ConfigDict
 
 
 class ReviewOutcome(BaseModel):

@@ -10,11 +10,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from airlock.audit.queries import ScreeningFilter, _where
-from airlock.audit.tables import FindingRow, Screening
 from pydantic import BaseModel
 from sqlalchemy import case, distinct, func, literal, select
 from sqlalchemy.orm import Session
+
+from airlock.audit.queries import ScreeningFilter, _where
+from airlock.audit.tables import FindingRow, Screening
 
 LIMIT_OUTCOMES = ("timeout", "memory", "killed", "signal")
 DECIDED = ("approved", "denied", "false-positive", "accepted-risk")

@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
 from airlock.audit import db as dbmod
 from airlock.audit.alert_store import AlertStoreMixin
 from airlock.audit.chain import Ledger, now
@@ -27,9 +31,6 @@ from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
 from airlock.audit.stats import StatsMixin
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
 from airlock.audit.verify import VerifyReport, verify
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
     from airlock.analyzer.models import Report

@@ -11,11 +11,12 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
-from airlock.audit.chain import GENESIS, content_of, link_hash
-from airlock.audit.tables import CHAINED, AlertChange, ChainHead, Execution, FindingRow, Review
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from airlock.audit.chain import GENESIS, content_of, link_hash
+from airlock.audit.tables import CHAINED, AlertChange, ChainHead, Execution, FindingRow, Review
 
 _PAGE = 2000
 

@@ -7,6 +7,7 @@ else the audit store's default SQLite file.
 from __future__ import annotations
 
 import streamlit as st
+
 from airlock.dashboard.common import PAGE_FILES, reviewer
 from airlock.dashboard.data import DataError, check, configured_url
 from airlock.dashboard.rulesets import warm_up

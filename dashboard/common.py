@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
+
 from airlock.dashboard.data import DataError, DbInfo, check, configured_url
 from airlock.dashboard.filters import ExecFilter
 

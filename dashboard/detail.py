@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+
 from airlock.dashboard.common import VERDICT_BADGE, when
 
 SEVERITY_MARK = {"critical": "!!!", "high": "!!", "medium": "!", "low": ".", "info": " "}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+
 from airlock.dashboard.common import current_filter, set_filter
 from airlock.dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+
 from airlock.dashboard.overlay import saved_overlays
 
 
@@ -35,9 +36,8 @@ def shipped() -> list[str]:
 
     Raises RuntimeError (not cached) when none loads, with the analyzer's reason.
     """
-    from airlock.rules import RULES_DIR
-
     from airlock import analyzer
+    from airlock.rules import RULES_DIR
 
     names: list[str] = []
     problems: dict[str, str] = {}

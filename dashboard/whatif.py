@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from airlock.dashboard.overlay import Overlay, OverlayError
 
 VERDICT_RANK = {"allow": 0, "review": 1, "block": 2}

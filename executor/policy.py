@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from airlock.executor.models import LayerStatus
 from pydantic import BaseModel, Field, field_validator
+
+from airlock.executor.models import LayerStatus
 
 LAYERS: tuple[str, ...] = (
     "rlimits",

@@ -5,9 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
+
 from airlock.analyzer.models import Finding, Report, Severity, Verdict
 from airlock.executor.models import Limits
-from pydantic import ValidationError
 
 
 def test_cli_reports_version() -> None:

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from airlock.audit.events import AlertDraft
 from pydantic import BaseModel, ValidationError
+
+from airlock.audit.events import AlertDraft
 
 ENV_WEBHOOK = "AIRLOCK_ALERT_WEBHOOK"
 ENV_LOG = "AIRLOCK_ALERT_LOG"

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from airlock.audit.alerts.secrets import DETECTOR_NAMES
-from airlock.audit.events import AlertSeverity
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +25,9 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from airlock.audit.alerts.secrets import DETECTOR_NAMES
+from airlock.audit.events import AlertSeverity
 
 DEFAULTS_NAME = "defaults.yaml"
 ENV_RULES = "AIRLOCK_ALERT_RULES"  # a user rule file overlaid on the shipped rules

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import airlock.audit.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
 from sqlmodel import SQLModel
+
+import airlock.audit.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+
 from airlock.audit.errors import StoreError
 from airlock.dashboard.data.conn import TTL, DataError, guarded
 

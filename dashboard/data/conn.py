@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy import inspect
+
 from airlock.audit.db import ENV_VAR, resolve_url
 from airlock.audit.errors import StoreError, explain
 from airlock.audit.store import Store
 from airlock.audit.tables import Screening
-from sqlalchemy import inspect
 
 TTL = 15  # seconds a cached query result is reused; short, so new records show up soon
 

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import func, select
+
 from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
 from airlock.audit.tables import FindingRow, Screening
 from airlock.dashboard.data.conn import TTL, guarded
-from sqlalchemy import func, select
 
 
 def _since(since: datetime | None, until: datetime | None = None) -> ScreeningFilter | None:

@@ -11,11 +11,12 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import select
+
 from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
 from airlock.audit.tables import FindingRow, Screening
 from airlock.dashboard.data.conn import TTL, guarded
 from airlock.dashboard.filters import SORTS, ExecFilter
-from sqlalchemy import select
 
 LIST_COLUMNS = [
     "id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+
 from airlock.dashboard import filter_ui
 from airlock.dashboard.common import run_query, screening_columns, store, with_links
 from airlock.dashboard.data import screenings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
+
 from airlock.dashboard import charts
 from airlock.dashboard.common import PAGE_FILES, run_query, store
 from airlock.dashboard.data import insights, screenings

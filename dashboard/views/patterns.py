@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+
 from airlock.dashboard import charts
 from airlock.dashboard.common import PAGE_FILES, run_query, store, when
 from airlock.dashboard.data import insights, screenings

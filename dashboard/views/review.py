@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
+
 from airlock.dashboard import filter_ui
 from airlock.dashboard.common import reviewer, run_query, screening_columns, store, with_links
 from airlock.dashboard.data import DataError, actions, screenings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+
 from airlock.dashboard import charts, rulesets
 from airlock.dashboard.common import run_query, store
 from airlock.dashboard.data import insights

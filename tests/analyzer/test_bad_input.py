@@ -6,11 +6,12 @@ import os
 import time
 
 import pytest
-from airlock.analyzer.models import Verdict
-from airlock.analyzer.scan import scan
 from engine_helpers import RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from airlock.analyzer.models import Verdict
+from airlock.analyzer.scan import scan
 
 BAD = {
     "syntax error": "def f(:\n  pass\n",

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from airlock.analyzer.bandit_bridge import (
     BanditError,
     bandit_findings,
@@ -17,8 +20,6 @@ from airlock.analyzer.bandit_bridge import (
 )
 from airlock.analyzer.models import Confidence, Severity
 from airlock.rules import RULES_DIR
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 CATEGORIES = {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from airlock.analyzer import load_ruleset, scan
 from airlock.analyzer.batch import BatchError, expand_paths, plan_chunks, scan_files, scan_paths
 from airlock.analyzer.models import Verdict

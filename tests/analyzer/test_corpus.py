@@ -20,10 +20,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from airlock.analyzer.models import VERDICT_ORDER, Verdict
-from airlock.analyzer.scan import scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from airlock.analyzer.models import VERDICT_ORDER, Verdict
+from airlock.analyzer.scan import scan
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 HEADER = re.compile(r"^#\s*expect:\s*((?:allow|review|block)(?:\|(?:allow|review|block))*)\s*$")

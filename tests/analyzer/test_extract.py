@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 
 import pytest
-from airlock.analyzer.extract import extract_code, fenced_blocks, python_blocks
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from airlock.analyzer.extract import extract_code, fenced_blocks, python_blocks
 
 REPLY = """Here is the script:
 

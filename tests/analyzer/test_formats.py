@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from airlock.analyzer.bandit_bridge import bandit_findings, bandit_rules
 from airlock.analyzer.formats import rule_docs, summarize
 from airlock.analyzer.formats.json_report import to_json

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from airlock.analyzer.scan import scan
 from engine_helpers import RULES
+
+from airlock.analyzer.scan import scan
 
 
 def ids(source: str) -> set[str]:

@@ -107,8 +107,9 @@ def test_does_not_resolve(source: str, name: str) -> None:
 
 
 def test_local_eval_model_is_allowed_by_scan() -> None:
-    from airlock.analyzer.scan import scan
     from engine_helpers import RULES
+
+    from airlock.analyzer.scan import scan
 
     src = "def eval_model(m):\n    return m\n\ndef system(c):\n    return c\n\nsystem(eval_model(1))\n"
     assert scan(src, ruleset=RULES).verdict == "allow"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from airlock.analyzer.ruleset import RuleSet, load_ruleset
 from airlock.analyzer.scan import scan
 from airlock.rules import RULES_DIR

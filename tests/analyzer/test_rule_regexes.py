@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from airlock.rules import RULES_DIR
 
 KEYS = ("pattern", "matches", "not_matches")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from engine_helpers import RULES
+
 from airlock.analyzer.models import Severity, Verdict
 from airlock.analyzer.ruleset import RuleSet, RuleSetError, load_ruleset
 from airlock.analyzer.scan import scan
-from engine_helpers import RULES
 
 
 def write(tmp_path: Path, text: str, name: str = "overlay.yaml") -> Path:

@@ -10,11 +10,12 @@ import types
 from pathlib import Path
 
 import pytest
-from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
-from airlock.analyzer.scan import scan
 from engine_helpers import RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.scan import scan
 
 scan_module = importlib.import_module("airlock.analyzer.scan")  # the module, not the function
 

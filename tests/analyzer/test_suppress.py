@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from engine_helpers import RULES
+
 from airlock.analyzer.models import Verdict
 from airlock.analyzer.scan import scan
 from airlock.analyzer.suppress import fingerprint, suppression_comments
-from engine_helpers import RULES
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from audit_factories import report, result
+from sqlalchemy import select, text
+
 from airlock.audit.events import AlertDraft
 from airlock.audit.store import Store
 from airlock.audit.tables import Review
-from audit_factories import report, result
-from sqlalchemy import select, text
 
 
 def _fill(store: Store) -> dict[str, int]:

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from airlock.audit.store import Store
 
 WORKER = str(Path(__file__).with_name("audit_worker.py"))

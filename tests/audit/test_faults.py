@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from audit_factories import report
+
 from airlock.audit.errors import StoreError
 from airlock.audit.store import Store
-from audit_factories import report
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 
-from airlock.audit import migrate
-from airlock.audit.db import make_engine, resolve_url
-from airlock.audit.store import Store
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from audit_factories import report, result
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
+
+from airlock.audit import migrate
+from airlock.audit.db import make_engine, resolve_url
+from airlock.audit.store import Store
 
 
 def _indexes(engine, table: str) -> set[str]:

@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from airlock.audit import GatePolicy, Store, StoreError, guard, guard_reply
 from airlock.audit.reviews import decide
 from airlock.executor.models import Limits

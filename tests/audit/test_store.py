@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from audit_factories import report, result
+
 from airlock.audit.errors import NotFoundError, StoreError
 from airlock.audit.events import AlertDraft
 from airlock.audit.queries import ScreeningFilter
 from airlock.audit.store import Store
-from audit_factories import report, result
 
 
 def test_screening_round_trips_with_findings_and_run(store: Store) -> None:

@@ -7,14 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from airlock.analyzer.models import Finding, Reason, Report
-from airlock.audit.store import Store
-from airlock.audit.tables import CHAINED, ChainHead
-from airlock.executor.models import ExecutionResult, LayerStatus
 from audit_factories import PG_SKIP, pg_base, pg_schema_url
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
+
+from airlock.analyzer.models import Finding, Reason, Report
+from airlock.audit.store import Store
+from airlock.audit.tables import CHAINED, ChainHead
+from airlock.executor.models import ExecutionResult, LayerStatus
 
 SETTINGS = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

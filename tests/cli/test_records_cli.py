@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from airlock.analyzer.models import Finding, Report
 from airlock.audit.events import AlertDraft
 from airlock.audit.store import Store
-from airlock.executor.models import ExecutionResult, Limits
-from typer.testing import CliRunner
-
 from airlock.cli import app
+from airlock.executor.models import ExecutionResult, Limits
 
 
 def _report(verdict: str, score: int, *rules: str) -> Report:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from airlock.analyzer import load_ruleset
-from airlock.analyzer.bandit_bridge import bandit_rules
 from typer.testing import CliRunner
 
+from airlock.analyzer import load_ruleset
+from airlock.analyzer.bandit_bridge import bandit_rules
 from airlock.cli import app
 
 runner = CliRunner()

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from airlock.executor import ExecutionResult, probe_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airlock.cli import run_cmd, run_outcome
+from airlock.executor import ExecutionResult, probe_layers
 
 pytestmark = [pytest.mark.timeout(120)]
 
@@ -259,10 +259,10 @@ def test_file_specs_never_raise_anything_but_a_clean_exit(specs: list[str]) -> N
 def test_refused_when_a_required_layer_is_missing_and_degraded_on_request() -> None:
     """In process (the missing layer is simulated): exit 5 and a clear reason, or a run
     marked DEGRADED with --allow-degraded."""
-    from airlock.executor.probe import unavailable
     from typer.testing import CliRunner
 
     from airlock.cli import app
+    from airlock.executor.probe import unavailable
 
     runner = CliRunner()
     with unavailable(network="no network namespaces on this kernel"):

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from airlock.audit.store import Store
 from dashboard_seed import Seeded
 from streamlit.testing.v1 import AppTest
+
+from airlock.audit.store import Store
 
 App = Callable[..., AppTest]
 
@@ -185,10 +186,9 @@ def test_rule_evidence_has_the_false_positive_rate(app: App) -> None:
 
 
 def test_what_if_replay_matches_the_analyzer(app: App, seeded: Seeded, tmp_path: Path) -> None:
+    from airlock import analyzer
     from airlock.dashboard.overlay import Overlay
     from airlock.dashboard.whatif import load_overlay
-
-    from airlock import analyzer
 
     at = ok(app("views/rules.py"))
     at.text_input(key="ru_(new overlay)_name").set_value("lenient")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from airlock.audit.store import Store
 from typer.testing import CliRunner
 
+from airlock.audit.store import Store
 from airlock.cli import app
 from airlock.cli.dashboard_cmd import streamlit_argv
 

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from airlock.dashboard.detail import annotated_code
 from airlock.dashboard.filters import OUTCOMES, REVIEW_STATES, SORTS, VERDICTS, ExecFilter
 from airlock.dashboard.overlay import Overlay, OverlayError, save, saved_overlays
 from airlock.dashboard.whatif import StoredScreening, replay
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from airlock.demo.filler import AGENTS, KINDS, load_snippets, plan
 
 # -- filters -----------------------------------------------------------------------------------

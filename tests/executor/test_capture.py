@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from airlock.executor import supervise
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from airlock.executor import supervise
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -6,10 +6,11 @@ import os
 import sys
 
 import pytest
+from executor_support import need
+
 from airlock.executor import landlock, mounts, rlimits, seccomp, syscalls, user
 from airlock.executor.confine import ChildPlan, confine, execute
 from airlock.executor.models import Limits
-from executor_support import need
 
 pytestmark = pytest.mark.timeout(60)
 

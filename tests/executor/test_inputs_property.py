@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from airlock.executor import environment, run, workfiles
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from airlock.executor import environment, run, workfiles
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -8,8 +8,9 @@ import time
 import uuid
 
 import pytest
-from airlock.executor import Limits, SandboxPolicy, probe_layers, run
 from executor_support import host_pids_with, layer_active, need
+
+from airlock.executor import Limits, SandboxPolicy, probe_layers, run
 
 pytestmark = pytest.mark.timeout(60)
 ALL_OPTIONAL = SandboxPolicy(required=frozenset())

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, probe_layers, run
 from airlock.executor.probe import unavailable
-from pydantic import ValidationError
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -6,6 +6,7 @@ import os
 import signal
 
 import pytest
+
 from airlock.executor import ExecutionResult, Limits, run
 
 pytestmark = pytest.mark.timeout(60)

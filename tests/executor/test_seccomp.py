@@ -7,6 +7,7 @@ import re
 import struct
 
 import pytest
+
 from airlock.executor import seccomp
 
 pytestmark = pytest.mark.timeout(30)

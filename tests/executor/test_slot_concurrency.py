@@ -8,6 +8,7 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
 from airlock.executor import Limits, run, slots
 
 pytestmark = pytest.mark.timeout(120)

@@ -11,8 +11,9 @@ import textwrap
 import time
 
 import pytest
-from airlock.executor import SandboxPolicy, run, slots, standby
 from executor_support import need
+
+from airlock.executor import SandboxPolicy, run, slots, standby
 
 pytestmark = [pytest.mark.timeout(60), need("cgroup")]
 

@@ -11,9 +11,10 @@ import time
 import uuid
 
 import pytest
+from executor_support import host_pids_with, need
+
 from airlock.executor import Limits, run, zygote
 from airlock.executor.runner import INTERPRETER, reclaim_slots
-from executor_support import host_pids_with, need
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -9,8 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from airlock.audit.events import RecordedEvent
 from alert_fakes import T0, MemoryHistory
+
+from airlock.audit.events import RecordedEvent
 
 EventFactory = Callable[..., RecordedEvent]
 

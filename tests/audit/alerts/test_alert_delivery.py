@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from airlock.audit.alerts import Delivery, DeliveryConfigError, alert_payload, deliver
 from airlock.audit.events import AlertDraft
 

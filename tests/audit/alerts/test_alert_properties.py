@@ -8,11 +8,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from airlock.audit.alerts import AlertRulesError, evaluate
-from airlock.audit.events import AlertDraft, RecordedEvent
 from alert_fakes import T0, MemoryHistory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from airlock.audit.alerts import AlertRulesError, evaluate
+from airlock.audit.events import AlertDraft, RecordedEvent
 
 
 def fired(drafts: list[AlertDraft]) -> dict[str, AlertDraft]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from airlock.audit.alerts import AlertRulesError, default_alert_rules, load_alert_rules
 from airlock.audit.alerts.rules import AgentBurstParams, SecretParams
 

@@ -13,11 +13,12 @@ import string
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from airlock.audit.alerts import find_secrets, redact
 from airlock.audit.alerts.randomness import char_classes, looks_random, shannon_entropy
 from airlock.audit.alerts.secrets import DETECTOR_NAMES, MAX_CANDIDATES
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 RNG = random.Random(20260302)
 ALNUM = string.ascii_letters + string.digits

@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from airlock.executor import ExecutionResult
 from escape_support import confined, new_marker, program, small_limits, started, unconfined
+
+from airlock.executor import ExecutionResult
 
 pytestmark = [pytest.mark.timeout(60)]
 

@@ -19,9 +19,10 @@ import textwrap
 import time
 
 import pytest
+from escape_support import new_marker, program, small_limits, started, unconfined
+
 from airlock.executor import ExecutionResult, SandboxPolicy, run
 from airlock.executor.mounts import DEV_LINKS, DEVICES, ETC_KEEP
-from escape_support import new_marker, program, small_limits, started, unconfined
 
 pytestmark = [pytest.mark.timeout(60)]
 

@@ -13,10 +13,11 @@ import secrets
 from pathlib import Path
 
 import pytest
-from airlock.executor import ExecutionResult
 from escape_hosts import Victim, run_in_helper
 from escape_proc import Monitor
 from escape_support import confined, new_marker, program, small_limits, started, unconfined
+
+from airlock.executor import ExecutionResult
 
 pytestmark = [pytest.mark.timeout(60)]
 

@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from airlock.executor import ExecutionResult, OutputFile
 from escape_support import confined, new_marker, program, started, unconfined
+
+from airlock.executor import ExecutionResult, OutputFile
 
 pytestmark = [pytest.mark.timeout(60)]
 

@@ -11,7 +11,6 @@ import secrets
 from pathlib import Path
 
 import pytest
-from airlock.executor import ExecutionResult
 from escape_hosts import Victim, run_in_helper
 from escape_support import (
     confined,
@@ -23,6 +22,8 @@ from escape_support import (
     started,
     unconfined,
 )
+
+from airlock.executor import ExecutionResult
 
 pytestmark = [pytest.mark.timeout(60)]
 
