@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.models import Report, Verdict
+from airlock.vocabulary import VERDICT_ORDER
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

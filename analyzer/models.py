@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from airlock.vocabulary import Verdict
+
 
 class Severity(StrEnum):
     """How bad a finding is if it is what it looks like."""
@@ -24,17 +26,6 @@ class Confidence(StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
-
-
-class Verdict(StrEnum):
-    """allow: ordinary code; review: a person should look first; block: never runs."""
-
-    allow = "allow"
-    review = "review"
-    block = "block"
-
-
-VERDICT_ORDER: dict[Verdict, int] = {Verdict.allow: 0, Verdict.review: 1, Verdict.block: 2}
 
 
 class Finding(BaseModel):

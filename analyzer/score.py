@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from airlock.analyzer.models import VERDICT_ORDER, Finding, Reason, Severity, Verdict
+from airlock.analyzer.models import Finding, Reason, Severity, Verdict
 from airlock.analyzer.ruleset import Policy
+from airlock.vocabulary import VERDICT_ORDER
 
 SEVERITY_POINTS = {"info": 0.0, "low": 5.0, "medium": 15.0, "high": 35.0, "critical": 60.0}
 CONFIDENCE_FACTOR = {"low": 0.4, "medium": 0.7, "high": 1.0}

@@ -66,7 +66,7 @@ def scan(
 ) -> None:
     """Screen Python files, directories or stdin and print each verdict."""
     from airlock.analyzer.batch import BatchError, expand_paths
-    from airlock.analyzer.models import VERDICT_ORDER, Verdict
+    from airlock.vocabulary import VERDICT_ORDER, Verdict
 
     started = time.perf_counter()
     loaded = _load_ruleset(ruleset)

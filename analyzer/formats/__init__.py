@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.models import Report, Verdict
+from airlock.vocabulary import VERDICT_ORDER
 
 Results = Sequence[tuple[str, Report]]
 

@@ -23,8 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airlock.analyzer.models import VERDICT_ORDER, Verdict
+from airlock.analyzer.models import Verdict
 from airlock.analyzer.scan import scan
+from airlock.vocabulary import VERDICT_ORDER
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 HEADER = re.compile(r"^#\s*expect:\s*((?:allow|review|block)(?:\|(?:allow|review|block))*)\s*$")

@@ -14,8 +14,9 @@ from engine_helpers import RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.analyzer.models import VERDICT_ORDER, Report, Verdict
+from airlock.analyzer.models import Report, Verdict
 from airlock.analyzer.scan import scan
+from airlock.vocabulary import VERDICT_ORDER
 
 scan_module = importlib.import_module("airlock.analyzer.scan")  # the module, not the function
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.analyzer.models import VERDICT_ORDER, Confidence, Finding, Severity, Verdict
+from airlock.analyzer.models import Confidence, Finding, Severity, Verdict
 from airlock.analyzer.ruleset import Combination, Policy
 from airlock.analyzer.score import combine, decide, points
+from airlock.vocabulary import VERDICT_ORDER
 
 CATEGORIES = ["process", "network", "secrets", "code-exec", "obfuscation", "suppression"]
 POLICY = Policy(
