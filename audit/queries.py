@@ -20,8 +20,6 @@ from airlock.audit.chain import now
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
 
 SORTABLE = ("id", "created_at", "score", "agent_id", "verdict")
-LIMIT_OUTCOMES = ("timeout", "memory", "killed", "signal")
-DECIDED = ("approved", "denied", "false-positive", "accepted-risk")
 
 
 class ScreeningFilter(BaseModel):

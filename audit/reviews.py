@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict
 from airlock.audit.actor import default_user
 from airlock.audit.errors import StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
-from airlock.audit.store import REVIEW_STATES, Store
+from airlock.audit.store import Store
 from airlock.audit.tables import Execution, Review
 from airlock.executor.models import Limits
+from airlock.vocabulary import REVIEW_STATES
 
 
 class ReviewOutcome(BaseModel):

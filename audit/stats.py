@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from airlock.audit.queries import ScreeningFilter, _where
 from airlock.audit.tables import FindingRow, Screening
-
-LIMIT_OUTCOMES = ("timeout", "memory", "killed", "signal")
-DECIDED = ("approved", "denied", "false-positive", "accepted-risk")
+from airlock.vocabulary import LIMIT_OUTCOMES
+from airlock.vocabulary import REVIEW_DECISIONS as DECIDED
 
 
 class TimeCount(BaseModel):

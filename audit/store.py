@@ -31,13 +31,11 @@ from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
 from airlock.audit.stats import StatsMixin
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
 from airlock.audit.verify import VerifyReport, verify
+from airlock.vocabulary import GATE_DECISIONS, REVIEW_STATES
 
 if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
     from airlock.analyzer.models import Report
     from airlock.executor.models import ExecutionResult, Limits
-
-REVIEW_STATES = ("open", "approved", "denied", "false-positive", "accepted-risk")
-GATE_DECISIONS = ("ran", "blocked", "held_for_review", "refused", "error")
 
 
 def _cut(value: Any, width: int) -> Any:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-VERDICTS: tuple[str, ...] = ("allow", "review", "block")
+from airlock.vocabulary import REVIEW_STATES, VERDICTS
+
+__all__ = ["OUTCOMES", "REVIEW_STATES", "SORTS", "VERDICTS", "ExecFilter"]
 OUTCOMES: dict[str, str] = {
     "ok": "ran, exit 0",
     "failed": "ran, non-zero exit",
@@ -28,7 +30,6 @@ OUTCOMES: dict[str, str] = {
     "blocked": "blocked, never ran",
     "held": "held for review",
 }
-REVIEW_STATES: tuple[str, ...] = ("open", "approved", "denied", "false-positive", "accepted-risk")
 SORTS: dict[str, str] = {
     "time": "created_at",
     "score": "score",

@@ -18,8 +18,7 @@ from typing import Any
 import pandas as pd
 
 from airlock.dashboard.overlay import Overlay, OverlayError
-
-VERDICT_RANK = {"allow": 0, "review": 1, "block": 2}
+from airlock.vocabulary import verdict_rank
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def replay(
             errors += 1
             continue
         new_verdict, new_score = outcome
-        old_rank, new_rank = VERDICT_RANK.get(s.verdict, 0), VERDICT_RANK.get(new_verdict, 0)
+        old_rank, new_rank = verdict_rank(s.verdict), verdict_rank(new_verdict)
         change = (
             "same" if new_rank == old_rank else ("stricter" if new_rank > old_rank else "looser")
         )

@@ -14,9 +14,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import func, select
 
-from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
+from airlock.audit.queries import ScreeningFilter
 from airlock.audit.tables import FindingRow, Screening
 from airlock.dashboard.data.conn import TTL, guarded
+from airlock.vocabulary import LIMIT_OUTCOMES
 
 
 def _since(since: datetime | None, until: datetime | None = None) -> ScreeningFilter | None:

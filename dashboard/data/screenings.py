@@ -13,10 +13,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import select
 
-from airlock.audit.queries import LIMIT_OUTCOMES, ScreeningFilter
+from airlock.audit.queries import ScreeningFilter
 from airlock.audit.tables import FindingRow, Screening
 from airlock.dashboard.data.conn import TTL, guarded
 from airlock.dashboard.filters import SORTS, ExecFilter
+from airlock.vocabulary import LIMIT_OUTCOMES
 
 LIST_COLUMNS = [
     "id",
