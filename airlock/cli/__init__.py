@@ -1,15 +1,16 @@
-"""The `airlock` command line: one typer app, each command group in its own module.
+"""The `airlock` command line, the top floor: one typer app per command group, merged here.
 
-Command modules import their heavy dependencies (the store, streamlit, the
-executor) inside the command functions so that `airlock scan` in a pre-commit
-hook starts fast.
+Nothing imports this package. Command modules import what they need (the analyzer, the
+store, the executor) inside their command functions, so `airlock --help` and
+`airlock scan` in a pre-commit hook pay only for what they use.
 """
 
 from __future__ import annotations
 
 import typer
 
-from airlock.cli import dashboard_cmd, records_cmd, rules_cmd, run_cmd, scan_cmd
+from airlock.cli import alerts, audit, dashboard, db, demo, records, review, rules, run, scan
+from airlock.cli.common import EXIT_INTERNAL, first_line
 
 app = typer.Typer(
     name="airlock",
@@ -33,8 +34,13 @@ def version() -> None:
     typer.echo(_version("airlock"))
 
 
-for _module in (scan_cmd, rules_cmd, run_cmd, records_cmd, dashboard_cmd):
-    _module.register(app)
+for _group in (scan, run, records, demo, dashboard):  # groups of one top-level command
+    app.add_typer(_group.app)
+app.add_typer(rules.app, name="rules")
+app.add_typer(review.app, name="review")
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(audit.app, name="audit")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:
@@ -50,9 +56,8 @@ def main() -> None:
     except Exception as exc:  # a bug or a broken install: one line, a distinct exit code
         if os.environ.get("AIRLOCK_DEBUG"):
             raise
-        first = (str(exc).strip().splitlines() or [""])[0][:300]
         sys.stderr.write(
-            f"airlock: internal error: {type(exc).__name__}: {first} "
+            f"airlock: internal error: {type(exc).__name__}: {first_line(exc)[:300]} "
             "(set AIRLOCK_DEBUG=1 for the traceback)\n"
         )
-        sys.exit(70)
+        sys.exit(EXIT_INTERNAL)

@@ -6,11 +6,12 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from airlock.cli.common import EXIT_USAGE
+
 if TYPE_CHECKING:
     from airlock.analyzer.models import Report
     from airlock.executor.models import ExecutionResult
 
-EXIT_USAGE = 2
 EXIT_BLOCKED = 3
 EXIT_REVIEW = 4
 EXIT_REFUSED = 5
@@ -29,7 +30,9 @@ Exit status: the program's own exit code when it ran to completion; otherwise
 {EXIT_KILLED} killed: memory limit, another limit or a signal.
 """
 
-Decision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
+Decision = Literal[
+    "ran", "blocked", "held_for_review", "refused", "error"
+]  # vocabulary.GATE_DECISIONS
 
 
 @dataclass

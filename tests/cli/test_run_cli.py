@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.cli import run_cmd, run_outcome
+from airlock.cli import run as run_cmd
+from airlock.cli import run_outcome
 from airlock.executor import ExecutionResult, probe_layers
 
 pytestmark = [pytest.mark.timeout(120)]

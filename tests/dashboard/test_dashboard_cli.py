@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from airlock.audit.store import Store
 from airlock.cli import app
-from airlock.cli.dashboard_cmd import streamlit_argv
+from airlock.cli.dashboard import streamlit_argv
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from airlock.cli.records_util import (
+from airlock.cli.common import (
     DbOpt,
     dump,
     handled,
@@ -16,14 +16,14 @@ from airlock.cli.records_util import (
     stamp,
 )
 
-alerts_app = typer.Typer(help="List and handle alerts (no subcommand: list them).")
+app = typer.Typer(help="List and handle alerts (no subcommand: list them).")
 
 IdArg = Annotated[int, typer.Argument(help="Alert id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who (default $USER).")]
 
 
-@alerts_app.callback(invoke_without_command=True)
+@app.callback(invoke_without_command=True)
 def list_alerts(
     ctx: typer.Context,
     only_open: Annotated[bool, typer.Option("--open", help="Only open and acknowledged.")] = False,
@@ -60,7 +60,7 @@ def list_alerts(
     )
 
 
-@alerts_app.command("show")
+@app.command("show")
 def show(alert_id: IdArg, db: DbOpt = None) -> None:
     """Show an alert, the events behind it and its history."""
     with handled(), open_store(db) as store:
@@ -86,18 +86,13 @@ def _change(alert_id: int, action: str, note: str, by: str | None, db: str | Non
     typer.echo(f"alert {a.id}: {a.state}")
 
 
-@alerts_app.command("ack")
+@app.command("ack")
 def ack(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
     """Acknowledge an alert (someone is on it)."""
     _change(alert_id, "acknowledged", note, by, db)
 
 
-@alerts_app.command("resolve")
+@app.command("resolve")
 def resolve(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
     """Resolve an alert (a repeat afterwards opens a new one)."""
     _change(alert_id, "resolved", note, by, db)
-
-
-def register(app: typer.Typer) -> None:
-    """Attach `airlock alerts …`."""
-    app.add_typer(alerts_app, name="alerts")

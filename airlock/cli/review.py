@@ -6,24 +6,27 @@ from typing import Annotated
 
 import typer
 
-from airlock.cli.records_util import (
+from airlock.cli.common import (
     DbOpt,
     dump,
     handled,
     open_store,
+    parse_when,
     print_json,
     print_table,
     stamp,
 )
+from airlock.cli.detail import detail_lines
+from airlock.vocabulary import REVIEW_STATES
 
-review_app = typer.Typer(help="Work the review queue.", no_args_is_help=True)
+app = typer.Typer(help="Work the review queue.", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="Screening id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who decides (default $USER).")]
 
 
-@review_app.command("list")
+@app.command("list")
 def list_queue(
     all_states: Annotated[
         bool, typer.Option("--all", help="Every reviewed or held screening, not just open ones.")
@@ -37,9 +40,7 @@ def list_queue(
 
     with handled(), open_store(db) as store:
         if all_states:
-            f = ScreeningFilter(
-                review_states=["open", "approved", "denied", "false-positive", "accepted-risk"]
-            )
+            f = ScreeningFilter(review_states=list(REVIEW_STATES))
             rows = store.list_screenings(f, limit=limit)
         else:
             rows = store.review_queue(limit=limit)
@@ -64,13 +65,13 @@ def list_queue(
     )
 
 
-@review_app.command("show")
+@app.command("show")
 def show(record_id: IdArg, db: DbOpt = None) -> None:
     """Show a screening in the queue (same as `airlock show`)."""
-    from airlock.cli.records_cmd import Fmt
-    from airlock.cli.records_cmd import show as show_record
-
-    show_record(record_id, Fmt.table, db)
+    with handled(), open_store(db) as store:
+        d = store.get(record_id)
+    for line in detail_lines(d):
+        typer.echo(line)
 
 
 def _decide(
@@ -82,7 +83,6 @@ def _decide(
     expires: str | None = None,
 ) -> None:
     from airlock.audit.reviews import decide
-    from airlock.cli.records_util import parse_when
 
     with handled(), open_store(db) as store:
         when = parse_when(expires, future=True) if expires else None
@@ -102,19 +102,19 @@ def _decide(
         typer.echo(f"airlock: warning: {out.alert_error}", err=True)
 
 
-@review_app.command("approve")
+@app.command("approve")
 def approve(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
     """Approve held code and run it under its recorded limits."""
     _decide(record_id, "approved", note, by, db)
 
 
-@review_app.command("deny")
+@app.command("deny")
 def deny(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
     """Deny it: it never runs."""
     _decide(record_id, "denied", note, by, db)
 
 
-@review_app.command("false-positive")
+@app.command("false-positive")
 def false_positive(
     record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None
 ) -> None:
@@ -122,7 +122,7 @@ def false_positive(
     _decide(record_id, "false-positive", note, by, db)
 
 
-@review_app.command("accept-risk")
+@app.command("accept-risk")
 def accept_risk(
     record_id: IdArg,
     expires: Annotated[str, typer.Option("--expires", help="Until when: 2026-12-31 or 30d.")],
@@ -132,8 +132,3 @@ def accept_risk(
 ) -> None:
     """Accept the risk until an expiry; afterwards it returns to the queue."""
     _decide(record_id, "accepted-risk", note, by, db, expires)
-
-
-def register(app: typer.Typer) -> None:
-    """Attach `airlock review …`."""
-    app.add_typer(review_app, name="review")

@@ -8,42 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-rules_app = typer.Typer(help="List and explain the rules of a rule set.", no_args_is_help=True)
+from airlock.cli.common import EXIT_USAGE, RulesetOpt, fail, load_ruleset_or_exit
 
-RulesetOption = Annotated[
-    str, typer.Option("--ruleset", "-r", help="A shipped rule set's name or a YAML file.")
-]
+app = typer.Typer(help="List and explain the rules of a rule set.", no_args_is_help=True)
 
 
-def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the `airlock` app."""
-    app.add_typer(rules_app, name="rules")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"airlock: error: {message}", err=True)
-    return typer.Exit(2)
-
-
-def _ruleset(name_or_path: str) -> Any:
-    from airlock.analyzer import load_ruleset
-
-    try:
-        return load_ruleset(name_or_path)
-    except Exception as exc:  # RuleSetError, YAML and validation errors alike
-        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-        raise _fail(f"bad rule set {name_or_path!r}: {first}") from None
-
-
-@rules_app.command("list")
+@app.command("list")
 def list_rules(
-    ruleset: RulesetOption = "default",
+    ruleset: RulesetOpt = "default",
     bandit: Annotated[
         bool, typer.Option("--bandit", help="Also list bandit's checks with Airlock's weights.")
     ] = False,
 ) -> None:
     """List the rules: id, category, severity and title."""
-    loaded = _ruleset(ruleset)
+    loaded = load_ruleset_or_exit(ruleset)
     rows = [_row(rule, loaded) for rule in loaded.rules]
     if bandit:
         from airlock.analyzer.bandit_bridge import bandit_rules
@@ -79,15 +57,15 @@ def _row(rule: Any, ruleset: Any) -> tuple[str, str, str, str]:
     return rule.id, rule.category, shown, rule.title
 
 
-@rules_app.command("show")
+@app.command("show")
 def show_rule(
     rule_id: Annotated[str, typer.Argument(metavar="ID", help="A rule id, ours or bandit's.")],
-    ruleset: RulesetOption = "default",
+    ruleset: RulesetOpt = "default",
 ) -> None:
     """Explain one rule: what it does, why it is bad, an example, what to use instead."""
     from airlock.analyzer.bandit_bridge import bandit_rules
 
-    loaded = _ruleset(ruleset)
+    loaded = load_ruleset_or_exit(ruleset)
     wanted = rule_id.strip().upper()
     ours = {rule.id.upper(): rule for rule in loaded.rules}
     if wanted in ours:
@@ -95,7 +73,7 @@ def show_rule(
     elif wanted in bandit_rules():
         rule, origin = bandit_rules()[wanted], "bandit, weighed by Airlock (rules/bandit.yaml)"
     else:
-        raise _fail(f"unknown rule id {rule_id!r} (see `airlock rules list --bandit`)")
+        fail(f"unknown rule id {rule_id!r} (see `airlock rules list --bandit`)", EXIT_USAGE)
     typer.echo(_explain(rule, origin, disabled=rule.id in loaded.disable))
 
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from airlock.cli.common import EXIT_USAGE, RulesetOpt, fail, load_ruleset_or_exit
+
 PROGRESS_FROM = 20  # files; fewer finish before a bar is worth drawing
 
 
@@ -29,17 +31,10 @@ class FailOn(StrEnum):
     block = "block"
 
 
-def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the `airlock` app."""
-    app.command("scan")(scan)
+app = typer.Typer()
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one clear line on stderr; the caller raises the returned Exit."""
-    typer.echo(f"airlock: error: {message}", err=True)
-    return typer.Exit(code)
-
-
+@app.command("scan")
 def scan(
     paths: Annotated[
         list[str],
@@ -48,9 +43,7 @@ def scan(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.text,
-    ruleset: Annotated[
-        str, typer.Option("--ruleset", "-r", help="A shipped rule set's name or a YAML file.")
-    ] = "default",
+    ruleset: RulesetOpt = "default",
     fail_on: Annotated[
         FailOn, typer.Option("--fail-on", help="Exit 1 when a verdict reaches this.")
     ] = FailOn.block,
@@ -69,17 +62,17 @@ def scan(
     from airlock.vocabulary import VERDICT_ORDER, Verdict
 
     started = time.perf_counter()
-    loaded = _load_ruleset(ruleset)
+    loaded = load_ruleset_or_exit(ruleset)
     try:
         files = expand_paths(paths)
     except BatchError as exc:
-        raise fail(str(exc)) from None
+        fail(str(exc), EXIT_USAGE)
     if not files:
         typer.echo("airlock: no Python files to scan", err=True)
     try:
         results = _run(files, loaded, jobs, trusted)
     except (BatchError, OSError) as exc:
-        raise fail(str(exc)) from None
+        fail(str(exc), EXIT_USAGE)
     elapsed = time.perf_counter() - started
     rendered = _render(results, output_format, loaded, elapsed, color=output is None)
     if output is None:
@@ -89,19 +82,10 @@ def scan(
         try:
             output.write_text(rendered, encoding="utf-8")
         except OSError as exc:
-            raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+            fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
     threshold = VERDICT_ORDER[Verdict(fail_on.value)]
     if any(VERDICT_ORDER[report.verdict] >= threshold for _, report in results):
         raise typer.Exit(1)
-
-
-def _load_ruleset(name_or_path: str) -> Any:
-    from airlock.analyzer import load_ruleset
-
-    try:
-        return load_ruleset(name_or_path)
-    except Exception as exc:  # RuleSetError, YAML and validation errors alike
-        raise fail(f"bad rule set {name_or_path!r}: {_first_line(exc)}") from None
 
 
 def _run(files: list[str], ruleset: Any, jobs: int | None, trusted: bool) -> list[tuple[str, Any]]:
@@ -162,8 +146,3 @@ def _tool_metadata() -> tuple[str, str | None]:
     urls = [u.split(",", 1)[-1].strip() for u in meta.get_all("Project-URL") or []]
     home = meta.get("Home-page") or (urls[0] if urls else None)
     return meta.get("Version") or "0", home
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

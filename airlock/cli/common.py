@@ -1,4 +1,10 @@
-"""Shared pieces of the record commands: opening the store, one-line errors, time parsing."""
+"""What every command shares: one error path (message → exit code), the rule set and
+store loaders, the `--db` option, time parsing and table/JSON printing.
+
+Exit codes common to every command: 0 success, 1 a store error or an unknown id,
+2 bad input (usage), 70 an internal error. `airlock scan` and `airlock run` add their
+own (see their help).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,23 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
+    from airlock.analyzer.ruleset import RuleSet
     from airlock.audit.store import Store
+
+EXIT_STORE = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
 
 DB_HELP = "Database: a file path or URL (sqlite:///…, postgresql+psycopg://…); default $AIRLOCK_DB or the user data dir."
 DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+RulesetOpt = Annotated[
+    str, typer.Option("--ruleset", "-r", help="A shipped rule set's name or a YAML file.")
+]
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -26,10 +40,15 @@ class UsageError(Exception):
     """Bad input on the command line."""
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print one line on stderr and exit non-zero."""
-    first = (message.strip().splitlines() or ["failed"])[0]
-    typer.echo(f"airlock: error: {first}", err=True)
+def first_line(exc: BaseException | str) -> str:
+    """The first line of an error's text (its type's name when it has none)."""
+    text = str(exc).strip() or (type(exc).__name__ if isinstance(exc, BaseException) else "")
+    return (text.splitlines() or ["failed"])[0]
+
+
+def fail(message: str, code: int = EXIT_STORE) -> NoReturn:
+    """Print `airlock: error: <first line>` on stderr and exit with `code`."""
+    typer.echo(f"airlock: error: {first_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -47,7 +66,17 @@ def handled() -> Iterator[None]:
     except (StoreError, SQLAlchemyError, OSError) as exc:
         fail(explain(exc))
     except (UsageError, ValueError) as exc:
-        fail(str(exc), 2)
+        fail(str(exc), EXIT_USAGE)
+
+
+def load_ruleset_or_exit(name_or_path: str) -> RuleSet:
+    """The named or given rule set, or a one-line usage error."""
+    from airlock.analyzer import load_ruleset
+
+    try:
+        return load_ruleset(name_or_path)
+    except Exception as exc:  # RuleSetError, YAML and validation errors alike
+        fail(f"bad rule set {name_or_path!r}: {first_line(exc)}", EXIT_USAGE)
 
 
 def open_store(db: str | None) -> Store:
@@ -55,6 +84,24 @@ def open_store(db: str | None) -> Store:
     from airlock.audit.store import Store
 
     return Store(db)
+
+
+def store_url(db: str | None) -> str:
+    """The store URL as a string (password kept), or a one-line usage error."""
+    from airlock.audit.db import resolve_url
+    from airlock.audit.errors import StoreError
+
+    try:
+        return resolve_url(db).render_as_string(hide_password=False)
+    except StoreError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def display_url(url: str) -> str:
+    """A store URL fit to print (password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def parse_when(text: str, *, future: bool = False) -> datetime:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from airlock.cli.common import RulesetOpt, fail, load_ruleset_or_exit
 from airlock.cli.run_outcome import (
     EXIT_CODES_HELP,
     EXIT_SANDBOX_FAILURE,
@@ -43,9 +44,7 @@ class Network(StrEnum):
     loopback = "loopback"
 
 
-def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the `airlock` app."""
-    app.command("run", help=RUN_HELP + "\n\n" + EXIT_CODES_HELP)(run)
+app = typer.Typer()
 
 
 def screen_and_run(
@@ -119,6 +118,7 @@ def _guarded(
     return Outcome(g.decision, g.report, g.result, g.error, record_id=g.record_id)
 
 
+@app.command("run", help=RUN_HELP + "\n\n" + EXIT_CODES_HELP)
 def run(
     source: Annotated[str, typer.Argument(metavar="FILE|-", help="A Python file, or - for stdin.")],
     approve: Annotated[
@@ -127,9 +127,7 @@ def run(
     no_gate: Annotated[
         bool, typer.Option("--no-gate", help="Skip the scan (sandbox-only use).")
     ] = False,
-    ruleset: Annotated[
-        str, typer.Option("--ruleset", "-r", help="A shipped rule set's name or a YAML file.")
-    ] = "default",
+    ruleset: RulesetOpt = "default",
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0.001, help="Wall-clock seconds.")
     ] = None,
@@ -190,7 +188,7 @@ def _command(
     files = _parse_files(file)
     limits = _limits(timeout, memory_mb, network)
     if not no_gate:
-        _check_ruleset(ruleset)
+        load_ruleset_or_exit(ruleset)
     try:
         outcome = screen_and_run(
             code,
@@ -204,7 +202,7 @@ def _command(
             agent=agent,
         )
     except StoreError as exc:  # nothing runs that cannot be recorded
-        raise _fail(f"audit store: {explain(exc)}") from None
+        fail(f"audit store: {explain(exc)}", EXIT_USAGE)
     except Exception as exc:  # the scan itself failed: fail closed, never a traceback
         outcome = Outcome("error", error=f"{type(exc).__name__}: {exc}")
     code_out = exit_code_for(outcome)
@@ -217,20 +215,15 @@ def _command(
     return code_out
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"airlock: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
-
-
 def _read_source(source: str) -> str:
     try:
         raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {source}: {exc.strerror or exc}") from None
+        fail(f"cannot read {source}: {exc.strerror or exc}", EXIT_USAGE)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _fail(f"{source} is not UTF-8 text (byte {exc.start})") from None
+        fail(f"{source} is not UTF-8 text (byte {exc.start})", EXIT_USAGE)
 
 
 def _parse_files(specs: list[str]) -> dict[str, Path]:
@@ -238,15 +231,15 @@ def _parse_files(specs: list[str]) -> dict[str, Path]:
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
-            raise _fail(f"--file expects NAME=PATH, got {spec!r}")
+            fail(f"--file expects NAME=PATH, got {spec!r}", EXIT_USAGE)
         try:
             readable = Path(path).is_file()
         except (OSError, ValueError):
             readable = False
         if not readable:
-            raise _fail(f"--file {name}: {path} is not a readable file")
+            fail(f"--file {name}: {path} is not a readable file", EXIT_USAGE)
         if name in files:
-            raise _fail(f"--file {name} given twice")
+            fail(f"--file {name} given twice", EXIT_USAGE)
         files[name] = Path(path)
     return files
 
@@ -261,13 +254,3 @@ def _limits(timeout: float | None, memory_mb: int | None, network: Network) -> L
     if memory_mb is not None:
         values["memory_mb"] = memory_mb
     return Limits(**values)
-
-
-def _check_ruleset(name: str) -> None:
-    from airlock.analyzer import load_ruleset
-
-    try:
-        load_ruleset(name)
-    except Exception as exc:  # RuleSetError, YAML and validation errors alike
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _fail(f"bad rule set {name!r}: {first}") from None

@@ -1,0 +1,55 @@
+"""One screening's detail (code, findings, gate decision, runs, reviews) as text or JSON data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from airlock.cli.common import dump, stamp
+
+if TYPE_CHECKING:
+    from airlock.audit.queries import ScreeningDetail
+
+
+def detail_data(d: ScreeningDetail) -> dict[str, Any]:
+    """The screening with its findings, executions and reviews, JSON-ready."""
+    data = dump(d.screening)
+    data["findings"] = [dump(f) for f in d.findings]
+    data["executions"] = [dump(e) for e in d.executions]
+    data["reviews"] = [dump(r) for r in d.reviews]
+    return data
+
+
+def detail_lines(d: ScreeningDetail) -> Iterator[str]:
+    """The screening as lines of text, in the order a reviewer reads it."""
+    s = d.screening
+    yield f"screening {s.id}  {stamp(s.created_at)} UTC  agent={s.agent_id or '-'}  user={s.user_id or '-'}  session={s.session_id or '-'}"
+    yield f"verdict {s.verdict}  score {s.score}  gate {s.gate_decision}  review {s.review_state or '-'}  ruleset {s.ruleset} {s.ruleset_version}".rstrip()
+    yield f"sha256 {s.code_sha256}"
+    if s.error:
+        yield f"error: {s.error}"
+    for reason in s.reasons or []:
+        yield f"reason: {reason.get('text', '')}"
+    yield "--- code ---"
+    yield s.code.rstrip("\n")
+    yield "--- findings ---" if d.findings else "--- no findings ---"
+    for f in d.findings:
+        mark = " (suppressed)" if f.suppressed else ""
+        yield f"  line {f.line}: {f.rule_id} [{f.severity}/{f.confidence}] {f.message}{mark}"
+    for e in d.executions:
+        approved = f", approved by {e.approved_by}" if e.approved_by else ""
+        yield f"--- run {e.id} ({e.trigger}{approved}) ---"
+        yield f"  outcome {e.outcome}  exit {e.exit_code}  signal {e.signal}  wall {e.wall_s:.3f}s  cpu {e.cpu_s:.3f}s"
+        layers = ", ".join(f"{x.get('name')}={x.get('status')}" for x in e.layers or [])
+        yield f"  layers: {layers or '-'}"
+        if e.refused or e.error:
+            yield f"  {'refused' if e.refused else 'error'}: {e.refused or e.error}"
+        if e.stdout:
+            yield "  stdout:" + (" (truncated)" if e.stdout_truncated else "")
+            yield "    " + e.stdout.rstrip("\n").replace("\n", "\n    ")
+        if e.stderr:
+            yield "  stderr:" + (" (truncated)" if e.stderr_truncated else "")
+            yield "    " + e.stderr.rstrip("\n").replace("\n", "\n    ")
+    for r in d.reviews:
+        until = f" until {stamp(r.expires_at)}" if r.expires_at else ""
+        yield f"--- review {r.id}: {r.state}{until} by {r.by} at {stamp(r.created_at)}: {r.note or '-'}"
