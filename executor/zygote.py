@@ -40,10 +40,9 @@ from airlock.executor.zygote import serve;serve(3)
 
 
 def _package_dirs() -> tuple[tuple[str, str], ...]:
-    import airlock
-
+    top = sys.modules["airlock"].__path__[0]  # loaded before any of its subpackages
     here = os.path.dirname(os.path.abspath(__file__))
-    return (("airlock", os.path.abspath(airlock.__path__[0])), ("airlock.executor", here))
+    return (("airlock", os.path.abspath(top)), ("airlock.executor", here))
 
 
 class Zygote:
