@@ -10,9 +10,9 @@ from __future__ import annotations
 import typer
 
 from airlock.cli import alerts, audit, dashboard, db, demo, records, review, rules, run, scan
-from airlock.cli.common import EXIT_INTERNAL, first_line
+from airlock.cli.common import EXIT_INTERNAL, command_group, first_line
 
-app = typer.Typer(
+app = command_group(
     name="airlock",
     help="Screen, run and audit Python written by AI agents.",
     no_args_is_help=True,

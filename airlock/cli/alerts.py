@@ -8,6 +8,7 @@ import typer
 
 from airlock.cli.common import (
     DbOpt,
+    command_group,
     dump,
     handled,
     open_store,
@@ -16,7 +17,7 @@ from airlock.cli.common import (
     stamp,
 )
 
-app = typer.Typer(help="List and handle alerts (no subcommand: list them).")
+app = command_group(help="List and handle alerts (no subcommand: list them).")
 
 IdArg = Annotated[int, typer.Argument(help="Alert id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]

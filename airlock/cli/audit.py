@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from airlock.cli.common import DbOpt, handled, open_store
+from airlock.cli.common import DbOpt, command_group, handled, open_store
 
-app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+app = command_group(help="Check the audit trail.", no_args_is_help=True)
 
 
 @app.command("verify")

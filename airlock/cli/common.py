@@ -36,6 +36,12 @@ _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+def command_group(**options: Any) -> typer.Typer:
+    """A typer app for one command group: plain help and errors (no rich rendering, whose
+    import alone costs more than the rest of `airlock --help`)."""
+    return typer.Typer(rich_markup_mode=None, **options)
+
+
 class UsageError(Exception):
     """Bad input on the command line."""
 

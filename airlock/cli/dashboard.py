@@ -14,9 +14,9 @@ from typing import Annotated
 
 import typer
 
-from airlock.cli.common import display_url, fail, store_url
+from airlock.cli.common import command_group, display_url, fail, store_url
 
-app = typer.Typer()
+app = command_group()
 
 STORE_HELP = "Store URL or SQLite path (default: $AIRLOCK_DB, then the XDG file)."
 

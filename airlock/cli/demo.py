@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from airlock.cli.common import EXIT_USAGE, display_url, fail, store_url
+from airlock.cli.common import EXIT_USAGE, command_group, display_url, fail, store_url
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command("demo")

@@ -15,6 +15,7 @@ import typer
 from airlock.cli.common import (
     EXIT_USAGE,
     DbOpt,
+    command_group,
     dump,
     fail,
     handled,
@@ -27,7 +28,7 @@ from airlock.cli.common import (
 from airlock.cli.detail import detail_data, detail_lines
 from airlock.vocabulary import VERDICTS
 
-app = typer.Typer()
+app = command_group()
 
 
 class Fmt(StrEnum):

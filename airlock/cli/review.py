@@ -8,6 +8,7 @@ import typer
 
 from airlock.cli.common import (
     DbOpt,
+    command_group,
     dump,
     handled,
     open_store,
@@ -19,7 +20,7 @@ from airlock.cli.common import (
 from airlock.cli.detail import detail_lines
 from airlock.vocabulary import REVIEW_STATES
 
-app = typer.Typer(help="Work the review queue.", no_args_is_help=True)
+app = command_group(help="Work the review queue.", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="Screening id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from airlock.cli.common import EXIT_USAGE, RulesetOpt, fail, load_ruleset_or_exit
+from airlock.cli.common import EXIT_USAGE, RulesetOpt, command_group, fail, load_ruleset_or_exit
 
-app = typer.Typer(help="List and explain the rules of a rule set.", no_args_is_help=True)
+app = command_group(help="List and explain the rules of a rule set.", no_args_is_help=True)
 
 
 @app.command("list")

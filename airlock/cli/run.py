@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from airlock.cli.common import RulesetOpt, fail, load_ruleset_or_exit
+from airlock.cli.common import RulesetOpt, command_group, fail, load_ruleset_or_exit
 from airlock.cli.run_outcome import (
     EXIT_CODES_HELP,
     EXIT_SANDBOX_FAILURE,
@@ -44,7 +44,7 @@ class Network(StrEnum):
     loopback = "loopback"
 
 
-app = typer.Typer()
+app = command_group()
 
 
 def screen_and_run(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from airlock.cli.common import EXIT_USAGE, RulesetOpt, fail, load_ruleset_or_exit
+from airlock.cli.common import EXIT_USAGE, RulesetOpt, command_group, fail, load_ruleset_or_exit
 
 PROGRESS_FROM = 20  # files; fewer finish before a bar is worth drawing
 
@@ -31,7 +31,7 @@ class FailOn(StrEnum):
     block = "block"
 
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command("scan")
