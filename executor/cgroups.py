@@ -8,7 +8,8 @@ import signal
 import time
 from dataclasses import dataclass
 
-ROOT = os.environ.get("AIRLOCK_CGROUP_ROOT", "/sys/fs/cgroup")
+from airlock.executor import settings
+
 CONTROLLERS = ("memory", "pids")
 GROUP = "airlock"
 
@@ -40,8 +41,9 @@ def _read(path: str) -> str:
 
 def available() -> str | None:
     """None when per-run v1 memory and pids cgroups can be created here, else why not."""
+    root = settings.current().cgroup_root
     for controller in CONTROLLERS:
-        base = os.path.join(ROOT, controller)
+        base = os.path.join(root, controller)
         if not os.path.exists(os.path.join(base, "cgroup.procs")):
             return f"cgroup v1 {controller} controller is not mounted at {base}"
         try:
@@ -55,8 +57,8 @@ def available() -> str | None:
 
 def for_slot(slot: int) -> SlotCgroup:
     """The slot's cgroup paths (not created)."""
-    name = f"slot-{slot}"
-    return SlotCgroup(*(os.path.join(ROOT, c, GROUP, name) for c in CONTROLLERS))
+    root, name = settings.current().cgroup_root, f"slot-{slot}"
+    return SlotCgroup(*(os.path.join(root, c, GROUP, name) for c in CONTROLLERS))
 
 
 def procs(group: SlotCgroup) -> set[int]:

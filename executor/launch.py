@@ -9,20 +9,15 @@ import signal
 import threading
 import time
 
-from airlock.executor import cgroups, slots, spawn, standby, zygote
+from airlock.executor import cgroups, settings, slots, spawn, standby, zygote
 from airlock.executor.slots import Slot
 
-ZYGOTE_ABOVE_MB = float(os.environ.get("AIRLOCK_ZYGOTE_ABOVE_MB", "64"))
 _direct_runs = 0
-
-
-def _mode() -> str:
-    return os.environ.get("AIRLOCK_SPAWNER", "auto")
 
 
 def usable(sb: standby.Standby, group: cgroups.SlotCgroup | None) -> bool:
     """Whether this run can take the parked standby (same cgroup, alive, spawner allowed)."""
-    mode = _mode()
+    mode = settings.current().spawner
     return group == sb.group and mode in ("auto", sb.origin) and standby.alive(sb)
 
 
@@ -36,8 +31,9 @@ def leave_standby(
     fork its standbys."""
     if group is None or not standby.room():
         return False
-    mode = _mode()
-    big = mode == "zygote" or (mode == "auto" and rss_mb() > ZYGOTE_ABOVE_MB)
+    cfg = settings.current()
+    mode = cfg.spawner
+    big = mode == "zygote" or (mode == "auto" and rss_mb() > cfg.zygote_above_mb)
     if not big and threading.current_thread() is not threading.main_thread():
         # PR_SET_PDEATHSIG follows the forking *thread*: a standby forked here would be
         # killed when this thread ends, taking a later run (in another thread) with it.
@@ -73,7 +69,7 @@ def start(
     (forking it would copy all of it, three times). A small caller forks directly for its
     first runs, and starts the spawner in the background on its second, so a one-shot
     command never waits for it while a long-lived caller gets it from its third run on.
-    AIRLOCK_SPAWNER=fork|zygote forces either way.
+    The ``spawner`` setting (settings.py) set to fork or zygote forces either way.
     """
     global _direct_runs
     if sb is not None:
@@ -82,8 +78,9 @@ def start(
             return sb.pid, sb.pidfd, sb.is_child
         except OSError:
             standby.discard(sb)
-    mode = _mode()
-    auto = mode == "auto" and (zygote.running() or rss_mb() > ZYGOTE_ABOVE_MB)
+    cfg = settings.current()
+    mode = cfg.spawner
+    auto = mode == "auto" and (zygote.running() or rss_mb() > cfg.zygote_above_mb)
     if mode == "zygote" or auto:
         for _ in range(2):  # a spawner that died is replaced once
             z = None

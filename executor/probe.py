@@ -68,6 +68,8 @@ def _probe() -> tuple[LayerStatus, ...]:
     if not fs_reason and not root:
         fs_reason = "tmpfs workdir and host hiding need root"
     pid_reason = ns["pid"] and f"no PID namespace ({ns['pid']}); session kill only"
+    user_reason = user.available()
+    user_detail = None if user_reason else f"per-slot uid from {user.uid_base()}"
     return (
         status("rlimits", None),
         status("tree_kill", pid_reason, "PID namespace + session kill"),
@@ -75,7 +77,7 @@ def _probe() -> tuple[LayerStatus, ...]:
         status("filesystem", fs_reason, "private mount namespace + bounded tmpfs"),
         status("landlock", landlock.available(), f"ABI {abi}"),
         status("seccomp", seccomp.available(), f"BPF filter ({syscalls.MACHINE})"),
-        status("user", user.available(), f"per-slot uid from {user.UID_BASE}"),
+        status("user", user_reason, user_detail),
         status("cgroup", cgroups.available(), "cgroup v1 memory + pids"),
         status("environment", None),
     )

@@ -8,22 +8,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-POOL_SIZE = int(os.environ.get("AIRLOCK_SLOTS", "64"))
+from airlock.executor import settings
 
 
-def state_dir() -> str:
-    """Where slot locks and mount points live (outside /tmp, which children see privately)."""
-    default = (
-        "/run/airlock"
-        if os.geteuid() == 0
-        else os.path.join(tempfile.gettempdir(), f"airlock-{os.getuid()}")
-    )
-    path = os.environ.get("AIRLOCK_STATE_DIR", default)
+def state_dir(path: str | None = None) -> str:
+    """Where slot locks and mount points live (outside /tmp, which children see privately);
+    ``path`` defaults to the configured state directory."""
+    path = settings.current().state_dir if path is None else path
     os.makedirs(path, exist_ok=True)
     os.chmod(path, 0o711)  # traversable (not listable) by the runs' uids, whatever the umask
     return path
@@ -45,12 +40,13 @@ class Slot:
 
 def acquire(timeout_s: float = 30.0) -> Slot:
     """Take a free slot, waiting up to timeout_s when all are busy."""
-    base = state_dir()
-    start = os.getpid() % POOL_SIZE
+    cfg = settings.current()
+    base = state_dir(cfg.state_dir)
+    start = os.getpid() % cfg.slots
     end = time.monotonic() + timeout_s
     while True:
-        for i in range(POOL_SIZE):
-            n = (start + i) % POOL_SIZE
+        for i in range(cfg.slots):
+            n = (start + i) % cfg.slots
             fd = os.open(
                 os.path.join(base, f"slot-{n}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
             )
@@ -64,15 +60,16 @@ def acquire(timeout_s: float = 30.0) -> Slot:
             os.chmod(path, 0o711)
             return Slot(n, path, fd)
         if time.monotonic() > end:
-            raise TimeoutError(f"all {POOL_SIZE} sandbox slots are busy")
+            raise TimeoutError(f"all {cfg.slots} sandbox slots are busy")
         time.sleep(0.01)
 
 
 def reclaim(cleanup: Callable[[Slot], None]) -> list[int]:
     """Run ``cleanup`` on every slot no live process holds (a crashed caller's leftovers)."""
-    base = state_dir()
+    cfg = settings.current()
+    base = state_dir(cfg.state_dir)
     done = []
-    for n in range(POOL_SIZE):
+    for n in range(cfg.slots):
         lock = os.path.join(base, f"slot-{n}.lock")
         if not os.path.exists(lock):
             continue

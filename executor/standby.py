@@ -9,7 +9,7 @@ at its own pace, says ``R`` on its socket and waits for the next run's SpawnPlan
 descriptors; from there on it is exactly the helper of spawn.py. Until then it has entered
 no namespace and holds no descriptor but its socket. It dies with the process that forked
 it; a run that cannot use it (cgroup layer off, another spawner asked for, dead) kills it
-and starts a helper as before. ``AIRLOCK_STANDBY=0`` turns standbys off.
+and starts a helper as before. The ``standby`` setting (settings.py) caps how many wait.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from airlock.executor import cgroups, spawn
+from airlock.executor import cgroups, settings, spawn
 
 TYPE_CHECKING = False  # the spawner imports this module: keep typing out of it
 if TYPE_CHECKING:
@@ -38,10 +38,7 @@ _MAX_MESSAGE = 1 << 20
 
 def max_parked() -> int:
     """How many idle slots (each with a standby) one process may keep."""
-    try:
-        return max(0, int(os.environ.get("AIRLOCK_STANDBY", "2")))
-    except ValueError:
-        return 0
+    return settings.current().standby
 
 
 @dataclass

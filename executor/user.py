@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import pwd
 
-from airlock.executor import syscalls
+from airlock.executor import settings, syscalls
 
-UID_BASE = int(os.environ.get("AIRLOCK_UID_BASE", "60000"))
+
+def uid_base() -> int:
+    """The first slot's uid (the ``uid_base`` setting)."""
+    return settings.current().uid_base
 
 
 def uid_for(slot: int) -> int:
     """The uid (and gid) reserved for a slot."""
-    return UID_BASE + slot
+    return uid_base() + slot
 
 
 def drop(uid: int, gid: int) -> None:
@@ -53,7 +56,11 @@ def available() -> str | None:
     if os.geteuid() != 0:
         return "the executor is not root, so the child keeps the caller's uid"
     try:
-        taken = pwd.getpwuid(UID_BASE)
+        base = uid_base()
+    except settings.SettingsError as exc:
+        return str(exc)
+    try:
+        taken = pwd.getpwuid(base)
     except KeyError:
         return None
-    return f"uid {UID_BASE} belongs to account {taken.pw_name!r} (set AIRLOCK_UID_BASE)"
+    return f"uid {base} belongs to account {taken.pw_name!r} (set {settings.VARIABLES['uid_base']})"
