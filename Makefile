@@ -42,6 +42,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_latency.py
 	$(BIN)/python benchmarks/scan_throughput.py
+	$(BIN)/python benchmarks/cli_startup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
