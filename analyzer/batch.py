@@ -79,7 +79,7 @@ def scan_files(
     trusted: bool | None = None,
 ) -> Iterator[tuple[str, Report]]:
     """Screen already-expanded `files` in parallel; yields (path, Report) in order."""
-    from airlock.analyzer import load_ruleset
+    from airlock.analyzer.ruleset import load_ruleset
 
     loaded = load_ruleset(ruleset)  # also fails fast on an unknown rule set
     _warm(loaded)
@@ -182,7 +182,7 @@ def _scan_chunk(paths: list[str]) -> list[Report]:
 
 
 def _scan_one(path: str, ruleset: Any, trusted: bool | None) -> Report:
-    from airlock.analyzer import scan
+    from airlock.analyzer.scan import scan
 
     try:
         data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()

@@ -7,7 +7,7 @@ weight); the built-in one is then left out.
 from __future__ import annotations
 
 from airlock.analyzer.models import Confidence, Severity, Verdict
-from airlock.analyzer.ruleset import Rule
+from airlock.analyzer.rule import Rule
 
 PARSE_ERROR = "AIR-PARSE-001"
 SIZE_LIMIT = "AIR-PARSE-002"

@@ -267,7 +267,7 @@ def walk(module: cst.Module, tree: ast.Module, attr_names: frozenset[str]) -> tu
     """Walk `module` once; return the walker (records + name table) and a folder on it."""
     w = Walker(attr_names)
     w.run(module, tree)
-    return w, Folder(w.names)
+    return w, w.names.folder
 
 
 __all__ = ["COMPOUND_TYPES", "SMALL_TYPES", "CallSite", "Collected", "Walker", "walk"]

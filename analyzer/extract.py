@@ -103,7 +103,8 @@ def scan_reply(text: str | bytes, *, ruleset: Any = "default", **scan_options: A
     worst of the joined report and every block's. A reply without Python is
     screened as empty code.
     """
-    from airlock.analyzer import load_ruleset, scan
+    from airlock.analyzer.ruleset import load_ruleset
+    from airlock.analyzer.scan import scan
 
     if isinstance(ruleset, str):
         ruleset = load_ruleset(ruleset)

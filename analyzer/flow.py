@@ -15,7 +15,7 @@ import libcst as cst
 from airlock.analyzer.identifiers import norm
 
 if TYPE_CHECKING:
-    from airlock.analyzer.resolve import Binding
+    from airlock.analyzer.records import Binding
 
 MAX_DEPTH = 40  # how deep value flow and name resolution follow an expression
 EMPTY: frozenset[str] = frozenset()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import libcst as cst
 
+from airlock.analyzer.call_args import arg_value
 from airlock.analyzer.fold_ops import (
     BINOPS,
     DECODERS,
@@ -31,15 +32,23 @@ from airlock.analyzer.fold_ops import (
     power,
     simple_string,
 )
-from airlock.analyzer.resolve import NameTable, arg_value, norm
+from airlock.analyzer.identifiers import norm
+from airlock.analyzer.records import Binding
+
+
+class Names(Protocol):
+    """What folding reads of the snippet's name table (`resolve.NameTable` is one)."""
+
+    bindings: dict[str, list[Binding]]
+
+    def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]: ...
 
 
 class Folder:
     """Folds expressions of one snippet, with the snippet's name table for callee names."""
 
-    def __init__(self, names: NameTable) -> None:
+    def __init__(self, names: Names) -> None:
         self.names = names
-        names.folder = self
         self._memo: dict[int, Any] = {}
         self._env: list[dict[str, Any]] = []
         self._depth = 0

@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
@@ -19,10 +19,10 @@ from airlock.analyzer.conditions import (
 )
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import arg_value, canonical, is_instance
+from airlock.analyzer.rule import Rule
 
 if TYPE_CHECKING:
     from airlock.analyzer.context import Context
-    from airlock.analyzer.ruleset import Rule, RuleSet
 
 ATTR_FUNCS = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
@@ -48,10 +48,20 @@ def entropy(text: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
 
 
+class RuleSource(Protocol):
+    """What compiling needs of a rule set (`ruleset.RuleSet` is one)."""
+
+    @property
+    def effective_rules(self) -> list[Rule]: ...
+
+    @property
+    def allow_modules(self) -> tuple[str, ...]: ...
+
+
 class CompiledRules:
     """The active rules of one rule set, indexed by what the walk records."""
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSource) -> None:
         self.ruleset = ruleset
         self.rules = ruleset.effective_rules
         self.by_id = {r.id: r for r in self.rules}

@@ -61,3 +61,13 @@ class Collected:
     endless_doubling: list[cst.BaseExpression] = field(default_factory=list)  # `x += x`
     bare_strings: set[int] = field(default_factory=set)
     stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
+
+
+class Binding:
+    """One binding of a name: an import, a value expression, a flow source or opaque."""
+
+    __slots__ = ("kind", "payload")
+
+    def __init__(self, kind: str, payload: object) -> None:
+        self.kind = kind  # "import" | "value" | "flow" | "opaque"
+        self.payload = payload

@@ -10,15 +10,14 @@ the snippet may be `os.system` everywhere, and a name the snippet binds itself (
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from airlock.analyzer.call_args import arg_value
 from airlock.analyzer.flow import EMPTY, MAX_DEPTH, ValueFlow
+from airlock.analyzer.fold import Folder
 from airlock.analyzer.identifiers import norm
-
-if TYPE_CHECKING:
-    from airlock.analyzer.fold import Folder
+from airlock.analyzer.records import Binding
 
 BUILTIN_NAMES = frozenset(dir(builtins)) - {"__builtins__"}
 IMPORTERS = frozenset({"builtins.__import__", "importlib.__import__"})
@@ -73,22 +72,16 @@ def is_instance(qualname: str) -> bool:
     return INSTANCE in qualname
 
 
-class Binding:
-    """One binding of a name: an import, a value expression, a flow source or opaque."""
-
-    __slots__ = ("kind", "payload")
-
-    def __init__(self, kind: str, payload: object) -> None:
-        self.kind = kind  # "import" | "value" | "flow" | "opaque"
-        self.payload = payload
-
-
 class NameTable(ValueFlow):
-    """Bindings of the snippet and the resolution of expressions to qualified names."""
+    """Bindings of the snippet and the resolution of expressions to qualified names.
+
+    The table owns the snippet's constant folder (keys, module names and attribute
+    names fold through it); the folder reads the table's bindings back.
+    """
 
     def __init__(self) -> None:
         self.bindings: dict[str, list[Binding]] = {}
-        self.folder: Folder | None = None
+        self.folder = Folder(self)
         self._memo: dict[int, frozenset[str]] = {}
         self._active: set[int] = set()
         self._taint_memo: dict[int, frozenset[str]] = {}
@@ -261,7 +254,7 @@ class NameTable(ValueFlow):
                 return None
             container = binds[0].payload  # type: ignore[assignment]
         tp = type(container)
-        if tp not in (cst.Dict, cst.List, cst.Tuple) or self.folder is None:
+        if tp not in (cst.Dict, cst.List, cst.Tuple):
             return None
         key = self.folder.fold(index)
         if key is None:
@@ -323,7 +316,7 @@ class NameTable(ValueFlow):
 
     def const_str(self, expr: cst.BaseExpression | None) -> str | None:
         """The folded string value of `expr`, or None."""
-        if expr is None or self.folder is None:
+        if expr is None:
             return None
         value = self.folder.fold(expr)
         if isinstance(value, bytes):
@@ -334,23 +327,20 @@ class NameTable(ValueFlow):
         return value if isinstance(value, str) else None
 
     def _truthy(self, expr: cst.BaseExpression) -> bool:
-        value = self.folder.fold(expr) if self.folder is not None else None
+        value = self.folder.fold(expr)
         return value is None or bool(value)
 
 
-def arg_value(
-    call: cst.Call, position: int | None, keyword: str | None
-) -> cst.BaseExpression | None:
-    """The argument at `position` (positional) or named `keyword`, or None."""
-    pos = 0
-    for a in call.args:
-        if a.keyword is not None:
-            if keyword is not None and a.keyword.value == keyword:
-                return a.value
-            continue
-        if a.star:
-            return None  # `f(*args)`: positions after the star are unknown
-        if position is not None and pos == position:
-            return a.value
-        pos += 1
-    return None
+__all__ = [
+    "ATTR_FUNCS_SET",
+    "GLOBALS",
+    "IMPORTERS",
+    "IMPORT_MODULE",
+    "MAX_NAMES",
+    "Binding",
+    "NameTable",
+    "arg_value",
+    "canonical",
+    "is_instance",
+    "norm",
+]

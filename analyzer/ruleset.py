@@ -14,11 +14,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from airlock.analyzer.models import Confidence, Severity, Verdict
+from airlock.analyzer.builtin_rules import BUILTIN_RULES, with_builtins
+from airlock.analyzer.match_schema import MATCH_KINDS, validate_match
+from airlock.analyzer.policy import Combination, Policy
+from airlock.analyzer.rule import Override, Rule
 from airlock.rules import RULES_DIR
 
 BANDIT_ID = re.compile(r"^B\d{3}$")
-MATCH_KINDS = ("call", "import", "attribute", "literal", "check")
 TOP_KEYS = {
     "name",
     "version",
@@ -60,68 +62,6 @@ OVERRIDE_KEYS = {"severity", "confidence", "verdict"}
 
 class RuleSetError(ValueError):
     """A rule-set file is missing, unreadable or invalid; the message names file and key."""
-
-
-class Rule(BaseModel):
-    """One rule: what it matches and everything a reviewer reads about it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    title: str
-    category: str
-    severity: Severity
-    confidence: Confidence
-    cwe: str | None = None
-    verdict: Verdict | None = None
-    message: str = ""
-    description: str = ""
-    why: str = ""
-    example: str = ""
-    instead: str = ""
-    references: tuple[str, ...] = ()
-    match: dict[str, Any] = Field(default_factory=dict)
-    builtin: bool = False  # defined by the engine, not by a YAML file
-
-    @property
-    def kind(self) -> str:
-        """The matcher kind: call, import, attribute, literal or check."""
-        return next(iter(self.match))
-
-
-class Combination(BaseModel):
-    """Findings that together are worse than their sum."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    all_categories: tuple[str, ...] = ()
-    any_rules: tuple[str, ...] = ()
-    bonus: float = 0.0
-    verdict: Verdict | None = None
-    reason: str = ""
-
-
-class Policy(BaseModel):
-    """How findings turn into a verdict."""
-
-    model_config = ConfigDict(frozen=True)
-
-    review_at: float = 15.0
-    block_at: float = 70.0
-    honour_inline_suppressions: bool = False
-    combinations: tuple[Combination, ...] = ()
-    max_source_bytes: int = 500_000  # ~600 MB of libcst tree and seconds of parsing at most
-
-
-class Override(BaseModel):
-    """Per-rule changes from an overlay (ours or bandit's ids)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    severity: Severity | None = None
-    confidence: Confidence | None = None
-    verdict: Verdict | None = None
 
 
 class RuleSet(BaseModel):
@@ -243,9 +183,6 @@ def _as_list(path: Path, key: str, value: Any) -> list[Any]:
 
 
 def _build(path: Path, data: dict[str, Any], base: RuleSet | None) -> RuleSet:
-    from airlock.analyzer.builtin_rules import BUILTIN_RULES, with_builtins
-    from airlock.analyzer.matchers import validate_match
-
     rules: dict[str, Rule] = {r.id: r for r in base.rules if not r.builtin} if base else {}
     for i, raw in enumerate(_as_list(path, "rules", data.get("rules"))):
         where = f"{path}: rules[{i}]"
@@ -351,3 +288,15 @@ def _read_baseline(path: Path, ref: Any) -> set[str]:
     if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
         raise RuleSetError(f"{path}: key 'baseline': {bpath} must hold a list of fingerprints")
     return set(data)
+
+
+__all__ = [
+    "Combination",
+    "Override",
+    "Policy",
+    "Rule",
+    "RuleSet",
+    "RuleSetError",
+    "load_ruleset",
+    "resolve_path",
+]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from airlock.analyzer.models import Finding, Reason, Severity, Verdict
-from airlock.analyzer.ruleset import Policy
+from airlock.analyzer.policy import Policy
 from airlock.vocabulary import VERDICT_ORDER
 
 SEVERITY_POINTS = {"info": 0.0, "low": 5.0, "medium": 15.0, "high": 35.0, "critical": 60.0}
