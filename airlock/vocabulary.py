@@ -6,6 +6,7 @@ The ground floor: it imports nothing of Airlock's, and each word is declared her
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Verdict(StrEnum):
@@ -29,7 +30,8 @@ def verdict_rank(verdict: str) -> int:
 
 
 # What the gate did with a screening.
-GATE_DECISIONS: tuple[str, ...] = ("ran", "blocked", "held_for_review", "refused", "error")
+GateDecision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
+GATE_DECISIONS: tuple[str, ...] = get_args(GateDecision)
 
 # A screening's review state: open until a person decides.
 REVIEW_OPEN = "open"

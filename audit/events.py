@@ -13,6 +13,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from airlock.vocabulary import GateDecision
+
 AlertSeverity = Literal["low", "medium", "high", "critical"]
 
 
@@ -30,7 +32,7 @@ class RecordedEvent(BaseModel):
     verdict: Literal["allow", "review", "block"]
     score: int
     rule_ids: list[str] = Field(default_factory=list)  # live (not suppressed) findings
-    gate_decision: Literal["ran", "blocked", "held_for_review", "refused", "error"]
+    gate_decision: GateDecision
     ran: bool = False
     exit_code: int | None = None
     timed_out: bool = False

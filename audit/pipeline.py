@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from airlock.analyzer.models import Report
 from airlock.audit.store import Store
 from airlock.executor.models import ExecutionResult, Limits
-
-Decision = Literal["ran", "blocked", "held_for_review", "refused", "error"]
+from airlock.vocabulary import GateDecision as Decision
 
 
 class GatePolicy(BaseModel):

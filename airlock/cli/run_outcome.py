@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from airlock.cli.common import EXIT_USAGE
+from airlock.vocabulary import GateDecision as Decision
 
 if TYPE_CHECKING:
     from airlock.analyzer.models import Report
@@ -29,10 +30,6 @@ Exit status: the program's own exit code when it ran to completion; otherwise
 {EXIT_TIMEOUT} timed out (wall clock),
 {EXIT_KILLED} killed: memory limit, another limit or a signal.
 """
-
-Decision = Literal[
-    "ran", "blocked", "held_for_review", "refused", "error"
-]  # vocabulary.GATE_DECISIONS
 
 
 @dataclass
