@@ -173,7 +173,24 @@ _worker_state: dict[str, Any] = {}
 def _init_worker(ruleset: Any, trusted: bool | None) -> None:
     _worker_state["ruleset"] = ruleset
     _worker_state["trusted"] = trusted
+    _tune_worker()
     _warm(ruleset)
+
+
+def _tune_worker() -> None:
+    """Batch tuning, in a worker process only (never in the host): no cyclic GC, deep stacks.
+
+    A libcst tree is hundreds of thousands of acyclic objects that reference counting
+    frees; letting the cyclic collector traverse them mid-scan costs ~40% of the scan
+    (measured on a 1,100-line file). A worker lives for one batch, so its garbage dies
+    with it; the higher recursion limit spares each scan raising and restoring it.
+    """
+    import gc
+
+    from airlock.analyzer.recursion import RECURSION_LIMIT
+
+    gc.disable()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 
 def _scan_chunk(paths: list[str]) -> list[Report]:
