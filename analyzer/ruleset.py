@@ -1,5 +1,8 @@
 """Rule sets: load the YAML (with `extends` overlays), validate it, cache the result.
 
+Loaded rule sets are cached in memory per file version and on disk (ruleset_cache.py)
+keyed by the bytes of every file read, so a new process skips the YAML entirely.
+
 Validation errors are `RuleSetError`s that name the file and the offending key, so a
 user's overlay with a typo fails with a message, never a traceback from deep inside.
 """
@@ -11,9 +14,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from airlock.analyzer import ruleset_cache
 from airlock.analyzer.builtin_rules import BUILTIN_RULES, with_builtins
 from airlock.analyzer.match_schema import MATCH_KINDS, validate_match
 from airlock.analyzer.policy import Combination, Policy
@@ -140,15 +143,28 @@ def load_ruleset(name_or_path: str | Path | RuleSet = "default") -> RuleSet:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-    loaded = _load(path, seen=())
+    loaded = ruleset_cache.load(path, RuleSet)
+    if loaded is None:
+        sources: ruleset_cache.Sources = []
+        loaded = _load(path, seen=(), sources=sources)
+        ruleset_cache.store(path, sources, loaded)
     with _lock:
         _cache[key] = loaded
     return loaded
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_text(path: Path, sources: ruleset_cache.Sources) -> str:
+    """The file's text (universal newlines, as `read_text`), its hash noted in `sources`."""
+    data = path.read_bytes()
+    sources.append((str(path), ruleset_cache.digest(data)))
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_yaml(path: Path, sources: ruleset_cache.Sources) -> dict[str, Any]:
+    import yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(_read_text(path, sources))
     except OSError as exc:
         raise RuleSetError(f"{path}: cannot read: {exc}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -161,17 +177,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _load(path: Path, *, seen: tuple[Path, ...]) -> RuleSet:
+def _load(path: Path, *, seen: tuple[Path, ...], sources: ruleset_cache.Sources) -> RuleSet:
     if path in seen:
         raise RuleSetError(f"{path}: `extends` cycle through {[str(p) for p in seen]}")
-    data = _read_yaml(path)
+    data = _read_yaml(path, sources)
     base: RuleSet | None = None
     if data.get("extends"):
         base_path = resolve_path(data["extends"], relative_to=path.parent)
         if not base_path.exists():
             raise RuleSetError(f"{path}: key 'extends': base {data['extends']!r} not found")
-        base = _load(base_path, seen=(*seen, path))
-    return _build(path, data, base)
+        base = _load(base_path, seen=(*seen, path), sources=sources)
+    return _build(path, data, base, sources)
 
 
 def _as_list(path: Path, key: str, value: Any) -> list[Any]:
@@ -182,7 +198,9 @@ def _as_list(path: Path, key: str, value: Any) -> list[Any]:
     return value
 
 
-def _build(path: Path, data: dict[str, Any], base: RuleSet | None) -> RuleSet:
+def _build(
+    path: Path, data: dict[str, Any], base: RuleSet | None, sources: ruleset_cache.Sources
+) -> RuleSet:
     rules: dict[str, Rule] = {r.id: r for r in base.rules if not r.builtin} if base else {}
     for i, raw in enumerate(_as_list(path, "rules", data.get("rules"))):
         where = f"{path}: rules[{i}]"
@@ -256,7 +274,7 @@ def _build(path: Path, data: dict[str, Any], base: RuleSet | None) -> RuleSet:
         allow.append(mod)
     baseline = set(base.baseline) if base else set()
     if data.get("baseline"):
-        baseline |= _read_baseline(path, data["baseline"])
+        baseline |= _read_baseline(path, data["baseline"], sources)
     try:
         return RuleSet(
             name=str(data.get("name") or (base.name if base else path.stem)),
@@ -274,13 +292,15 @@ def _build(path: Path, data: dict[str, Any], base: RuleSet | None) -> RuleSet:
         raise RuleSetError(f"{path}: {exc}") from None
 
 
-def _read_baseline(path: Path, ref: Any) -> set[str]:
+def _read_baseline(path: Path, ref: Any, sources: ruleset_cache.Sources) -> set[str]:
     """A baseline file: YAML/JSON list of fingerprints, or {"fingerprints": [...]}."""
+    import yaml
+
     bpath = Path(str(ref)).expanduser()
     if not bpath.is_absolute():
         bpath = path.parent / bpath
     try:
-        data = yaml.safe_load(bpath.read_text(encoding="utf-8"))
+        data = yaml.safe_load(_read_text(bpath, sources))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RuleSetError(f"{path}: key 'baseline': cannot read {bpath}: {exc}") from None
     if isinstance(data, dict):
