@@ -1,7 +1,7 @@
 """The tamper-evident ledger: one hash chain over every appended record.
 
 `hash = SHA-256(prev_hash + canonical JSON of the record's content)`, where the
-content is every column except `hash` and the cache columns, and, for a
+content is the fields its `hash_version` declares (`audit.encoding`) and, for a
 screening, its findings. `Ledger` appends inside a write transaction (which
 already holds the write lock, see `audit.db.write_session`); `audit.verify` walks the
 chain in `seq` order and reports the first broken link.
@@ -15,26 +15,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Float,
-    Integer,
-    TypeDecorator,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-from airlock.audit.tables import (
-    CACHE_COLUMNS,
-    CHAINED,
-    ChainHead,
-    FindingRow,
-)
+from airlock.audit import encoding
+from airlock.audit.encoding import encoding_of
+from airlock.audit.tables import ChainHead, FindingRow
 
 GENESIS = "0" * 64
 
@@ -51,47 +38,14 @@ def link_hash(prev_hash: str, content: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def _normal(col_type: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(col_type, TypeDecorator):
-        col_type = col_type.impl_instance
-    if isinstance(col_type, DateTime):
-        if value.tzinfo is None:  # SQLite hands back what it was given: UTC
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat()
-    if isinstance(col_type, Boolean):
-        return bool(value)
-    if isinstance(col_type, Float):
-        return float(value) + 0.0  # -0.0 comes back from SQLite as 0
-    if isinstance(col_type, Integer):
-        return int(value)
-    return value
-
-
 def content_of(
     table: str, values: dict[str, Any], findings: Sequence[dict[str, Any]] = ()
 ) -> dict[str, Any]:
-    """The hashed content of a record given its column values (and a screening's findings)."""
-    model = CHAINED[table]
-    skip = CACHE_COLUMNS.get(table, frozenset()) | {"hash"}
-    out = {
-        c.name: _normal(c.type, values.get(c.name))
-        for c in model.__table__.columns  # type: ignore[attr-defined]
-        if c.name not in skip
-    }
-    out["_table"] = table
-    if table == "screenings":
-        out["findings"] = [_finding_content(f) for f in findings]
-    return out
+    """The hashed content of a record under the encoding its `hash_version` names.
 
-
-def _finding_content(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        c.name: _normal(c.type, values.get(c.name))
-        for c in FindingRow.__table__.columns  # type: ignore[attr-defined]
-        if c.name not in ("id", "screening_id")
-    }
+    Raises `UnknownEncoding` when this Airlock does not know that version.
+    """
+    return encoding_of(values.get("hash_version")).content(table, values, findings)
 
 
 def values_of(obj: SQLModel) -> dict[str, Any]:
@@ -122,6 +76,7 @@ class Ledger:
         self.prev = head[1] if head else GENESIS
         self._had_head = head is not None
         self._next_id: dict[str, int] = {}
+        self.encoding = encoding.current()
 
     def next_id(self, model: type[SQLModel]) -> int:
         """The next free id of a table (safe: every writer holds the ledger lock)."""
@@ -135,8 +90,27 @@ class Ledger:
 
     def append(self, obj: SQLModel, findings: Sequence[FindingRow] = ()) -> SQLModel:
         """Give `obj` its id, place in the chain and hash, and insert it (with its findings)."""
+        self.append_many([(obj, findings)])
+        return obj
+
+    def append_many(self, items: Sequence[tuple[SQLModel, Sequence[FindingRow]]]) -> None:
+        """Append records in order, with one executemany per table."""
+        by_table: dict[Any, list[dict[str, Any]]] = {}
+        found: list[dict[str, Any]] = []
+        for obj, findings in items:
+            values, finding_values = self._link(obj, findings)
+            by_table.setdefault(type(obj).__table__, []).append(values)  # type: ignore[attr-defined]
+            found.extend(finding_values)
+        for table, rows in by_table.items():
+            self.conn.execute(insert(table), rows)
+        if found:
+            self.conn.execute(insert(FindingRow.__table__), found)  # type: ignore[attr-defined]
+
+    def _link(
+        self, obj: SQLModel, findings: Sequence[FindingRow]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Place `obj` next in the chain and hash it; its row and its findings' rows to insert."""
         model = type(obj)
-        table = model.__tablename__  # type: ignore[attr-defined]
         for row in (obj, *findings):
             _strip_nul(row)
         if obj.id is None:  # type: ignore[attr-defined]
@@ -144,45 +118,15 @@ class Ledger:
         for f in findings:
             f.screening_id = obj.id  # type: ignore[attr-defined]
         self.seq += 1
-        obj.seq = self.seq  # type: ignore[attr-defined]
-        obj.prev_hash = self.prev  # type: ignore[attr-defined]
+        obj.seq, obj.prev_hash = self.seq, self.prev  # type: ignore[attr-defined]
+        obj.hash_version = self.encoding.version  # type: ignore[attr-defined]
         finding_values = [values_of(f) for f in findings]
         values = values_of(obj)
-        obj.hash = link_hash(self.prev, content_of(table, values, finding_values))  # type: ignore[attr-defined]
-        values["hash"] = self.prev = obj.hash  # type: ignore[attr-defined]
-        self.conn.execute(insert(model.__table__), [values])  # type: ignore[attr-defined]
-        if finding_values:
-            for f in finding_values:
-                f.pop("id", None)
-            self.conn.execute(insert(FindingRow.__table__), finding_values)  # type: ignore[attr-defined]
-        return obj
-
-    def append_many(self, items: Sequence[tuple[SQLModel, Sequence[FindingRow]]]) -> None:
-        """Append many records with one executemany per table (bulk imports and seeding)."""
-        by_table: dict[Any, list[dict[str, Any]]] = {}
-        found: list[dict[str, Any]] = []
-        for obj, findings in items:
-            model = type(obj)
-            for row in (obj, *findings):
-                _strip_nul(row)
-            if obj.id is None:  # type: ignore[attr-defined]
-                obj.id = self.next_id(model)  # type: ignore[attr-defined]
-            for f in findings:
-                f.screening_id = obj.id  # type: ignore[attr-defined]
-            self.seq += 1
-            obj.seq, obj.prev_hash = self.seq, self.prev  # type: ignore[attr-defined]
-            finding_values = [values_of(f) for f in findings]
-            values = values_of(obj)
-            content = content_of(model.__tablename__, values, finding_values)  # type: ignore[attr-defined]
-            obj.hash = values["hash"] = self.prev = link_hash(self.prev, content)  # type: ignore[attr-defined]
-            by_table.setdefault(model.__table__, []).append(values)  # type: ignore[attr-defined]
-            for f in finding_values:
-                f.pop("id", None)
-            found.extend(finding_values)
-        for table, rows in by_table.items():
-            self.conn.execute(insert(table), rows)
-        if found:
-            self.conn.execute(insert(FindingRow.__table__), found)  # type: ignore[attr-defined]
+        content = self.encoding.content(model.__tablename__, values, finding_values)  # type: ignore[attr-defined]
+        obj.hash = values["hash"] = self.prev = link_hash(self.prev, content)  # type: ignore[attr-defined]
+        for f in finding_values:
+            f.pop("id", None)
+        return values, finding_values
 
     def close(self) -> None:
         """Record the new head (call before the transaction commits)."""

@@ -2,11 +2,12 @@
 
 Every appended record (screening, execution, review, alert, alert change) sits
 in ONE hash chain: `seq` is its place in the ledger, `prev_hash` the hash of the
-record before it, `hash` = SHA-256(prev_hash + canonical JSON of its content)
-(see `audit.chain`). Columns marked *cache* are derived from later records
-(the latest review, the latest run, an alert's changes) so that the dashboard
-can filter on them with an index; they are not hashed, and `verify` checks
-them against the records they come from.
+record before it, `hash` = SHA-256(prev_hash + canonical JSON of its content),
+where the content is the fields declared for its `hash_version` (see
+`audit.encoding`; a column added later is not hashed). Columns marked *cache*
+are derived from later records (the latest review, the latest run, an alert's
+changes) so that the dashboard can filter on them with an index; they are not
+hashed, and `verify` checks them against the records they come from.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def _seq() -> Any:
     return Field(sa_column=Column(BigInteger, nullable=False, unique=True))
 
 
+def _hash_version() -> Any:
+    """Which `audit.encoding` version the hash was computed with (rows older than it: 1)."""
+    return Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+
+
 class Screening(SQLModel, table=True):
     """One piece of code that was screened, with the gate's decision."""
 
@@ -45,6 +51,7 @@ class Screening(SQLModel, table=True):
     seq: int = _seq()
     prev_hash: str = Field(max_length=HASH_LEN)
     hash: str = Field(max_length=HASH_LEN)
+    hash_version: int = _hash_version()
     created_at: datetime = Field(index=True)
     agent_id: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=200)
@@ -101,6 +108,7 @@ class Execution(SQLModel, table=True):
     seq: int = _seq()
     prev_hash: str = Field(max_length=HASH_LEN)
     hash: str = Field(max_length=HASH_LEN)
+    hash_version: int = _hash_version()
     screening_id: int = Field(
         sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
     )
@@ -137,6 +145,7 @@ class Review(SQLModel, table=True):
     seq: int = _seq()
     prev_hash: str = Field(max_length=HASH_LEN)
     hash: str = Field(max_length=HASH_LEN)
+    hash_version: int = _hash_version()
     screening_id: int = Field(
         sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
     )
@@ -156,6 +165,7 @@ class Alert(SQLModel, table=True):
     seq: int = _seq()
     prev_hash: str = Field(max_length=HASH_LEN)
     hash: str = Field(max_length=HASH_LEN)
+    hash_version: int = _hash_version()
     created_at: datetime = Field(index=True)
     rule_id: str = Field(max_length=200, index=True)
     severity: str = Field(max_length=10)
@@ -177,6 +187,7 @@ class AlertChange(SQLModel, table=True):
     seq: int = _seq()
     prev_hash: str = Field(max_length=HASH_LEN)
     hash: str = Field(max_length=HASH_LEN)
+    hash_version: int = _hash_version()
     alert_id: int = Field(
         sa_column=Column(Integer, ForeignKey("alerts.id"), nullable=False, index=True)
     )

@@ -1,6 +1,8 @@
 """`airlock audit verify`: walk the ledger in order and report the first broken link.
 
-Besides each record's hash and link, it checks the cache columns (a screening's
+Each record's hash is recomputed under the encoding its `hash_version` names; a
+version this Airlock does not know is a break, never a pass. Besides each
+record's hash and link, it checks the cache columns (a screening's
 review state and outcome, an alert's state and events) against the records
 they are derived from, and the chain head against the newest record.
 """
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from airlock.audit.chain import GENESIS, content_of, link_hash
+from airlock.audit.encoding import UnknownEncoding
 from airlock.audit.tables import CHAINED, AlertChange, ChainHead, Execution, FindingRow, Review
 
 _PAGE = 2000
@@ -132,7 +135,11 @@ def _problem(seq: int, expected_seq: int, prev: str, table: str, row: dict[str, 
         return "prev_hash does not match the previous record's hash"
     findings = row.pop("_findings", [])
     cache_problem = row.pop("_cache", None)
-    if link_hash(prev, content_of(table, row, findings)) != row["hash"]:
+    try:
+        content = content_of(table, row, findings)
+    except UnknownEncoding as exc:
+        return str(exc)
+    if link_hash(prev, content) != row["hash"]:
         return "content does not match its hash (edited)"
     return cache_problem
 

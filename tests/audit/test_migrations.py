@@ -33,16 +33,16 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_models(db_url: str) -> 
 
 def test_upgrade_from_previous_revision_keeps_data(db_url: str) -> None:
     engine = make_engine(resolve_url(db_url))
-    migrate.upgrade(engine, "0001")
-    assert migrate.current_revision(engine) == "0001"
-    assert "ix_screenings_verdict_created" not in _indexes(engine, "screenings")
-    with Store(db_url, upgrade=False) as old:
+    with Store(db_url) as old:  # records hashed as 0001's code did (hash_version 1)
         row = old.record(
             code="x=1", report=report("review", 20, ("R",)), gate_decision="ran", result=result()
         )
         old.add_review(row.id, "false-positive", by="me")
+    migrate.downgrade(engine, "0001")  # a 0001 store holding them
+    assert migrate.current_revision(engine) == "0001"
+    assert "ix_screenings_verdict_created" not in _indexes(engine, "screenings")
     with Store(db_url) as store:  # opening upgrades
-        assert migrate.current_revision(store.engine) == "0002"
+        assert migrate.current_revision(store.engine) == migrate.HEAD
         assert "ix_screenings_verdict_created" in _indexes(store.engine, "screenings")
         d = store.get(row.id)
         assert d.screening.code == "x=1" and d.findings[0].rule_id == "R"

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from airlock.analyzer.models import Finding, Report
 from airlock.audit.events import AlertDraft
+from airlock.audit.migrate import HEAD
 from airlock.audit.store import Store
 from airlock.cli import app
 from airlock.executor.models import ExecutionResult, Limits
@@ -160,7 +161,7 @@ def test_verify_and_tamper(db: str) -> None:
 
 def test_db_upgrade_and_export(db: str, tmp_path: Path) -> None:
     up = run("db", "upgrade", "--db", str(tmp_path / "fresh.db"))
-    assert up.exit_code == 0 and "at revision 0002" in up.output
+    assert up.exit_code == 0 and f"at revision {HEAD}" in up.output
     target = tmp_path / "out.jsonl"
     out = run("export", "--format", "jsonl", "--output", str(target), "--db", db)
     assert out.exit_code == 0
