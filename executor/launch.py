@@ -114,16 +114,15 @@ def alive(pidfd: int) -> bool:
 
 
 def kill_tree(
-    helper: int, reports: list[str], group: cgroups.SlotCgroup | None, session: bool
+    helper: int, init_pid: int | None, group: cgroups.SlotCgroup | None, session: bool
 ) -> bool:
     """Kill init (its PID namespace dies with it), the session, the cgroup; True if empty.
 
     ``session`` is true only while the helper is unreaped, so neither its pid (the session
     id) nor init's (checked to still be the helper's child) can have been reused.
     """
-    for line in reports:
-        if line.startswith("I "):
-            _kill_child_of(helper, int(line[2:]))
+    if init_pid is not None:
+        _kill_child_of(helper, init_pid)
     if session:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(helper, signal.SIGKILL)

@@ -9,15 +9,11 @@ from airlock.executor.models import ExecutionResult, Limits
 from airlock.executor.supervise import Outcome, Stream
 
 
-def _timings(reports: list[str]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in reports:
-        if line.startswith("T "):
-            for item in line[2:].split():
-                name, _, ns = item.partition("=")
-                if ns.isdigit():
-                    out[name] = int(ns) / 1e6
-    return out
+def _exit_code(wait_status: int) -> int:
+    try:
+        return os.waitstatus_to_exitcode(wait_status)
+    except ValueError:  # a stopped status: init never reports one
+        return -signal.SIGKILL
 
 
 def interpret(
@@ -40,16 +36,14 @@ def interpret(
         result.peak_memory_mb = round(ru.ru_maxrss / 1024, 3)
     if peak_mb is not None:
         result.peak_memory_mb = round(peak_mb, 3)
-    result.timing.update(_timings(outcome.reports))
-    errors = [line[2:] for line in outcome.reports if line.startswith("E ")]
-    statuses = [line[2:] for line in outcome.reports if line.startswith("S ")]
-    if statuses:
-        status, cpu, maxrss = ([*statuses[-1].split(), "", ""])[:3]
-        if cpu:
-            result.cpu_s = round(float(cpu), 6)
-            if peak_mb is None:
-                result.peak_memory_mb = round(int(maxrss) / 1024, 3)
-        code = os.waitstatus_to_exitcode(int(status))
+    reports = outcome.reports
+    result.timing.update({name: ns / 1e6 for name, ns in reports.timings.items()})
+    status = reports.status
+    if status is not None:
+        result.cpu_s = round(status.cpu_s, 6)
+        if peak_mb is None:
+            result.peak_memory_mb = round(status.maxrss_kib / 1024, 3)
+        code = _exit_code(status.wait_status)
         if code >= 0:
             result.exit_code = code
         else:
@@ -59,9 +53,9 @@ def interpret(
     memory_error = "MemoryError" in result.stderr[-4096:] and result.exit_code not in (0, None)
     result.memory_exceeded = oom or memory_error
     result.timed_out = outcome.timed_out
-    if errors:
-        layer, _, message = errors[0].partition(" ")
-        result.refused = f"{layer}: setup failed: {message}"
+    if reports.errors:
+        first = reports.errors[0]
+        result.refused = f"{first.layer}: setup failed: {first.message}"
         result.killed_reason = "sandbox setup failed; the code did not run"
         result.exit_code = result.signal = None
     elif outcome.timed_out:
@@ -72,7 +66,7 @@ def interpret(
         result.killed_reason = f"CPU time limit of {limits.cpu_s}s"
     elif oom:
         result.killed_reason = f"memory limit of {limits.memory_mb} MB"
-    elif not statuses:
+    elif status is None:
         result.killed_reason = "the sandbox's init process died before the program finished"
     if outcome.survivors:
         note = "processes survived the run and were killed through the cgroup"

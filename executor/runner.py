@@ -230,9 +230,9 @@ def _run(
             os.close(fd)
             fds.remove(fd)
 
-        def kill(reports: list[str], timed_out: bool) -> bool:
+        def kill(init_pid: int | None, timed_out: bool) -> bool:
             session = is_child or launch.alive(pidfd)
-            return launch.kill_tree(helper, reports if timed_out else [], group, session)
+            return launch.kill_tree(helper, init_pid if timed_out else None, group, session)
 
         outcome = supervise.supervise(
             helper, pidfd, is_child, streams, rep_r, limits.timeout_s, kill, started
@@ -253,7 +253,7 @@ def _run(
         if sb is not None:
             standby.discard(sb)  # unless it became this run's helper
         if helper is not None:  # the sandbox failed mid-run: make sure nothing is left
-            launch.kill_tree(helper, [], group, is_child or launch.alive(pidfd))
+            launch.kill_tree(helper, None, group, is_child or launch.alive(pidfd))
             if is_child:
                 launch.reap(helper)
         for fd in fds:

@@ -6,15 +6,12 @@ init    mounts a fresh /proc, forks the program, reaps, and reports the program'
         status; when init exits the kernel kills every process left in the namespace.
 program calls ``confine`` and execs the interpreter.
 
-Everything the helpers say travels on one report pipe, one line per message:
-``I <pid>`` (init's host pid), ``S <status> <cpu s> <maxrss KiB>`` (the program's raw wait
-status and resource use),
-``T <step> <ns>`` (a confinement step's cost), ``E <layer> <message>`` (a setup failure).
+Everything the helpers say travels on one report pipe (init's pid, the program's wait
+status and resource use, step costs, setup failures); report.py owns its format.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import gc
 import os
@@ -22,7 +19,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-from airlock.executor import cgroups, mounts, namespaces, syscalls
+from airlock.executor import cgroups, mounts, namespaces, report, syscalls
 from airlock.executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
 
 SETUP_FAILED = 111
@@ -39,10 +36,12 @@ class SpawnPlan:
     cgroup: cgroups.SlotCgroup | None
 
 
-def _send(fd: int, line: str) -> None:
-    data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")
-    with contextlib.suppress(OSError):
-        os.write(fd, data)
+def _fail(fd: int, layer: str, exc: object) -> None:
+    report.send(fd, report.SetupError(layer, str(exc)))
+
+
+def _took(fd: int, **steps: int) -> None:
+    report.send(fd, report.Timings(tuple(steps.items())))
 
 
 def start(sp: SpawnPlan, report_w: int, from_caller: bool = True) -> int:
@@ -112,7 +111,7 @@ def _helper(sp: SpawnPlan, rep: int, from_caller: bool) -> None:
             stage = "cgroup"
             enter_cgroup(sp.cgroup)
     except BaseException as exc:
-        _send(rep, f"E {stage} {exc}")
+        _fail(rep, stage, exc)
         os._exit(SETUP_FAILED)
     contain(sp, rep)
 
@@ -128,18 +127,18 @@ def contain(sp: SpawnPlan, rep: int) -> None:
         if sp.mounts is not None:
             stage = "filesystem"
             mounts.apply(sp.mounts)
-        _send(rep, f"T namespaces={t1 - t0} mounts={time.perf_counter_ns() - t1}")
+        _took(rep, namespaces=t1 - t0, mounts=time.perf_counter_ns() - t1)
         stage = "tree_kill"
         init = os.fork()
         if init == 0:
             _init(sp, rep)
         os.close(sp.child.stdout_fd)
         os.close(sp.child.stderr_fd)
-        _send(rep, f"I {init}")
+        report.send(rep, report.InitPid(init))
         os.waitpid(init, 0)
         os._exit(0)
     except BaseException as exc:
-        _send(rep, f"E {stage} {exc}")
+        _fail(rep, stage, exc)
         os._exit(SETUP_FAILED)
 
 
@@ -149,7 +148,7 @@ def _init(sp: SpawnPlan, rep: int) -> None:
         if sp.mounts is not None and sp.ns_flags & syscalls.CLONE_NEWPID:
             t0 = time.perf_counter_ns()
             mounts.mount_proc()
-            _send(rep, f"T proc={time.perf_counter_ns() - t0}")
+            _took(rep, proc=time.perf_counter_ns() - t0)
         program = os.fork()
         if program == 0:
             _program(sp.child, rep)
@@ -158,22 +157,22 @@ def _init(sp: SpawnPlan, rep: int) -> None:
         while True:
             pid, status, ru = os.wait4(-1, 0)
             if pid == program:
-                _send(rep, f"S {status} {ru.ru_utime + ru.ru_stime:.6f} {ru.ru_maxrss}")
+                report.send(rep, report.Status(status, ru.ru_utime + ru.ru_stime, ru.ru_maxrss))
                 os._exit(0)
     except BaseException as exc:
-        _send(rep, f"E tree_kill {exc}")
+        _fail(rep, "tree_kill", exc)
         os._exit(SETUP_FAILED)
 
 
 def _program(plan: ChildPlan, rep: int) -> None:
     try:
         confine(plan)
-        _send(rep, "T " + " ".join(f"{k}={v}" for k, v in plan.timings.items()))
+        _took(rep, **plan.timings)
         execute(plan)
         layer, exc = "exec", "execve returned"
     except ConfineError as err:
         layer, exc = err.layer, err.__cause__ or err
     except BaseException as err:
         layer, exc = "exec", err
-    _send(rep, f"E {layer} {exc}")
+    _fail(rep, layer, exc)
     os._exit(SETUP_FAILED)

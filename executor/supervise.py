@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from airlock.executor import launch
+from airlock.executor import launch, report
 
 CHUNK = 1 << 16
 F_SETPIPE_SZ = 1031
@@ -40,11 +40,10 @@ class Outcome:
 
     status: int | None = None  # the helper's wait status
     rusage: resource.struct_rusage | None = None
-    reports: list[str] = field(default_factory=list)
+    reports: report.Reports = field(default_factory=report.Reports)
     timed_out: bool = False
     survivors: bool = False
     init_pidfd: int | None = None  # PID-namespace init: its exit means the namespace is empty
-    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (report kind, when)
     wall_s: float = 0.0
     exited_at: float = 0.0
 
@@ -77,26 +76,26 @@ def supervise(
     pidfd: int,
     reap: bool,
     streams: list[Stream],
-    report: int,
+    report_fd: int,
     timeout_s: float,
-    kill: Callable[[list[str], bool], bool],
+    kill: Callable[[int | None, bool], bool],
     started: float,
 ) -> Outcome:
     """Run the loop until the helper exits; returns the helper's status and the reports.
 
-    ``kill(reports, timed_out)`` is called on timeout, and again once the helper has exited
+    ``kill(init_pid, timed_out)`` is called on timeout, and again once the helper has exited
     but before it is reaped (so its pid, the session id, cannot have been reused). With
     ``reap`` the helper is our child and is reaped here; otherwise the spawner reaps it.
     The caller owns ``pidfd``.
     """
     out = Outcome()
-    pending = b""
+    decoder = report.Decoder()
     devnull = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
     poller = select.poll()
     by_fd = {s.fd: s for s in streams}
-    for fd in [*by_fd, report]:
+    for fd in [*by_fd, report_fd]:
         os.set_blocking(fd, False)
-    for fd in [*by_fd, report, pidfd]:
+    for fd in [*by_fd, report_fd, pidfd]:
         poller.register(fd, select.POLLIN)
     deadline = started + timeout_s
     hard_stop: float | None = None
@@ -106,7 +105,7 @@ def supervise(
             now = time.monotonic()
             if hard_stop is None and now >= deadline:
                 out.timed_out = True
-                kill(out.reports, True)
+                kill(out.reports.init_pid, True)
                 hard_stop = now + KILL_GRACE_S
             if hard_stop is not None and now >= hard_stop:
                 break
@@ -114,8 +113,8 @@ def supervise(
             for fd, _ in poller.poll(max(0, int(wait * 1000) + 1)):
                 if fd == pidfd:
                     helper_done = True
-                elif fd == report:
-                    pending = _read_report(report, pending, out, poller)
+                elif fd == report_fd:
+                    _read_report(report_fd, decoder, out, poller)
                     _watch_init(helper, out)
                 else:
                     _pump(by_fd[fd], devnull)
@@ -125,7 +124,7 @@ def supervise(
         if out.init_pidfd is not None:  # the helper can die first (killed): wait for init
             _wait_readable(out.init_pidfd, KILL_GRACE_S)
         out.exited_at = time.monotonic()
-        out.survivors = not kill(out.reports, False)
+        out.survivors = not kill(out.reports.init_pid, False)
         if not reap:
             out.status = 0 if helper_done else None
         else:
@@ -135,7 +134,8 @@ def supervise(
             except ChildProcessError:  # the caller ignores SIGCHLD: the kernel reaped it
                 out.status = 0
         out.wall_s = time.monotonic() - started
-        pending = _read_report(report, pending, out, None)
+        _read_report(report_fd, decoder, out, None)
+        out.reports.add(decoder.close())
     finally:
         if out.init_pidfd is not None:
             os.close(out.init_pidfd)
@@ -145,11 +145,8 @@ def supervise(
 
 
 def _watch_init(helper: int, out: Outcome) -> None:
-    if out.init_pidfd is None:
-        for line in out.reports:
-            if line.startswith("I "):
-                out.init_pidfd = launch.child_pidfd(helper, int(line[2:]))
-                return
+    if out.init_pidfd is None and out.reports.init_pid is not None:
+        out.init_pidfd = launch.child_pidfd(helper, out.reports.init_pid)
 
 
 def _wait_readable(fd: int, budget_s: float) -> None:
@@ -166,7 +163,9 @@ def drain(streams: list[Stream], devnull: int, budget_s: float = 1.0) -> None:
             pass
 
 
-def _read_report(fd: int, pending: bytes, out: Outcome, poller: select.poll | None) -> bytes:
+def _read_report(
+    fd: int, decoder: report.Decoder, out: Outcome, poller: select.poll | None
+) -> None:
     while True:
         try:
             chunk = os.read(fd, 4096)
@@ -176,9 +175,4 @@ def _read_report(fd: int, pending: bytes, out: Outcome, poller: select.poll | No
             if poller is not None:
                 poller.unregister(fd)
             break
-        pending += chunk
-    *lines, pending = pending.split(b"\n")
-    out.reports += [line.decode("utf-8", "replace") for line in lines]
-    now = time.monotonic()
-    out.arrivals += [(line[:1].decode("ascii", "replace"), now) for line in lines]
-    return pending
+        out.reports.add(decoder.feed(chunk))
