@@ -1,0 +1,322 @@
+"""Build a labelled corpus from real public code, split into a development and a held-out part.
+
+The corpus is not committed: third-party code stays in its own repositories. This script
+rebuilds it, byte for byte, from local git mirrors of those repositories at the commits
+listed in `SOURCES`, into `tests/corpus/public/{dev,heldout}/{malicious,benign,risky}/`
+(ignored by git), with a `manifest.json` naming every snippet's repository, path, commit,
+SHA-256 and label.
+
+Labels and how they are given (the rule, not a judgement per file):
+
+- **malicious**: every Python snippet an offensive-security reference presents as an
+  attack payload: the Python fenced blocks and `python -c '…'` one-liners of
+  PayloadsAllTheThings' reverse-shell and Python-deserialisation pages, the Python blocks of
+  a pyjail bypass reference, the payload files and malicious-package demos of
+  `xathrya/malpython`, and the Python files of three real PyPI malware samples.
+- **benign** / **risky**: programs of public collections (TheAlgorithms/Python,
+  geekcomputers/Python) and HumanEval reference solutions (prompt + canonical solution).
+  A program is *risky* when it starts programs, talks to the network, or captures the
+  keyboard, screen or clipboard (by its imports and calls, `RISKY_*`); it is *benign* when
+  it does none of that and none of the things whose label would be a judgement call
+  (`AMBIGUOUS_*`: eval/exec, pickle, ctypes, deletion, environment reads, opening a
+  browser); ambiguous programs and files Python 3.11 cannot parse are left out.
+
+The split is by the snippet's SHA-256 (first hex digit < 8 → held-out), so it is stable
+and independent of the order files are found in. Sources whose use would be measuring on
+the issue's own held-out material (the pyjailbreaker gadgets, GuardDog's rule tests) are
+deliberately not used.
+
+    .venv/bin/python benchmarks/public_corpus.py --mirrors /work/.mirror
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gzip
+import hashlib
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "corpus" / "public"
+
+SOURCES = {
+    "swisskyrepo/PayloadsAllTheThings": "f9fa51417886ac11476cb62db2dff21773dc570b",
+    "kiwamizamurai/cctf": None,
+    "xathrya/malpython": None,
+    "t0d4/CHASE-AIware25": None,
+    "TheAlgorithms/Python": None,
+    "geekcomputers/Python": None,
+    "openai/human-eval": None,
+}
+
+RISKY_MODULES = frozenset(
+    [
+        "subprocess",
+        "socket",
+        "requests",
+        "urllib.request",
+        "urllib2",
+        "http.client",
+        "httpx",
+        "aiohttp",
+        "smtplib",
+        "ftplib",
+        "telnetlib",
+        "paramiko",
+        "pynput",
+        "pyautogui",
+        "keyboard",
+        "pyperclip",
+        "mss",
+        "PIL.ImageGrab",
+        "urllib3",
+        "websocket",
+        "selenium",
+        "mechanize",
+        "tweepy",
+        "twilio",
+        "pysftp",
+    ]
+)
+RISKY_CALLS = frozenset({"os.system", "os.popen", "urllib.request.urlopen", "os.startfile"})
+AMBIGUOUS_NAMES = frozenset(
+    [
+        "eval",
+        "exec",
+        "compile",
+        "__import__",
+        "pickle",
+        "marshal",
+        "shelve",
+        "ctypes",
+        "os.remove",
+        "os.unlink",
+        "os.rmdir",
+        "shutil.rmtree",
+        "os.environ",
+        "os.getenv",
+        "webbrowser",
+        "dill",
+        "importlib",
+        "os.kill",
+        "signal",
+        "multiprocessing",
+        "threading",
+    ]
+)
+PY_BLOCK = re.compile(r"```(?:python|py|python3)\s*\n(.*?)```", re.S)
+PY_C = re.compile(r"""python[0-9.]*\s+-c\s+(['"])(.+?)\1\s*$""", re.M)
+
+
+@dataclass
+class Snippet:
+    label: str
+    repo: str
+    path: str
+    commit: str
+    text: str
+    note: str = ""
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Mirror:
+    def __init__(self, base: Path, repo: str) -> None:
+        self.repo = repo
+        self.git = base / repo.replace("/", "+") / "repo"
+        pinned = SOURCES.get(repo)
+        self.commit = pinned or self._run("rev-parse", "HEAD").decode().strip()
+
+    def _run(self, *args: str) -> bytes:
+        return subprocess.run(
+            ["git", "--git-dir", str(self.git), *args], check=True, capture_output=True
+        ).stdout
+
+    def files(self) -> list[str]:
+        return self._run("ls-tree", "-r", "--name-only", self.commit).decode().splitlines()
+
+    def read(self, path: str) -> bytes:
+        return self._run("show", f"{self.commit}:{path}")
+
+
+def _imports_and_calls(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names.add(a.name)
+                names.add(a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.add(node.module.split(".")[0])
+            for a in node.names:
+                names.add(f"{node.module}.{a.name}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            names.add(f"{node.value.id}.{node.attr}")
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    return names
+
+
+def program_label(text: str) -> str | None:
+    """benign, risky, or None (unparsable or ambiguous: left out)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    names = _imports_and_calls(tree)
+    if names & RISKY_MODULES or names & RISKY_CALLS:
+        return "risky"
+    if names & AMBIGUOUS_NAMES:
+        return None
+    return "benign"
+
+
+def malicious(mirrors: Path) -> list[Snippet]:
+    out: list[Snippet] = []
+    m = Mirror(mirrors, "swisskyrepo/PayloadsAllTheThings")
+    for page in (
+        "Methodology and Resources/Reverse Shell Cheatsheet.md",
+        "Insecure Deserialization/Python.md",
+    ):
+        md = m.read(page).decode()
+        for i, block in enumerate(PY_BLOCK.findall(md)):
+            out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
+        for i, (_, code) in enumerate(PY_C.findall(md)):
+            out.append(Snippet("malicious", m.repo, page, m.commit, code + "\n", f"python -c {i}"))
+    m = Mirror(mirrors, "kiwamizamurai/cctf")
+    for page in (
+        ".claude/skills/pyjail/reference/bypass.md",
+        ".claude/skills/pyjail/reference/payloads.md",
+    ):
+        md = m.read(page).decode()
+        for i, block in enumerate(PY_BLOCK.findall(md)):
+            out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
+    m = Mirror(mirrors, "xathrya/malpython")
+    for path in m.files():
+        if not path.endswith(".py") or path.endswith(("greet.py", "server.py")):
+            continue
+        text = m.read(path).decode("utf-8", "replace")
+        if path.endswith("__init__.py") and len(text.strip()) < 40:
+            continue
+        out.append(Snippet("malicious", m.repo, path, m.commit, text))
+    m = Mirror(mirrors, "t0d4/CHASE-AIware25")
+    for path in m.files():
+        if not path.endswith(".tar.gz"):
+            continue
+        with tarfile.open(fileobj=io.BytesIO(m.read(path))) as tar:
+            for member in tar.getmembers():
+                if member.name.endswith(".py"):
+                    data = tar.extractfile(member)
+                    if data is None:
+                        continue
+                    text = data.read().decode("utf-8", "replace")
+                    if len(text.strip()) < 40:
+                        continue
+                    out.append(
+                        Snippet("malicious", m.repo, f"{path}!{member.name}", m.commit, text)
+                    )
+    return out
+
+
+def programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
+    out: list[Snippet] = []
+    rng = random.Random(seed)
+    for repo in ("TheAlgorithms/Python", "geekcomputers/Python"):
+        m = Mirror(mirrors, repo)
+        paths = sorted(p for p in m.files() if p.endswith(".py") and "/test" not in p)
+        rng.shuffle(paths)
+        taken = {"benign": 0, "risky": 0}
+        for path in paths:
+            try:
+                text = m.read(path).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if len(text) > 60_000 or not text.strip():
+                continue
+            label = program_label(text)
+            if label is None or taken[label] >= per_repo:
+                continue
+            taken[label] += 1
+            out.append(Snippet(label, m.repo, path, m.commit, text))
+    m = Mirror(mirrors, "openai/human-eval")
+    raw = gzip.decompress(m.read("data/HumanEval.jsonl.gz")).decode()
+    for line in raw.splitlines():
+        task = json.loads(line)
+        text = task["prompt"] + task["canonical_solution"]
+        label = program_label(text) or "benign"
+        out.append(
+            Snippet(
+                label,
+                m.repo,
+                f"data/HumanEval.jsonl.gz#{task['task_id']}",
+                m.commit,
+                text,
+                "humaneval",
+            )
+        )
+    return out
+
+
+def build(mirrors: Path, per_repo: int, seed: int) -> dict[str, int]:
+    snippets = malicious(mirrors) + programs(mirrors, per_repo, seed)
+    seen: set[str] = set()
+    manifest = []
+    counts: dict[str, int] = {}
+    for part in ("dev", "heldout"):
+        for label in ("malicious", "benign", "risky"):
+            d = OUT / part / label
+            d.mkdir(parents=True, exist_ok=True)
+            for old in d.glob("*.py"):
+                old.unlink()
+    for s in snippets:
+        if s.sha in seen or not s.text.strip():
+            continue
+        seen.add(s.sha)
+        part = "heldout" if int(s.sha[0], 16) < 8 else "dev"
+        stem = re.sub(r"[^A-Za-z0-9]+", "_", f"{s.repo.split('/')[0]}_{Path(s.path).stem}")[:60]
+        name = f"{stem}_{s.sha[:8]}.py"
+        (OUT / part / s.label / name).write_text(s.text, encoding="utf-8", errors="surrogatepass")
+        manifest.append(
+            {
+                "file": f"{part}/{s.label}/{name}",
+                "label": s.label,
+                "repo": s.repo,
+                "path": s.path,
+                "commit": s.commit,
+                "sha256": s.sha,
+                "note": s.note,
+            }
+        )
+        counts[f"{part}/{s.label}"] = counts.get(f"{part}/{s.label}", 0) + 1
+    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return counts
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--mirrors", type=Path, required=True, help="folder of owner+name/repo git dirs"
+    )
+    ap.add_argument("--per-repo", type=int, default=120, help="programs per label per collection")
+    ap.add_argument("--seed", type=int, default=12)
+    args = ap.parse_args()
+    counts = build(args.mirrors, args.per_repo, args.seed)
+    for key in sorted(counts):
+        print(f"{key:20} {counts[key]:5}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
