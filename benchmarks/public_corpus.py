@@ -50,12 +50,12 @@ OUT = ROOT / "tests" / "corpus" / "public"
 
 SOURCES = {
     "swisskyrepo/PayloadsAllTheThings": "f9fa51417886ac11476cb62db2dff21773dc570b",
-    "kiwamizamurai/cctf": None,
-    "xathrya/malpython": None,
-    "t0d4/CHASE-AIware25": None,
-    "TheAlgorithms/Python": None,
-    "geekcomputers/Python": None,
-    "openai/human-eval": None,
+    "kiwamizamurai/cctf": "bd54a49909649f18f37a18db1d388a9512c64dac",
+    "xathrya/malpython": "c7b5815653769d6d99faa4cb6b87c27ab4ac2906",
+    "t0d4/CHASE-AIware25": "42887ad28e4f05bd8672119eeac3fd4ec7edb99a",
+    "TheAlgorithms/Python": "f5988cc09713315817df6a7e327e258013a94440",
+    "geekcomputers/Python": "bfd7138f6205e73ba53b583198285952d5fd19a2",
+    "openai/human-eval": "6d43fb980f9fee3c892a914eda09951f772ad10d",
 }
 
 RISKY_MODULES = frozenset(
@@ -113,6 +113,9 @@ AMBIGUOUS_NAMES = frozenset(
         "threading",
     ]
 )
+# Calls that are demonstration scaffolding, not an attack: a snippet calling nothing else
+# (a comment-only block, `print("payload ran")`, a bare `setup()`) is left out.
+SCAFFOLD = frozenset({"print", "setup", "find_packages", "register", "format", "open"})
 PY_BLOCK = re.compile(r"```(?:python|py|python3)\s*\n(.*?)```", re.S)
 PY_C = re.compile(r"""python[0-9.]*\s+-c\s+(['"])(.+?)\1\s*$""", re.M)
 
@@ -183,7 +186,26 @@ def program_label(text: str) -> str | None:
     return "benign"
 
 
+def is_attack(text: str) -> bool:
+    """False for snippets that parse and call nothing but `SCAFFOLD` (nothing to detect)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = (
+                f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            )
+            if name not in SCAFFOLD:
+                return True
+    return False
+
+
 def malicious(mirrors: Path) -> list[Snippet]:
+    """Attack payloads; on the deserialisation page a block without a `__reduce__` is the
+    victim's own loading code, labelled risky."""
     out: list[Snippet] = []
     m = Mirror(mirrors, "swisskyrepo/PayloadsAllTheThings")
     for page in (
@@ -192,7 +214,9 @@ def malicious(mirrors: Path) -> list[Snippet]:
     ):
         md = m.read(page).decode()
         for i, block in enumerate(PY_BLOCK.findall(md)):
-            out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
+            victim = "Deserialization" in page and "__reduce__" not in block
+            label = "risky" if victim else "malicious"
+            out.append(Snippet(label, m.repo, page, m.commit, block, f"block {i}"))
         for i, (_, code) in enumerate(PY_C.findall(md)):
             out.append(Snippet("malicious", m.repo, page, m.commit, code + "\n", f"python -c {i}"))
     m = Mirror(mirrors, "kiwamizamurai/cctf")
@@ -282,6 +306,8 @@ def build(mirrors: Path, per_repo: int, seed: int) -> dict[str, int]:
                 old.unlink()
     for s in snippets:
         if s.sha in seen or not s.text.strip():
+            continue
+        if s.label == "malicious" and not is_attack(s.text):
             continue
         seen.add(s.sha)
         part = "heldout" if int(s.sha[0], 16) < 8 else "dev"
