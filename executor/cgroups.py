@@ -118,6 +118,17 @@ def prepare(
     return _oom_kills(group)
 
 
+def bounds_swap(group: SlotCgroup) -> bool:
+    """Whether the memory limit also covers swap (memory+swap accounting, or no swap at all),
+    so that the cgroup alone can hold the run's memory."""
+    if os.path.exists(os.path.join(group.memory, "memory.memsw.limit_in_bytes")):
+        return True
+    try:
+        return len(_read("/proc/swaps").splitlines()) <= 1
+    except OSError:
+        return False
+
+
 def _oom_kills(group: SlotCgroup) -> int:
     for line in _read(os.path.join(group.memory, "memory.oom_control")).splitlines():
         if line.startswith("oom_kill "):

@@ -12,7 +12,7 @@ class Limits(BaseModel):
 
     timeout_s: float = Field(10.0, gt=0, description="wall-clock timeout")
     cpu_s: int = Field(10, gt=0, description="CPU seconds (RLIMIT_CPU)")
-    memory_mb: int = Field(512, gt=0, description="address space / cgroup memory")
+    memory_mb: int = Field(512, gt=0, description="cgroup memory (else the data rlimit)")
     max_processes: int = Field(32, gt=0, description="processes and threads")
     max_open_files: int = Field(64, gt=0)
     max_disk_mb: int = Field(64, gt=0, description="total bytes the run may write")
@@ -46,14 +46,25 @@ class OutputFile(BaseModel):
     truncated: bool = False
 
 
+KilledBy = Literal["timeout", "memory", "cpu"]
+
+
 class ExecutionResult(BaseModel):
-    """What happened when the code ran (or why it did not)."""
+    """What happened when the code ran (or why it did not).
+
+    ``timed_out``, ``memory_exceeded``, ``killed_by`` and ``killed_reason`` come only from
+    what the host observed (its clock, the cgroup's OOM events, a signal the kernel sent at
+    the CPU limit), never from the program's output, exit code or the signals it sends
+    itself; ``python_memory_error`` is what the program printed, and only that.
+    """
 
     exit_code: int | None = None
     signal: int | None = None
     timed_out: bool = False
-    memory_exceeded: bool = False
+    memory_exceeded: bool = False  # the OOM killer fired in the run's memory cgroup
+    killed_by: KilledBy | None = None  # the host-observed limit that ended the program
     killed_reason: str | None = None
+    python_memory_error: bool = False  # stderr ends with a MemoryError (the program's claim)
     stdout: str = ""
     stderr: str = ""
     stdout_truncated: bool = False

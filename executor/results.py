@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import signal
 
-from airlock.executor.models import ExecutionResult, Limits
+from airlock.executor.models import ExecutionResult, KilledBy, Limits
 from airlock.executor.supervise import Outcome, Stream
+
+# The kernel checks RLIMIT_CPU on scheduler ticks against its own CPU clock; the rusage
+# that wait4 reports is sampled differently and can read a few ticks (10 ms at HZ=100) less.
+CPU_SLACK_S = 0.05
 
 
 def _exit_code(wait_status: int) -> int:
@@ -24,7 +28,12 @@ def interpret(
     peak_mb: float | None,
     oom: bool,
 ) -> None:
-    """Fill exit code, signal, flags, output and resource fields from the outcome."""
+    """Fill exit code, signal, flags, output and resource fields from the outcome.
+
+    ``peak_mb`` and ``oom`` are the memory cgroup's peak and whether its OOM killer fired;
+    without a cgroup (``peak_mb`` None) the memory limit counts as exceeded only when the
+    kernel-measured peak RSS reached it.
+    """
     out, err = streams
     result.stdout = out.data.decode("utf-8", "replace")
     result.stderr = err.data.decode("utf-8", "replace")
@@ -50,24 +59,48 @@ def interpret(
             result.signal = -code
     elif outcome.timed_out:
         result.signal = signal.SIGKILL
-    memory_error = "MemoryError" in result.stderr[-4096:] and result.exit_code not in (0, None)
-    result.memory_exceeded = oom or memory_error
+    result.python_memory_error = _ends_with_memory_error(result.stderr)
+    # without a memory cgroup the data rlimit refuses allocations, unseen by the host
+    reached = peak_mb is None and (result.peak_memory_mb or 0.0) >= limits.memory_mb
+    result.memory_exceeded = oom or reached
     result.timed_out = outcome.timed_out
     if reports.errors:
         first = reports.errors[0]
         result.refused = f"{first.layer}: setup failed: {first.message}"
         result.killed_reason = "sandbox setup failed; the code did not run"
         result.exit_code = result.signal = None
-    elif outcome.timed_out:
+        return
+    result.killed_by = killed_by(result, limits, outcome.timed_out, oom)
+    if result.killed_by == "timeout":
         result.killed_reason = f"wall-clock timeout after {limits.timeout_s:g}s"
-    elif result.signal in (signal.SIGXCPU,) or (
-        result.signal == signal.SIGKILL and result.cpu_s >= limits.cpu_s
-    ):
-        result.killed_reason = f"CPU time limit of {limits.cpu_s}s"
-    elif oom:
+    elif result.killed_by == "memory":
         result.killed_reason = f"memory limit of {limits.memory_mb} MB"
+    elif result.killed_by == "cpu":
+        result.killed_reason = f"CPU time limit of {limits.cpu_s}s"
     elif status is None:
         result.killed_reason = "the sandbox's init process died before the program finished"
     if outcome.survivors:
         note = "processes survived the run and were killed through the cgroup"
         result.killed_reason = f"{result.killed_reason}; {note}" if result.killed_reason else note
+
+
+def killed_by(
+    result: ExecutionResult, limits: Limits, timed_out: bool, oom: bool
+) -> KilledBy | None:
+    """The limit that ended the program, judged only from what the host saw: its own clock,
+    the cgroup's OOM count, and a SIGXCPU (or the SIGKILL at the hard limit) arriving when
+    the program's CPU time, measured by the kernel, had reached the limit. A program that
+    signals itself, prints an error or picks an exit code gets none of these."""
+    if timed_out:
+        return "timeout"
+    if oom and result.signal == signal.SIGKILL:
+        return "memory"
+    at_limit = result.cpu_s >= limits.cpu_s - CPU_SLACK_S
+    if result.signal in (signal.SIGXCPU, signal.SIGKILL) and at_limit:
+        return "cpu"
+    return None
+
+
+def _ends_with_memory_error(stderr: str) -> bool:
+    lines = stderr[-4096:].rstrip().splitlines()
+    return bool(lines) and lines[-1].startswith("MemoryError")

@@ -11,9 +11,14 @@ if TYPE_CHECKING:
 MB = 1024 * 1024
 
 
-def limits_for(limits: Limits) -> list[tuple[int, int, int]]:
-    """(resource, soft, hard) triples; soft == hard so the code cannot raise them."""
-    memory = limits.memory_mb * MB
+def limits_for(limits: Limits, memory_in_cgroup: bool = False) -> list[tuple[int, int, int]]:
+    """(resource, soft, hard) triples; soft == hard so the code cannot raise them.
+
+    With ``memory_in_cgroup`` the memory cgroup enforces ``memory_mb`` and the data limit is
+    lifted: memory the program touches beyond the limit is then an OOM kill the host sees,
+    not a failed ``malloc`` that only the program knows about.
+    """
+    memory = resource.RLIM_INFINITY if memory_in_cgroup else limits.memory_mb * MB
     disk = limits.max_disk_mb * MB
     return [
         (resource.RLIMIT_DATA, memory, memory),

@@ -171,6 +171,7 @@ def _run(
             memory = limits.memory_mb * rlimits.MB
             keep = frozenset({sb.pid}) if sb is not None else frozenset()
             oom0 = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
+        in_cgroup = group is not None and cgroups.bounds_swap(group)  # memory held there
         tmpdir = "/tmp" if fs else wd.tmp
         rules = None
         if "landlock" in on:
@@ -195,7 +196,7 @@ def _run(
             cwd=wd.work,
             stdout_fd=out_w,
             stderr_fd=err_w,
-            rlimits=tuple(rlimits.limits_for(limits)) if "rlimits" in on else None,
+            rlimits=tuple(rlimits.limits_for(limits, in_cgroup)) if "rlimits" in on else None,
             uid=uid if "user" in on else None,
             gid=gid if "user" in on else None,
             landlock_rules=rules,

@@ -64,7 +64,10 @@ def test_memory_bomb_is_stopped_at_the_limit() -> None:
     peak_mb = mon.max_status_int("VmRSS") / 1024
     assert peak_mb <= 128 + 32, f"the child reached {peak_mb:.0f} MB resident"
     assert result.exit_code != 0
-    assert result.memory_exceeded, f"memory_exceeded not set: {result.killed_reason}"
+    if any(lay.name == "cgroup" and lay.status == "active" for lay in result.layers):
+        assert result.memory_exceeded and result.killed_by == "memory", result.killed_reason
+    else:  # the data rlimit refused the allocation: the host saw no OOM, the program said so
+        assert result.python_memory_error and result.killed_by is None, result.stderr[-300:]
     assert marked_pids(marker) == []
 
     # Control (scaled down to 64 MB): the RSS sampler does see an allocation.
