@@ -65,6 +65,7 @@ class BindingHandlers:
         for kind, name in reversed(self.scopes):
             if kind == "def":
                 if n.value is not None:
+                    self.record(n.value)  # `__reduce__` returning `(os.system, …)`
                     self.names.returns.setdefault(name, []).append(n.value)
                 break
 
@@ -87,7 +88,7 @@ class BindingHandlers:
         return False
 
     def on_param(self, n: cst.Param) -> None:
-        self.names.bind(n.name.value, "opaque")
+        self.names.bind(n.name.value, "param")
 
     def on_with_item(self, n: cst.WithItem) -> None:
         if n.asname is not None:

@@ -29,6 +29,8 @@ text-level hits, which carry their own line and column. Use one from YAML with
   to itself there (`data += data` doubles each pass).
 - `setuid_mode`: `os.chmod`/`Path.chmod` with a constant mode that sets the setuid or
   setgid bit (`0o4755`).
+- `datamodel_exec`: a special method bound to exec/eval/a shell, or a `__reduce__`
+  returning one (analyzer/datamodel.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from airlock.analyzer.datamodel import datamodel_exec
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.suppress import suppression_comments
@@ -288,6 +291,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "large_allocation": large_allocation,
     "memory_bomb": memory_bomb,
     "setuid_mode": setuid_mode,
+    "datamodel_exec": datamodel_exec,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

@@ -155,6 +155,7 @@ class Walker(BindingHandlers):
             self._stores(t.target, "__setitem__")
             self.names.bind_target(t.target, "value", n.value)
             if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
+                self.record(n.value)  # a data-model hook (`__iadd__ = exec`) is reported here
                 self.names.bind_class_attr(self.scopes[-1][1], t.target.value, n.value)
 
     def on_aug_assign(self, n: cst.AugAssign) -> None:

@@ -22,6 +22,7 @@ CHECK_NAMES = frozenset(
         "large_allocation",
         "memory_bomb",
         "setuid_mode",
+        "datamodel_exec",
         "parse_error",
         "size_limit",
         "engine_error",

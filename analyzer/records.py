@@ -69,5 +69,5 @@ class Binding:
     __slots__ = ("kind", "payload")
 
     def __init__(self, kind: str, payload: object) -> None:
-        self.kind = kind  # "import" | "value" | "flow" | "opaque"
+        self.kind = kind  # "import" | "value" | "flow" | "param" | "opaque"
         self.payload = payload

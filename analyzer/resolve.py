@@ -45,6 +45,13 @@ REEXPORTED = frozenset(
     {"os", "sys", "subprocess", "socket", "builtins", "ctypes", "pickle", "marshal", "shutil"}
     | {"importlib", "pty", "posix", "signal", "tempfile", "urllib", "http", "codecs", "base64"}
 )
+# A parameter or a never-bound global spelled like one of these modules is taken to be it
+# (`def run(cmd, *, os): os.system(cmd)`; a global injected by `exec(code, {"os": os})`):
+# the caller decides what it is, and these are the spellings an escape hands in.
+MODULE_LOOKALIKES = frozenset(
+    {"os", "subprocess", "sys", "builtins", "socket", "pty", "ctypes", "importlib", "shutil"}
+    | {"pickle", "marshal", "posix", "nt", "_posixsubprocess", "_imp", "runpy"}
+)
 # Bounds that keep resolution linear on adversarial code (`h = h.set(k)` rebound hundreds
 # of times makes every chain of methods a candidate): calls on call results are followed
 # MAX_CALL_CHAIN deep, names have at most MAX_SEGMENTS parts, and an expression resolves to
@@ -148,13 +155,16 @@ class NameTable(ValueFlow):
             if name in BUILTIN_NAMES:
                 return frozenset({f"builtins.{name}"})
             # never bound here: with `from m import *` it can only come from m
-            return frozenset(f"{m}.{name}" for m in self.star_modules)
+            star = frozenset(f"{m}.{name}" for m in self.star_modules)
+            return star | {name} if name in MODULE_LOOKALIKES else star
         out: set[str] = set()
         self._resolving.append(name)
         try:
             for b in binds:
                 if b.kind == "import":
                     out.add(b.payload)  # type: ignore[arg-type]
+                elif b.kind == "param" and name in MODULE_LOOKALIKES:
+                    out.add(name)
                 elif b.kind == "value":
                     out |= self.qualnames(b.payload)  # type: ignore[arg-type]
         finally:

@@ -2,7 +2,7 @@
 
 The corpus is not committed: third-party code stays in its own repositories. This script
 rebuilds it, byte for byte, from local git mirrors of those repositories at the commits
-listed in `SOURCES`, into `tests/corpus/public/{dev,heldout}/{malicious,benign,risky}/`
+listed in `SOURCES`, into `artifacts/public_corpus/{dev,heldout}/{malicious,benign,risky}/`
 (ignored by git), with a `manifest.json` naming every snippet's repository, path, commit,
 SHA-256 and label.
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "tests" / "corpus" / "public"
+OUT = ROOT / "artifacts" / "public_corpus"
 
 SOURCES = {
     "swisskyrepo/PayloadsAllTheThings": "f9fa51417886ac11476cb62db2dff21773dc570b",

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "corpus" / "public"
+CORPUS = ROOT / "artifacts" / "public_corpus"
 LABELS = ("malicious", "benign", "risky")
 
 

@@ -1,6 +1,8 @@
 # Annotated examples for dynamic code execution rules (default set).
 import ast
 import base64
+import os
+import subprocess
 import codecs
 import re
 import runpy
@@ -80,3 +82,34 @@ sealed = Fernet(b"q3Zr6m4oP0c2bR1vYw9xT8sU7nK5jH4gF3dS2aL1k0E=")
 exec(sealed.decrypt(b"gAAAAABl..."))
 # ok: AIR-EXEC-002
 note = sealed.decrypt(b"gAAAAABl...").decode()
+
+
+class PickledCommand:
+    def __reduce__(self):
+        # ruleid: AIR-EXEC-007
+        return (os.system, ("id",))
+
+
+class PickledShell:
+    def __reduce_ex__(self, protocol):
+        # ruleid: AIR-EXEC-007
+        return subprocess.Popen, (("/bin/sh",),)
+
+
+class Runs:
+    # ruleid: AIR-EXEC-007
+    __iadd__ = exec
+
+
+class Meta(type):
+    # ruleid: AIR-EXEC-007
+    __getitem__ = eval
+
+
+class PlainRecord:
+    def __reduce__(self):
+        # ok: AIR-EXEC-007
+        return (dict, ({"a": 1},))
+
+    # ok: AIR-EXEC-007
+    __add__ = print

@@ -95,3 +95,38 @@ builtins.open = spy_open
 setattr(builtins, "input", spy_open)
 # ok: AIR-ESC-007
 registry.opener = spy_open
+
+import _imp  # noqa: E402
+import _posixsubprocess  # noqa: E402
+from importlib.machinery import BuiltinImporter  # noqa: E402
+
+# ruleid: AIR-ESC-011
+posix_mod = _imp.create_builtin(types.SimpleNamespace(name="posix"))
+# ruleid: AIR-ESC-011
+_posixsubprocess.fork_exec([b"/bin/sh"], [b"/bin/sh"], True, (), None, None, -1, -1, -1, -1, -1, -1, -1, -1, False, False, None, None, None, -1, None, False)
+# ruleid: AIR-ESC-011
+os_mod = BuiltinImporter.load_module("os")
+# ok: AIR-ESC-011
+lock_held = _imp.lock_held()
+
+# ruleid: AIR-ESC-012
+loaded = __loader__.load_module("posix")
+# ruleid: AIR-ESC-012
+via_builtin = print.__self__.__loader__
+# ok: AIR-ESC-012
+spec_name = __spec__.name if __spec__ else None
+
+
+def run_with(cmd, *, os):
+    # ruleid: AIR-PROC-001
+    os.system(cmd)
+
+
+def spawn(subprocess):
+    # ruleid: AIR-PROC-003
+    return subprocess.Popen(["sh"])
+
+
+def shout(text):
+    # ok: AIR-PROC-001
+    return text.system()
