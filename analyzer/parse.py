@@ -92,6 +92,59 @@ def parse(text: str) -> Parsed:
     return Parsed(text=text, tree=tree, module=module)
 
 
+SALVAGE_WORK = 4_000_000  # characters parsed in all while salvaging (~0.5 s of ast.parse)
+MAX_SALVAGE = 200  # lines replaced at most
+
+
+def salvage(text: str) -> Parsed | None:
+    """What can be parsed of a source `parse` rejected, for analysis beside the parse error.
+
+    NUL bytes become spaces and each line a syntax error points at is replaced, in place
+    (line numbers stay true), by `pass` at its indentation, or by `if 1:` when the next
+    line is indented deeper (the block it opened still parses). Bounded by `MAX_SALVAGE`
+    replacements and `SALVAGE_WORK` characters parsed; None when nothing parsable is left
+    within those bounds. A bad line therefore never hides the code around it.
+    """
+    lines = io.StringIO(text.replace("\x00", " "), newline="").readlines()
+    budget = min(MAX_SALVAGE, SALVAGE_WORK // max(len(text), 1))
+    replaced: set[int] = set()
+    for _ in range(budget + 1):
+        candidate = "".join(lines)
+        try:
+            ast.parse(candidate)
+        except SyntaxError as exc:
+            i = _bad_line(lines, (exc.lineno or 0) - 1, replaced)
+            if i is None:
+                return None
+            lines[i] = _stand_in(lines, i)
+            replaced.add(i)
+            continue
+        except Exception:  # nesting, memory: nothing line-sized to take out
+            return None
+        try:
+            return parse(candidate)
+        except ParseFailure:
+            return None
+    return None
+
+
+def _bad_line(lines: list[str], i: int, replaced: set[int]) -> int | None:
+    """The line to replace: `i`, or the nearest line above it with code not yet replaced."""
+    i = min(i, len(lines) - 1)
+    while i >= 0 and (i in replaced or not lines[i].strip()):
+        i -= 1
+    return i if i >= 0 else None
+
+
+def _stand_in(lines: list[str], i: int) -> str:
+    line = lines[i]
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    deeper = next((nxt for nxt in lines[i + 1 :] if nxt.strip()), "")
+    opens = len(deeper) - len(deeper.lstrip(" \t")) > len(indent)
+    end = "\n" if line.endswith(("\n", "\r")) else ""
+    return f"{indent}{'if 1:' if opens else 'pass'}{end}"
+
+
 def _py2_hint(exc: SyntaxError) -> str:
     text = exc.text or ""
     if re.match(r"\s*(print|exec)\s+[^\s(=]", text) or "Missing parentheses" in (exc.msg or ""):

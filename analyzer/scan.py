@@ -13,7 +13,7 @@ from airlock.analyzer.context import Context
 from airlock.analyzer.engine import walk
 from airlock.analyzer.matchers import CompiledRules, Hit
 from airlock.analyzer.models import Finding, Report, Verdict
-from airlock.analyzer.parse import Parsed, ParseFailure, decode, parse
+from airlock.analyzer.parse import Parsed, ParseFailure, decode, parse, salvage
 from airlock.analyzer.recursion import deep_recursion
 from airlock.analyzer.resolve import MAX_NAMES
 from airlock.analyzer.ruleset import Rule, RuleSet, load_ruleset
@@ -72,6 +72,7 @@ def _scan(
             )
         )
     else:
+        parsed: Parsed | None = None
         try:
             text = decode(source)
             parsed = parse(text)
@@ -79,7 +80,11 @@ def _scan(
             line_text = _line(text, exc.line)
             rule = builtin_for("parse_error", compiled.rules)
             findings.append(_finding(rule, exc.message, exc.line, exc.column, line_text))
-        else:
+            # What parses around the bad text is analysed too: a NUL byte or a stray line
+            # never lowers the verdict the rest of the source earns.
+            text = text or raw.decode("utf-8", "replace")
+            parsed = salvage(text)
+        if parsed is not None:
             try:
                 findings.extend(_analyse(parsed, compiled))
             except Exception as exc:  # fail closed: a broken rule never means "allow"
