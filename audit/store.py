@@ -30,11 +30,14 @@ from airlock.audit.history import HistoryMixin
 from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
 from airlock.audit.stats import StatsMixin
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
-from airlock.audit.verify import VerifyReport, verify
+from airlock.audit.verify import Break, VerifyReport, verify
 from airlock.vocabulary import GATE_DECISIONS, REVIEW_STATES
 
 if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from airlock.analyzer.models import Report
+    from airlock.audit.checkpoint import Checkpoint
     from airlock.executor.models import ExecutionResult, Limits
 
 
@@ -275,10 +278,34 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
         d = self.get(screening_id)
         return event_of(d.screening, d.findings, d.executions[-1] if d.executions else None)
 
-    def verify(self) -> VerifyReport:
-        """Check the whole hash chain (see `audit.chain.verify`)."""
+    def verify(
+        self, checkpoint: Checkpoint | None = None, trusted: Ed25519PublicKey | None = None
+    ) -> VerifyReport:
+        """The database's integrity check, then the whole hash chain (`audit.verify`), then,
+        given a signed `checkpoint` and the `trusted` public key, the anchor
+        (`audit.checkpoint`): the first failure breaks the report."""
+        from airlock.audit.integrity import check
+
         with self.reading() as session:
-            return verify(session)
+            integrity = check(session)
+            if integrity.ok is False:
+                brk = Break(seq=0, table="database", record_id=None, problem=integrity.detail)
+                return VerifyReport(
+                    ok=False, count=0, head_seq=0, first_break=brk, database=integrity.detail
+                )
+            report = verify(session).model_copy(update={"database": integrity.detail})
+            if checkpoint is None or not report.ok:
+                return report
+            if trusted is None:
+                raise ValueError("a checkpoint is verified against a trusted public key")
+            from airlock.audit.checkpoint import problem
+
+            why = problem(session, checkpoint, trusted)
+        if why is not None:
+            brk = Break(seq=checkpoint.seq, table="checkpoint", record_id=None, problem=why)
+            return report.model_copy(update={"ok": False, "first_break": brk})
+        held = f"checkpoint seq {checkpoint.seq} of {checkpoint.time} holds"
+        return report.model_copy(update={"checkpoint": held})
 
     def count(self) -> int:
         """Number of screenings."""

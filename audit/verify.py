@@ -40,16 +40,22 @@ class VerifyReport(BaseModel):
     count: int
     head_seq: int
     first_break: Break | None = None
+    database: str | None = None  # the engine's own integrity check, when it ran
+    checkpoint: str | None = None  # the signed checkpoint the store was held to, if any
 
     def line(self) -> str:
         """One human line."""
+        extra = "".join(f"; {part}" for part in (self.checkpoint, self.database) if part)
         if self.ok:
-            return f"OK: {self.count} records, chain intact"
+            return f"OK: {self.count} records, chain intact{extra}"
         b = self.first_break
         assert b is not None
+        if b.table == "database":
+            return f"BROKEN: {b.problem}"
         where = f"{b.table} id {b.record_id}" if b.record_id is not None else b.table
         return (
-            f"BROKEN at seq {b.seq} ({where}): {b.problem}; {self.count} records verified before it"
+            f"BROKEN at seq {b.seq} ({where}): {b.problem}; {self.count} records verified "
+            f"before it{extra}"
         )
 
 

@@ -147,7 +147,10 @@ def test_alerts_commands(db: str) -> None:
 
 def test_verify_and_tamper(db: str) -> None:
     out = run("audit", "verify", "--db", db)
-    assert out.exit_code == 0 and out.output.strip() == "OK: 6 records, chain intact"
+    assert (
+        out.exit_code == 0
+        and out.output.strip() == "OK: 6 records, chain intact; SQLite integrity_check ok"
+    )
     import sqlite3
 
     conn = sqlite3.connect(db)
