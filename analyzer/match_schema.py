@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from airlock.analyzer.redos import catastrophic
+
 MATCH_KINDS = ("call", "import", "attribute", "literal", "check")
 CHECK_NAMES = frozenset(
     {
@@ -98,3 +100,9 @@ def _regex(where: str, pattern: str) -> None:
         re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
+    why = catastrophic(pattern)
+    if why is not None:  # the scanned code's author picks the text: this would hang the gate
+        raise ValueError(
+            f"{where}: regular expression {pattern!r} can backtrack catastrophically ({why});"
+            " rewrite it without a repeat inside a repeat"
+        )

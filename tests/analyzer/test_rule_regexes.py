@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from airlock.analyzer.redos import catastrophic
+from airlock.analyzer.ruleset import RuleSetError, load_ruleset
 from airlock.rules import RULES_DIR
 
 KEYS = ("pattern", "matches", "not_matches")
@@ -79,3 +81,88 @@ def _linear_cost(n: int) -> float:
     for _ in range(10):
         rx.search("\x00" * n)
     return (time.process_time() - started) / 10 + 1e-6
+
+
+# Exponential shapes from ReDoS write-ups (OWASP's examples and their common variants).
+CATASTROPHIC = [
+    r"^(a+)+$",
+    r"(a*)*b",
+    r"([a-zA-Z]+)*",
+    r"(a|aa)+",
+    r"(a|a?)+",
+    r"(.*a){12}",
+    r"^(([a-z])+.)+[A-Z]([a-z])+$",
+    r"^(\w+\s?)*$",
+    r"(\d+|\w+)*x",
+    r"^([a-z0-9]+[-_.]?)+@",
+]
+# Near misses that must still load: bounded, separated or unambiguous repetition.
+SAFE = [
+    r"(\d{1,3}\.){3}\d{1,3}",
+    r"(?:[a-z]+\.)+[a-z]{2,}",
+    r"(?:ab)+",
+    r"(?:\\x[0-9a-f]{2})+",
+    r"(ab|cd)*",
+    r"\s*#.*$",
+    r"(a+)?b",
+]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+def test_catastrophic_shapes_are_recognised(pattern: str) -> None:
+    assert catastrophic(pattern) is not None
+
+
+@pytest.mark.parametrize("pattern", SAFE)
+def test_safe_repetition_is_not_refused(pattern: str) -> None:
+    assert catastrophic(pattern) is None
+
+
+def test_no_shipped_pattern_is_refused() -> None:
+    assert [(r, p) for r, p in PATTERNS if catastrophic(p)] == []
+
+
+def test_a_user_rule_that_would_hang_the_scan_is_refused_at_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rule = {
+        "id": "AIR-USR-001",
+        "title": "Too many a's",
+        "category": "obfuscation",
+        "severity": "low",
+        "confidence": "low",
+        "cwe": "CWE-1333",
+        "message": "m",
+        "description": "d",
+        "why": "w",
+        "example": "x = 1",
+        "instead": "x = 2",
+        "references": [],
+    }
+    for where, match in (
+        ("match.literal.pattern", {"literal": {"pattern": "^(a+)+$"}}),
+        (
+            "match.call.args[0].matches",
+            {
+                "call": {
+                    "names": ["builtins.print"],
+                    "args": [{"position": 0, "matches": "(a|aa)+$"}],
+                }
+            },
+        ),
+    ):
+        path = tmp_path / "mine.yaml"
+        body = {"name": "mine", "extends": "default", "rules": [{**rule, "match": match}]}
+        path.write_text(yaml.safe_dump(body))
+        with pytest.raises(RuleSetError, match="backtrack catastrophically") as exc:
+            load_ruleset(path)
+        assert where in str(exc.value)
+    # the control: the same rule with a linear pattern loads and matches
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "mine",
+                "extends": "default",
+                "rules": [{**rule, "match": {"literal": {"pattern": "^a+$"}}}],
+            }
+        )
+    )
+    assert "AIR-USR-001" in {r.id for r in load_ruleset(path).rules}
