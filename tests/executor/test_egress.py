@@ -1,0 +1,249 @@
+"""The egress proxy against real loopback servers: allowed requests pass and are
+recorded with their bytes, everything else is refused with the reason and recorded
+too. Each refusal has a control showing the same request passes when it is listed."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from airlock.executor.egress import (
+    Allow,
+    EgressConfigError,
+    EgressProxy,
+    is_public,
+    parse_allow,
+)
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = f"hello {self.path} via {self.headers.get('Host')}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def echo() -> Iterator[int]:
+    """A TCP server that sends back what it receives, upper-cased (a stand-in for TLS)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                while data := conn.recv(4096):
+                    conn.sendall(data.upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+def _get(proxy: tuple[str, int], url: str) -> tuple[int, str]:
+    handler = urllib.request.ProxyHandler({"http": f"http://{proxy[0]}:{proxy[1]}"})
+    opener = urllib.request.build_opener(handler)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        with contextlib.closing(exc):
+            return exc.code, exc.read().decode()
+
+
+def _connect(proxy: tuple[str, int], target: str, payload: bytes = b"ping") -> tuple[str, bytes]:
+    with socket.create_connection(proxy, timeout=10) as sock:
+        sock.sendall(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(1)
+            if not chunk:
+                break
+            head += chunk
+        status = head.split(b"\r\n", 1)[0].decode()
+        if " 200 " not in status:
+            return status, sock.recv(4096)
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        back = b""
+        while chunk := sock.recv(4096):
+            back += chunk
+        return status, back
+
+
+def test_an_allowed_http_request_passes_and_is_recorded_with_its_bytes(web: int) -> None:
+    with EgressProxy(parse_allow(f"allow:127.0.0.1:{web}")) as proxy:
+        status, body = _get(proxy.serve_tcp(), f"http://127.0.0.1:{web}/data?x=1")
+        assert status == 200 and body == f"hello /data?x=1 via 127.0.0.1:{web}"
+    (attempt,) = proxy.attempts  # an allowed attempt is complete once its tunnel closed
+    assert attempt.allowed and attempt.address == "127.0.0.1" and attempt.method == "GET"
+    assert attempt.bytes_out > 0 and attempt.bytes_in > len(body) and attempt.reason is None
+
+
+def test_a_host_or_port_off_the_list_is_refused_and_recorded(web: int) -> None:
+    with EgressProxy(parse_allow(f"allow:127.0.0.1:{web + 1 if web < 65535 else 1}")) as proxy:
+        status, body = _get(proxy.serve_tcp(), f"http://127.0.0.1:{web}/")
+        (attempt,) = proxy.attempts
+    assert status == 403 and "not on the allow-list" in body
+    assert not attempt.allowed and attempt.reason == "not on the allow-list"
+    assert attempt.bytes_in == attempt.bytes_out == 0 and attempt.address is None
+
+
+def test_connect_tunnels_to_a_listed_port_and_refuses_others(echo: int) -> None:
+    with EgressProxy([Allow("127.0.0.1", echo)]) as proxy:
+        address = proxy.serve_tcp()
+        status, back = _connect(address, f"127.0.0.1:{echo}", b"secret-free payload")
+        assert " 200 " in status and back == b"SECRET-FREE PAYLOAD"
+        status, body = _connect(address, f"127.0.0.1:{echo + 1}")
+        assert " 403 " in status and b"not on the allow-list" in body
+    tunnel, refused = proxy.attempts
+    assert tunnel.allowed and tunnel.bytes_out == 19 and tunnel.bytes_in == 19
+    assert not refused.allowed and refused.port == echo + 1
+
+
+def test_a_listed_name_that_resolves_to_a_private_address_is_refused(web: int) -> None:
+    """DNS must not point an approved name at the host's own services."""
+    with EgressProxy(parse_allow(f"localhost:{web}")) as proxy:
+        status, body = _get(proxy.serve_tcp(), f"http://localhost:{web}/")
+        (attempt,) = proxy.attempts
+    assert status == 403 and "non-public address" in body and not attempt.allowed
+    with EgressProxy(parse_allow(f"localhost:{web}"), allow_private=True) as proxy:  # control
+        status, _ = _get(proxy.serve_tcp(), f"http://localhost:{web}/")
+    assert status == 200
+
+
+def test_the_proxy_serves_on_a_unix_socket(web: int, tmp_path: Path) -> None:
+    path = str(tmp_path / "egress.sock")
+    with EgressProxy(parse_allow(f"127.0.0.1:{web}")) as proxy:
+        proxy.serve_unix(path)
+        assert (Path(path).stat().st_mode & 0o777) == 0o600
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(10)
+            sock.connect(path)
+            sock.sendall(f"GET http://127.0.0.1:{web}/u HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+    assert reply.startswith(b"HTTP/1.0 200") and reply.endswith(b"hello /u via x")
+    assert not Path(path).exists()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /relative HTTP/1.1\r\nHost: x\r\n\r\n",  # origin form: not a proxy request
+        b"GET https://127.0.0.1/ HTTP/1.1\r\n\r\n",  # https must use CONNECT
+        b"CONNECT 127.0.0.1 HTTP/1.1\r\n\r\n",  # CONNECT without a port
+        b"CONNECT user@127.0.0.1:80 HTTP/1.1\r\n\r\n",
+        b"BREW http://127.0.0.1/ HTCPCP/1.0\r\n\r\n",
+        b"\x00\xff garbage\r\n\r\n",
+        b"GET http://127.0.0.1/ HTTP/1.1\r\n folded: header\r\n\r\n",
+    ],
+)
+def test_malformed_requests_get_400_and_the_proxy_keeps_serving(
+    web: int, request_bytes: bytes
+) -> None:
+    with EgressProxy(parse_allow(f"127.0.0.1:{web}")) as proxy:
+        address = proxy.serve_tcp()
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(request_bytes)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 400")
+        assert _get(address, f"http://127.0.0.1:{web}/")[0] == 200  # control
+
+
+def test_an_oversized_request_head_is_refused(web: int) -> None:
+    with EgressProxy(parse_allow(f"127.0.0.1:{web}")) as proxy:
+        address = proxy.serve_tcp()
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(b"GET http://127.0.0.1/ HTTP/1.1\r\nX: " + b"a" * 20_000)
+            assert sock.recv(4096).startswith(b"HTTP/1.1 431")
+
+
+def test_the_proxy_listens_on_loopback_only() -> None:
+    with EgressProxy([]) as proxy, pytest.raises(EgressConfigError, match="loopback only"):
+        proxy.serve_tcp("0.0.0.0")
+
+
+def test_allow_list_parsing() -> None:
+    assert parse_allow("allow:API.Example.com:443, pypi.org,[::1]:8080,10.0.0.1") == (
+        Allow("api.example.com", 443),
+        Allow("pypi.org"),
+        Allow("::1", 8080),
+        Allow("10.0.0.1"),
+    )
+    rule = Allow("*.example.com")
+    assert rule.matches("a.b.EXAMPLE.com", 443) and not rule.matches("example.com", 443)
+    assert not rule.matches("evil-example.com", 443) and not rule.matches("a.example.com", 22)
+    assert Allow("pypi.org").matches("pypi.org.", 80)
+    for bad in (
+        "",
+        "allow:",
+        "a,,b",
+        "host:0",
+        "host:99999",
+        "host:x",
+        "[::1",
+        "bad host",
+        "a_b.com",
+    ):
+        with pytest.raises(EgressConfigError):
+            parse_allow(bad)
+
+
+def test_public_addresses() -> None:
+    assert is_public("93.184.216.34") and is_public("2606:4700::1111")
+    for private in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ):
+        assert not is_public(private), private
+
+
+@given(st.text(max_size=120))
+def test_parsing_any_text_yields_rules_or_a_config_error(spec: str) -> None:
+    try:
+        rules = parse_allow(spec)
+    except EgressConfigError:
+        return
+    for rule in rules:
+        assert rule.host and (rule.port is None or 0 < rule.port < 65536)
+        assert parse_allow(",".join(str(r) for r in rules)) == rules
