@@ -93,6 +93,13 @@ def execution_row(
     )
 
 
+def _decision(screening: Screening, ex: Execution | None) -> str:
+    """What the gate's "ran" came to: refused or error when the sandbox refused or raised."""
+    if screening.gate_decision == "ran" and ex is not None and ex.outcome in ("refused", "error"):
+        return ex.outcome
+    return screening.gate_decision
+
+
 def event_of(
     screening: Screening, findings: list[FindingRow], execution: Execution | None
 ) -> RecordedEvent:
@@ -119,7 +126,7 @@ def event_of(
         verdict=screening.verdict,  # type: ignore[arg-type]
         score=screening.score,
         rule_ids=[f.rule_id for f in findings if not f.suppressed],
-        gate_decision=screening.gate_decision,  # type: ignore[arg-type]
+        gate_decision=_decision(screening, ex),  # type: ignore[arg-type]
         ran=ex is not None and ex.outcome not in ("refused", "error"),
         exit_code=ex.exit_code if ex else None,
         timed_out=bool(ex and ex.timed_out),

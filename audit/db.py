@@ -12,7 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     raw = os.fspath(db) if db is not None else os.environ.get(ENV_VAR) or None
     if raw is None:
         path = default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         return URL.create("sqlite", database=str(path))
     raw = raw.strip()
     if not raw:
@@ -74,6 +74,26 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     )
 
 
+def private_dir(path: Path) -> None:
+    """Create the store's directory 0700 (its parents as usual); an existing one is kept."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+        os.chmod(path, 0o700)
+
+
+def _private_file(path: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal/-shm files follow its mode)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # read-only or missing directory: SQLite reports it in its own words
+    os.close(fd)
+
+
 def lock_timeout() -> float:
     """Seconds a writer waits for the write lock (from $AIRLOCK_DB_TIMEOUT, default 30)."""
     try:
@@ -101,6 +121,8 @@ def _sqlite_engine(url: URL) -> Engine:
         parent = Path(url.database).parent
         if not parent.is_dir():
             raise StoreError(f"directory {parent} does not exist")
+        if not url.database.startswith("file:"):
+            _private_file(url.database)
     timeout = lock_timeout()
     engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
@@ -140,7 +162,7 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
         yield
         return
     try:
-        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:  # read-only directory: rely on BEGIN IMMEDIATE alone
         yield
         return

@@ -46,3 +46,7 @@ def explain(exc: BaseException, path: str | None = None) -> str:
     if "connection" in low and ("refused" in low or "failed" in low):
         return f"cannot connect to the database server: {text.splitlines()[0][:200]}"
     return text[:300]
+
+
+class AuthError(Exception):
+    """No valid reviewer credential for a decision that needs a person (or a forbidden one)."""

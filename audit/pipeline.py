@@ -1,8 +1,10 @@
-"""screen → gate → run → record → alerts: the front door for agent frameworks.
+"""screen → gate → record → run → record → alerts: the front door for agent frameworks.
 
 `guard` records every screening, whatever happens: blocked code, code held for
-review, a scan or a run that raised (gate decision "error", with the error
-text). Only a failure of the store itself propagates (as `StoreError`).
+review, a scan that raised (gate decision "error", with the error text). Code the
+gate lets run is recorded first (gate decision "ran", outcome "interrupted" until
+its result is recorded: "refused" or "error" when the sandbox refused or raised).
+Only a failure of the store itself propagates (as `StoreError`), and then nothing ran.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from airlock.analyzer.models import Report
+from airlock.audit.errors import StoreError
 from airlock.audit.store import Store
 from airlock.executor.models import ExecutionResult, Limits
 from airlock.vocabulary import GateDecision as Decision
@@ -55,6 +58,7 @@ class GuardResult(BaseModel):
     error: str | None = None  # the scan's or the run's exception, when one raised
     alerts: list[AlertInfo] = Field(default_factory=list)
     alert_error: str | None = None  # the alert step failed; the record is still stored
+    record_error: str | None = None  # it ran, but its result could not be recorded
 
     @property
     def verdict(self) -> str:
@@ -65,7 +69,10 @@ class GuardResult(BaseModel):
         """The plain result agent frameworks expect: success, output, error, verdict, record_id."""
         output = self.result.stdout if self.result else ""
         return {
-            "success": self.decision == "ran" and self.result is not None and self.result.ok,
+            "success": self.decision == "ran"
+            and self.result is not None
+            and self.result.ok
+            and not self.record_error,
             "output": output,
             "error": self._error_text(),
             "verdict": self.verdict,
@@ -74,6 +81,8 @@ class GuardResult(BaseModel):
 
     def _error_text(self) -> str | None:
         rid = self.record_id
+        if self.record_error:
+            return f"Airlock error: {self.record_error}"
         if self.decision == "blocked":
             why = "; ".join(r.text for r in self.report.reasons) if self.report else ""
             return f"blocked by Airlock (record {rid})" + (f": {why}" if why else "")
@@ -169,6 +178,19 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
     return infos, None
 
 
+def _check_text(name: str, value: object, *, optional: bool = True) -> None:
+    """The Python API's contract: str (or None where optional), encodable as UTF-8."""
+    if value is None and optional:
+        return
+    if not isinstance(value, str):
+        want = "str or None" if optional else "str"
+        raise TypeError(f"{name} must be {want}, not {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} contains lone surrogates (not valid Unicode text)") from None
+
+
 def guard(
     code: str,
     *,
@@ -180,42 +202,48 @@ def guard(
     limits: Limits | None = None,
     files: Mapping[str, Any] | None = None,
     approve: bool = False,
+    token: str | None = None,
     store: Store | None = None,
 ) -> GuardResult:
-    """Screen `code`, let the gate decide, run it if allowed, record it, raise alerts."""
+    """Screen `code`, let the gate decide, record the decision, run it if allowed, record
+    the result, raise alerts.
+
+    The screening and the decision to run are written before the program starts: if they
+    cannot be, nothing runs and `StoreError` propagates. If the result cannot be written
+    afterwards, the record stays "interrupted" and `record_error` says why.
+    `approve=True` runs a `review` verdict on a reviewer's authority: `token` must be a
+    live reviewer token (`AuthError` otherwise, before anything is screened or run).
+    Raises `TypeError` / `ValueError` for arguments of the wrong type or invalid text.
+    """
+    _check_text("code", code, optional=False)
+    for name, value in (("agent_id", agent_id), ("user_id", user_id), ("session_id", session_id)):
+        _check_text(name, value)
+    _check_text("ruleset", ruleset, optional=False)
+    if limits is not None and not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a Limits, not {type(limits).__name__}")
     policy = policy or GatePolicy()
     own = store is None
     store = store or Store()
     try:
+        reviewer = store.authenticate(token) if approve else None
+        if reviewer is not None and agent_id is not None and reviewer.name == agent_id:
+            from airlock.audit.errors import AuthError
+
+            raise AuthError(f"{reviewer.name} cannot approve code submitted as {agent_id}")
         report: Report | None = None
-        result: ExecutionResult | None = None
         error: str | None = None
-        run_error: str | None = None
-        decision: Decision
         try:
             from airlock.analyzer import scan
 
             report = scan(code, ruleset=ruleset, filename="<agent code>")
         except Exception as exc:
             error = "scan failed: " + _describe(exc)
-        if report is None:
-            decision = "error"
-        else:
-            step = gate(report, policy, approve=approve)
-            if step == "run":
-                result, run_error = run_code(code, limits=limits, files=files, policy=policy)
-                if run_error is not None:
-                    decision, error = "error", run_error
-                else:
-                    decision = "refused" if result is not None and result.refused else "ran"
-            else:
-                decision = step
-        row = store.record(
+        step: Decision | Literal["run"] = (
+            "error" if report is None else gate(report, policy, approve=reviewer is not None)
+        )
+        common: dict[str, Any] = dict(
             code=code,
             report=report,
-            gate_decision=decision,
-            result=result,
-            run_error=run_error,
             error=error,
             agent_id=agent_id,
             user_id=user_id,
@@ -223,16 +251,49 @@ def guard(
             ruleset=ruleset,
             limits=limits or Limits(),
         )
-        assert row.id is not None
-        alerts, alert_error = raise_alerts(store, row.id)
+        if step != "run":
+            row = store.record(gate_decision=step, **common)
+            assert row.id is not None
+            alerts, alert_error = raise_alerts(store, row.id)
+            return GuardResult(
+                record_id=row.id, decision=step, report=report, error=error,
+                alerts=alerts, alert_error=alert_error,
+            )  # fmt: skip
+        assert report is not None
+        by = (
+            reviewer.name
+            if reviewer is not None
+            and report.verdict == "review"
+            and not policy.auto_approves(report)
+            else None
+        )
+        intent = store.record(gate_decision="ran", intent=True, approved_by=by, **common)
+        assert intent.id is not None
+        result, run_error = run_code(code, limits=limits, files=files, policy=policy)
+        record_error: str | None = None
+        try:
+            store.add_execution(
+                intent.id, result, run_error=run_error, trigger="gate", approved_by=by
+            )
+        except StoreError as exc:
+            record_error = (
+                f"the result could not be recorded (record {intent.id} stays interrupted): {exc}"
+            )
+        decision: Decision = "ran"
+        if run_error is not None:
+            decision, error = "error", run_error
+        elif result is not None and result.refused:
+            decision = "refused"
+        alerts, alert_error = ([], None) if record_error else raise_alerts(store, intent.id)
         return GuardResult(
-            record_id=row.id,
+            record_id=intent.id,
             decision=decision,
             report=report,
             result=result,
             error=error,
             alerts=alerts,
             alert_error=alert_error,
+            record_error=record_error,
         )
     finally:
         if own:

@@ -86,7 +86,13 @@ def _where(f: ScreeningFilter | None) -> list[Any]:
     if f.max_score is not None:
         w.append(s.score <= f.max_score)
     if f.gate_decisions:
-        w.append(s.gate_decision.in_(f.gate_decisions))  # type: ignore[attr-defined]
+        # the gate's "ran" whose run the sandbox refused or failed counts as refused / error
+        after = [d for d in f.gate_decisions if d in ("refused", "error")]
+        cond = s.gate_decision.in_(f.gate_decisions)  # type: ignore[attr-defined]
+        if after:
+            ran_then = and_(s.gate_decision == "ran", s.outcome.in_(after))  # type: ignore[union-attr]
+            cond = or_(cond, ran_then)
+        w.append(cond)
     if f.outcomes:
         w.append(s.outcome.in_(f.outcomes))  # type: ignore[union-attr]
     if f.review_states:

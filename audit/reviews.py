@@ -11,8 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from airlock.audit.actor import default_user
-from airlock.audit.errors import StoreError
+from airlock.audit.binding import bound_code
+from airlock.audit.errors import AuthError, StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
 from airlock.audit.store import Store
 from airlock.audit.tables import Execution, Review
@@ -36,38 +36,53 @@ def decide(
     screening_id: int,
     state: str,
     *,
-    by: str | None = None,
+    token: str | None,
     note: str = "",
     expires_at: datetime | None = None,
     policy: GatePolicy | None = None,
+    expected_sha256: str | None = None,
 ) -> ReviewOutcome:
-    """Record a reviewer's decision; `approved` also runs held code under its recorded limits."""
+    """Record an authenticated reviewer's decision; `approved` also runs the held code.
+
+    `token` is a reviewer's token (`Store.add_reviewer`); without a valid one this raises
+    `AuthError` and nothing is recorded. An approval runs only the exact code that was
+    screened (`audit.binding`: `CodeMismatch` and a critical alert otherwise), under its
+    recorded limits, and the approval is recorded before the code starts.
+    `expected_sha256` is the code's sha256 (or a prefix) as the reviewer saw it.
+    """
     if state not in REVIEW_STATES:
         raise StoreError(f"unknown review state {state!r} (one of {', '.join(REVIEW_STATES)})")
     if state == "accepted-risk" and expires_at is None:
         raise StoreError("accepted-risk needs an expiry (--expires)")
-    by = by or default_user()
+    reviewer = store.authenticate(token)
     detail = store.get(screening_id)
     screening = detail.screening
-    if state == "approved":
-        if screening.verdict == "block":
-            raise StoreError(f"screening {screening_id} was blocked; blocked code never runs")
-        if screening.gate_decision != "held_for_review":
-            raise StoreError(
-                f"screening {screening_id} was not held for review "
-                f"(gate decision: {screening.gate_decision})"
-            )
-        if detail.executions:
-            raise StoreError(f"screening {screening_id} has already run")
-    review = store.add_review(screening_id, state, by=by, note=note, expires_at=expires_at)
     if state != "approved":
+        review = store.add_review(
+            screening_id, state, by=reviewer.name, note=note, expires_at=expires_at
+        )
         return ReviewOutcome(review=review)
+    if screening.verdict == "block":
+        raise StoreError(f"screening {screening_id} was blocked; blocked code never runs")
+    if screening.gate_decision != "held_for_review":
+        raise StoreError(
+            f"screening {screening_id} was not held for review "
+            f"(gate decision: {screening.gate_decision})"
+        )
+    if detail.executions:
+        raise StoreError(f"screening {screening_id} has already run")
+    if screening.review_state == "approved":  # approved, then interrupted before a result
+        raise StoreError(f"screening {screening_id} was already approved (its run was interrupted)")
+    if screening.agent_id is not None and screening.agent_id == reviewer.name:
+        raise AuthError(f"{reviewer.name} submitted screening {screening_id}; another must approve")
+    code = bound_code(store, screening, expected_sha256=expected_sha256)
     limits = Limits.model_validate(screening.limits) if screening.limits else Limits()
-    result, run_error = run_code(
-        screening.code, limits=limits, files=None, policy=policy or GatePolicy()
+    review = store.add_review(
+        screening_id, state, by=reviewer.name, note=note, run_timeout_s=limits.timeout_s
     )
+    result, run_error = run_code(code, limits=limits, files=None, policy=policy or GatePolicy())
     execution = store.add_execution(
-        screening_id, result, run_error=run_error, trigger="review", approved_by=by
+        screening_id, result, run_error=run_error, trigger="review", approved_by=reviewer.name
     )
     alerts, alert_error = raise_alerts(store, screening_id)
     return ReviewOutcome(review=review, execution=execution, alerts=alerts, alert_error=alert_error)

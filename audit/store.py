@@ -21,12 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from airlock.audit import db as dbmod
+from airlock.audit.accounts import ReviewerStoreMixin
 from airlock.audit.alert_store import AlertStoreMixin
 from airlock.audit.chain import Ledger, now
 from airlock.audit.convert import event_of, execution_row, finding_rows
 from airlock.audit.errors import NotFoundError, StoreError, explain
 from airlock.audit.events import RecordedEvent
 from airlock.audit.history import HistoryMixin
+from airlock.audit.intents import INTERRUPTED, clear_pending, code_b64, pending_row, running_ids
 from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
 from airlock.audit.stats import StatsMixin
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
@@ -45,7 +47,7 @@ def _cut(value: Any, width: int) -> Any:
     return value[:width] if isinstance(value, str) else value
 
 
-class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
+class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStoreMixin):
     """One audit database (SQLite file or PostgreSQL URL)."""
 
     def __init__(self, db: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> None:
@@ -120,15 +122,22 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
         ruleset: str = "default",
         limits: Limits | None = None,
         created_at: datetime | None = None,
+        intent: bool = False,
+        approved_by: str | None = None,
     ) -> Screening:
         """Append one screening (with its findings and, when it ran, its execution).
 
+        `intent=True` records a run about to start (gate decision "ran", no result yet):
+        the screening is marked "interrupted" until `add_execution` records the result.
+        `approved_by` (with `intent`) also appends that reviewer's approval.
         Ids longer than 200 characters are cut to 200 (the column width).
         """
         import hashlib
 
         if gate_decision not in GATE_DECISIONS:
             raise StoreError(f"unknown gate decision {gate_decision!r}")
+        if intent and (gate_decision != "ran" or result is not None or run_error is not None):
+            raise StoreError("an intent is a run about to start: gate decision ran, no result")
         sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
         ran = result is not None or run_error is not None
         screening = Screening(
@@ -137,6 +146,7 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
             user_id=_cut(user_id, 200),
             session_id=_cut(session_id, 200),
             code=code,
+            code_b64=code_b64(code),
             code_sha256=sha,
             ruleset=_cut(report.ruleset if report else ruleset, 200),
             ruleset_version=_cut(report.ruleset_version if report else "", 100),
@@ -154,12 +164,28 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
         execution = execution_row(result, error=run_error) if ran else None
         if execution is not None:
             screening.outcome = execution.outcome
-        with self.writing() as (_session, ledger):
+        if gate_decision == "ran" and execution is None:  # no result (yet): interrupted
+            screening.outcome = INTERRUPTED
+        if intent and approved_by is not None:
+            screening.review_state = "approved"
+        with self.writing() as (session, ledger):
             ledger.append(screening, findings)
             if execution is not None:
                 execution.screening_id = screening.id  # type: ignore[assignment]
                 execution.created_at = screening.created_at
                 ledger.append(execution)
+            if intent:
+                assert screening.id is not None
+                if approved_by is not None:
+                    review = Review(
+                        screening_id=screening.id,
+                        created_at=screening.created_at,
+                        state="approved",
+                        by=approved_by,
+                        note="approved when submitted",
+                    )
+                    ledger.append(review)
+                session.add(pending_row(screening.id, "gate", limits.timeout_s if limits else None))
         return screening
 
     def append_rows(self, rows: list[tuple[Screening, list[FindingRow], Execution | None]]) -> None:
@@ -181,6 +207,8 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
                     ex.screening_id = s.id  # type: ignore[assignment]
                     s.outcome = ex.outcome
                     items.append((ex, ()))
+                elif s.gate_decision == "ran":  # decided to run, no result: interrupted
+                    s.outcome = INTERRUPTED
             ledger.append_many(items)
 
     def add_execution(
@@ -205,6 +233,7 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
             screening = self._screening(session, screening_id)
             ledger.append(row)
             screening.outcome = row.outcome
+            clear_pending(session, screening_id)
         return row
 
     def add_review(
@@ -215,8 +244,13 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
         by: str,
         note: str = "",
         expires_at: datetime | None = None,
+        run_timeout_s: float | None = None,
     ) -> Review:
-        """Append a review state change (who, when, why) and update the queue state."""
+        """Append a review state change (who, when, why) and update the queue state.
+
+        `run_timeout_s` (approvals) records, in the same transaction, that the held code
+        is about to run: the screening shows "interrupted" until its run is recorded.
+        """
         if state not in REVIEW_STATES:
             raise StoreError(f"unknown review state {state!r} (one of {', '.join(REVIEW_STATES)})")
         if expires_at is not None and state != "accepted-risk":
@@ -233,6 +267,9 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
             screening = self._screening(session, screening_id)
             ledger.append(row)
             screening.review_state = state
+            if run_timeout_s is not None:
+                screening.outcome = INTERRUPTED
+                session.add(pending_row(screening_id, "review", run_timeout_s))
         return row
 
     @staticmethod
@@ -306,6 +343,11 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin):
             return report.model_copy(update={"ok": False, "first_break": brk})
         held = f"checkpoint seq {checkpoint.seq} of {checkpoint.time} holds"
         return report.model_copy(update={"checkpoint": held})
+
+    def running(self, ids: list[int]) -> set[int]:
+        """Which of these screenings have a run still under way (see `audit.intents`)."""
+        with self.reading() as session:
+            return running_ids(session, ids)
 
     def count(self) -> int:
         """Number of screenings."""

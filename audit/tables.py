@@ -57,6 +57,7 @@ class Screening(SQLModel, table=True):
     user_id: str | None = Field(default=None, max_length=200)
     session_id: str | None = Field(default=None, max_length=200, index=True)
     code: str = _text()
+    code_b64: str | None = _text(nullable=True)  # exact UTF-8 bytes when `code` cannot hold them
     code_sha256: str = Field(max_length=HASH_LEN, index=True)
     ruleset: str = Field(default="default", max_length=200)
     ruleset_version: str = Field(default="", max_length=100)
@@ -207,6 +208,34 @@ class ChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False))
     hash: str = Field(max_length=HASH_LEN)
+
+
+class PendingRun(SQLModel, table=True):
+    """A run recorded as intended, with no result yet (a crash leaves it: "interrupted")."""
+
+    __tablename__ = "pending_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    screening_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("screenings.id"), nullable=False, index=True)
+    )
+    trigger: str = Field(max_length=20)  # gate | review
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime
+    deadline_at: datetime  # after this it cannot still be running (its timeout has passed)
+
+
+class Reviewer(SQLModel, table=True):
+    """A person who may decide reviews; only the SHA-256 of their token is kept."""
+
+    __tablename__ = "reviewers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    token_sha256: str = Field(max_length=HASH_LEN, unique=True, index=True)
+    created_at: datetime
+    revoked_at: datetime | None = None
 
 
 CACHE_COLUMNS: dict[str, frozenset[str]] = {

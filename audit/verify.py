@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from airlock.audit.chain import GENESIS, content_of, link_hash
 from airlock.audit.encoding import UnknownEncoding
+from airlock.audit.intents import INTERRUPTED
 from airlock.audit.tables import CHAINED, AlertChange, ChainHead, Execution, FindingRow, Review
 
 _PAGE = 2000
@@ -104,17 +105,26 @@ def _check_caches(session: Session, table: str, rows: list[dict[str, Any]]) -> N
     if table == "screenings":
         reviews = _latest(session, Review, Review.screening_id, ids, "state")
         runs = _latest(session, Execution, Execution.screening_id, ids, "outcome")
+        approved = set(
+            session.scalars(
+                select(Review.screening_id).where(
+                    Review.screening_id.in_(ids),  # type: ignore[attr-defined]
+                    Review.state == "approved",
+                )
+            )
+        )
         for r in rows:
             held = "open" if r["gate_decision"] == "held_for_review" else None
             want = reviews.get(r["id"], held)
+            # a run decided on (by the gate or an approval) with no result: interrupted
+            meant = r["gate_decision"] == "ran" or r["id"] in approved
+            outcome = runs.get(r["id"], INTERRUPTED if meant else None)
             if r["review_state"] != want:
                 r["_cache"] = (
                     f"review_state {r['review_state']!r} disagrees with its reviews ({want!r})"
                 )
-            elif r["outcome"] != runs.get(r["id"]):
-                r["_cache"] = (
-                    f"outcome {r['outcome']!r} disagrees with its runs ({runs.get(r['id'])!r})"
-                )
+            elif r["outcome"] != outcome:
+                r["_cache"] = f"outcome {r['outcome']!r} disagrees with its runs ({outcome!r})"
         return
     states: dict[int, str] = {}
     events: dict[int, set[int]] = {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
@@ -97,15 +95,16 @@ def set_filter(flt: ExecFilter, **extra: str) -> None:
         st.query_params.from_dict(params)
 
 
-def reviewer() -> str:
-    """Who is acting: the name typed in the sidebar, else the OS user."""
-    name = str(st.session_state.get("reviewer") or "").strip()
-    if name:
-        return name
-    try:
-        return os.environ.get("AIRLOCK_REVIEWER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "dashboard"
+def reviewer() -> str | None:
+    """The signed-in reviewer's name (authenticated by their token), or None."""
+    name = st.session_state.get("auth_name")
+    return str(name) if name else None
+
+
+def reviewer_token() -> str | None:
+    """The signed-in reviewer's token, which every decision presents to the store."""
+    token = st.session_state.get("auth_token")
+    return str(token) if token else None
 
 
 def when(value: datetime | str | None) -> str:

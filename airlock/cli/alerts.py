@@ -8,12 +8,14 @@ import typer
 
 from airlock.cli.common import (
     DbOpt,
+    TokenOpt,
     command_group,
     dump,
     handled,
     open_store,
     print_json,
     print_table,
+    say,
     stamp,
 )
 
@@ -21,7 +23,6 @@ app = command_group(help="List and handle alerts (no subcommand: list them).")
 
 IdArg = Annotated[int, typer.Argument(help="Alert id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who (default $USER).")]
 
 
 @app.callback(invoke_without_command=True)
@@ -67,33 +68,30 @@ def show(alert_id: IdArg, db: DbOpt = None) -> None:
     with handled(), open_store(db) as store:
         d = store.get_alert(alert_id)
     a = d.alert
-    typer.echo(f"alert {a.id} [{a.severity}] {a.state}: {a.title}")
-    typer.echo(f"rule {a.rule_id}  agent {a.agent_id or '-'}  raised {stamp(a.created_at)} UTC")
-    typer.echo(a.detail)
-    typer.echo("events: " + ", ".join(str(i) for i in a.event_ids or []))
+    say(f"alert {a.id} [{a.severity}] {a.state}: {a.title}")
+    say(f"rule {a.rule_id}  agent {a.agent_id or '-'}  raised {stamp(a.created_at)} UTC")
+    say(a.detail)
+    say("events: " + ", ".join(str(i) for i in a.event_ids or []))
     for c in d.changes:
         who = f" by {c.by}" if c.by else ""
         extra = f" events {c.event_ids}" if c.event_ids else ""
-        typer.echo(
-            f"  {stamp(c.created_at)} {c.action}{who}{extra}{': ' + c.note if c.note else ''}"
-        )
+        say(f"  {stamp(c.created_at)} {c.action}{who}{extra}{': ' + c.note if c.note else ''}")
 
 
-def _change(alert_id: int, action: str, note: str, by: str | None, db: str | None) -> None:
-    from airlock.audit.actor import default_user
-
+def _change(alert_id: int, action: str, note: str, token: str | None, db: str | None) -> None:
     with handled(), open_store(db) as store:
-        a = store.change_alert(alert_id, action, by=by or default_user(), note=note)
+        who = store.authenticate(token)
+        a = store.change_alert(alert_id, action, by=who.name, note=note)
     typer.echo(f"alert {a.id}: {a.state}")
 
 
 @app.command("ack")
-def ack(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+def ack(alert_id: IdArg, note: NoteOpt = "", token: TokenOpt = None, db: DbOpt = None) -> None:
     """Acknowledge an alert (someone is on it)."""
-    _change(alert_id, "acknowledged", note, by, db)
+    _change(alert_id, "acknowledged", note, token, db)
 
 
 @app.command("resolve")
-def resolve(alert_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+def resolve(alert_id: IdArg, note: NoteOpt = "", token: TokenOpt = None, db: DbOpt = None) -> None:
     """Resolve an alert (a repeat afterwards opens a new one)."""
-    _change(alert_id, "resolved", note, by, db)
+    _change(alert_id, "resolved", note, token, db)

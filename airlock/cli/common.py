@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 EXIT_STORE = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
+EXIT_AUTH = 77  # no valid reviewer token for a decision that needs one
+
+TOKEN_HELP = "Reviewer token (from `airlock reviewers add`); prefer $AIRLOCK_TOKEN."
+TokenOpt = Annotated[
+    str | None, typer.Option("--token", envvar="AIRLOCK_TOKEN", help=TOKEN_HELP, show_default=False)
+]
 
 DB_HELP = "Database: a file path or URL (sqlite:///…, postgresql+psycopg://…); default $AIRLOCK_DB or the user data dir."
 DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
@@ -52,9 +58,45 @@ def first_line(exc: BaseException | str) -> str:
     return (text.splitlines() or ["failed"])[0]
 
 
+_KEEP = frozenset("\n\t")
+
+
+def _shown(ch: str) -> str:
+    o = ord(ch)
+    if o < 0x100:
+        return f"\\x{o:02x}"
+    return f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def visible(text: object, *, newlines: bool = True) -> str:
+    """Untrusted text made safe for a terminal: control and format characters (escape
+    sequences, carriage returns, bidi overrides, …) shown as `\\xNN` / `\\uNNNN`.
+
+    Newlines and tabs stay unless `newlines=False` (one-line fields)."""
+    import unicodedata
+
+    out = str(text)
+    keep = _KEEP if newlines else frozenset()
+    if out.isprintable() and not (set(out) & (_KEEP - keep)):
+        return out
+    return "".join(
+        ch
+        if ch in keep
+        or (ch.isprintable() and unicodedata.category(ch) not in ("Cf", "Cs", "Co"))
+        or (ch == " ")
+        else _shown(ch)
+        for ch in out
+    )
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """Echo a line that may carry untrusted text, terminal-safe."""
+    typer.echo(visible(text), err=err)
+
+
 def fail(message: str, code: int = EXIT_STORE) -> NoReturn:
     """Print `airlock: error: <first line>` on stderr and exit with `code`."""
-    typer.echo(f"airlock: error: {first_line(message)}", err=True)
+    typer.echo(f"airlock: error: {visible(first_line(message), newlines=False)}", err=True)
     raise typer.Exit(code)
 
 
@@ -63,12 +105,14 @@ def handled() -> Iterator[None]:
     """Turn store errors, database errors and bad input into one line on stderr."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from airlock.audit.errors import StoreError, explain
+    from airlock.audit.errors import AuthError, StoreError, explain
 
     try:
         yield
     except typer.Exit:
         raise
+    except AuthError as exc:
+        fail(str(exc), EXIT_AUTH)
     except (StoreError, SQLAlchemyError, OSError) as exc:
         fail(explain(exc))
     except (UsageError, ValueError) as exc:
@@ -142,13 +186,14 @@ def dump(obj: Any) -> dict[str, Any]:
 
 def print_json(data: Any) -> None:
     """Print data as indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=True) + "\n")  # no raw controls
 
 
 def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     """A rich table on stdout (plain text when not a terminal)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     if not rows:
         typer.echo("(nothing recorded)" if title is None else f"{title}: (nothing recorded)")
@@ -157,5 +202,5 @@ def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) ->
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*("-" if v is None else str(v) for v in row))
+        table.add_row(*(Text("-" if v is None else visible(v, newlines=False)) for v in row))
     Console(width=160 if not sys.stdout.isatty() else None).print(table)

@@ -1,4 +1,7 @@
-"""One screening's detail (code, findings, gate decision, runs, reviews) as text or JSON data."""
+"""One screening's detail (code, findings, gate decision, runs, reviews) as text or JSON data.
+
+The lines carry untrusted text (code, outputs, ids, notes): print them with
+`common.say`, which makes control characters visible."""
 
 from __future__ import annotations
 
@@ -14,6 +17,11 @@ if TYPE_CHECKING:
 def detail_data(d: ScreeningDetail) -> dict[str, Any]:
     """The screening with its findings, executions and reviews, JSON-ready."""
     data = dump(d.screening)
+    data.pop("code_b64", None)
+    if d.screening.code_b64:  # the exact code, which the text column cannot hold
+        from airlock.audit.intents import exact_code
+
+        data["code"] = exact_code(d.screening)
     data["findings"] = [dump(f) for f in d.findings]
     data["executions"] = [dump(e) for e in d.executions]
     data["reviews"] = [dump(r) for r in d.reviews]
@@ -24,13 +32,13 @@ def detail_lines(d: ScreeningDetail) -> Iterator[str]:
     """The screening as lines of text, in the order a reviewer reads it."""
     s = d.screening
     yield f"screening {s.id}  {stamp(s.created_at)} UTC  agent={s.agent_id or '-'}  user={s.user_id or '-'}  session={s.session_id or '-'}"
-    yield f"verdict {s.verdict}  score {s.score}  gate {s.gate_decision}  review {s.review_state or '-'}  ruleset {s.ruleset} {s.ruleset_version}".rstrip()
+    yield f"verdict {s.verdict}  score {s.score}  gate {s.gate_decision}  outcome {s.outcome or '-'}  review {s.review_state or '-'}  ruleset {s.ruleset} {s.ruleset_version}".rstrip()
     yield f"sha256 {s.code_sha256}"
     if s.error:
         yield f"error: {s.error}"
     for reason in s.reasons or []:
         yield f"reason: {reason.get('text', '')}"
-    yield "--- code ---"
+    yield "--- code ---" + (" (holds NUL bytes, shown as U+FFFD)" if s.code_b64 else "")
     yield s.code.rstrip("\n")
     yield "--- findings ---" if d.findings else "--- no findings ---"
     for f in d.findings:

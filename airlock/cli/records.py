@@ -23,12 +23,15 @@ from airlock.cli.common import (
     parse_when,
     print_json,
     print_table,
+    say,
     stamp,
 )
 from airlock.cli.detail import detail_data, detail_lines
+from airlock.cli.reviewers import app as reviewers_app
 from airlock.vocabulary import VERDICTS
 
 app = command_group()
+app.add_typer(reviewers_app, name="reviewers")  # `airlock reviewers …` (a top-level group)
 
 
 class Fmt(StrEnum):
@@ -51,7 +54,9 @@ def history(
     fmt: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
     db: DbOpt = None,
 ) -> None:
-    """List recorded screenings, newest first."""
+    """List recorded screenings, newest first (outcome "interrupted": decided to run, no
+    result recorded; "running": still under way)."""
+    from airlock.audit.intents import shown_outcome
     from airlock.audit.queries import ScreeningFilter
 
     with handled():
@@ -66,6 +71,9 @@ def history(
         with open_store(db) as store:
             rows = store.list_screenings(f, limit=limit)
             rules = store.rules_for([r.id for r in rows if r.id is not None])
+            live = store.running([r.id for r in rows if r.outcome == "interrupted" and r.id])
+        for r in rows:  # shown, not stored: an interrupted-looking run still alive is running
+            r.outcome = shown_outcome(r, live)
         if fmt is Fmt.json:
             out = []
             for r in rows:
@@ -111,13 +119,16 @@ def show(
     db: DbOpt = None,
 ) -> None:
     """Show one screening: code, findings, gate decision, runs and reviews."""
+    from airlock.audit.intents import shown_outcome
+
     with handled(), open_store(db) as store:
         d = store.get(record_id)
+        d.screening.outcome = shown_outcome(d.screening, store.running([record_id]))
     if fmt is Fmt.json:
         print_json(detail_data(d))
         return
     for line in detail_lines(d):
-        typer.echo(line)
+        say(line)
 
 
 @app.command("export")

@@ -8,6 +8,7 @@ import typer
 
 from airlock.cli.common import (
     DbOpt,
+    TokenOpt,
     command_group,
     dump,
     handled,
@@ -15,6 +16,7 @@ from airlock.cli.common import (
     parse_when,
     print_json,
     print_table,
+    say,
     stamp,
 )
 from airlock.cli.detail import detail_lines
@@ -24,7 +26,10 @@ app = command_group(help="Work the review queue.", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="Screening id.")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who decides (default $USER).")]
+ShaOpt = Annotated[
+    str | None,
+    typer.Option("--sha256", help="The code's sha256 (or a prefix) as you reviewed it."),
+]
 
 
 @app.command("list")
@@ -72,55 +77,65 @@ def show(record_id: IdArg, db: DbOpt = None) -> None:
     with handled(), open_store(db) as store:
         d = store.get(record_id)
     for line in detail_lines(d):
-        typer.echo(line)
+        say(line)
 
 
 def _decide(
     record_id: int,
     state: str,
     note: str,
-    by: str | None,
+    token: str | None,
     db: str | None,
     expires: str | None = None,
+    sha256: str | None = None,
 ) -> None:
     from airlock.audit.reviews import decide
 
     with handled(), open_store(db) as store:
         when = parse_when(expires, future=True) if expires else None
-        out = decide(store, record_id, state, by=by, note=note, expires_at=when)
+        out = decide(
+            store, record_id, state, token=token, note=note, expires_at=when,
+            expected_sha256=sha256,
+        )  # fmt: skip
     r = out.review
-    typer.echo(f"screening {record_id}: {r.state} by {r.by} (review {r.id})")
+    say(f"screening {record_id}: {r.state} by {r.by} (review {r.id})")
     if out.execution is not None:
         e = out.execution
-        typer.echo(f"ran: outcome {e.outcome}, exit code {e.exit_code} (run {e.id})")
+        say(f"ran: outcome {e.outcome}, exit code {e.exit_code} (run {e.id})")
         if e.stdout:
-            typer.echo(e.stdout.rstrip("\n"))
+            say(e.stdout.rstrip("\n"))
+        if e.stderr:
+            say(e.stderr.rstrip("\n"), err=True)
         if e.error or e.refused:
-            typer.echo(
-                f"run {'refused' if e.refused else 'failed'}: {e.refused or e.error}", err=True
-            )
+            say(f"run {'refused' if e.refused else 'failed'}: {e.refused or e.error}", err=True)
     if out.alert_error:
-        typer.echo(f"airlock: warning: {out.alert_error}", err=True)
+        say(f"airlock: warning: {out.alert_error}", err=True)
 
 
 @app.command("approve")
-def approve(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
-    """Approve held code and run it under its recorded limits."""
-    _decide(record_id, "approved", note, by, db)
+def approve(
+    record_id: IdArg,
+    note: NoteOpt = "",
+    sha256: ShaOpt = None,
+    token: TokenOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Approve held code and run it under its recorded limits (exactly the screened code)."""
+    _decide(record_id, "approved", note, token, db, sha256=sha256)
 
 
 @app.command("deny")
-def deny(record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None) -> None:
+def deny(record_id: IdArg, note: NoteOpt = "", token: TokenOpt = None, db: DbOpt = None) -> None:
     """Deny it: it never runs."""
-    _decide(record_id, "denied", note, by, db)
+    _decide(record_id, "denied", note, token, db)
 
 
 @app.command("false-positive")
 def false_positive(
-    record_id: IdArg, note: NoteOpt = "", by: ByOpt = None, db: DbOpt = None
+    record_id: IdArg, note: NoteOpt = "", token: TokenOpt = None, db: DbOpt = None
 ) -> None:
     """Mark the findings as a false positive (counts against the rules that fired)."""
-    _decide(record_id, "false-positive", note, by, db)
+    _decide(record_id, "false-positive", note, token, db)
 
 
 @app.command("accept-risk")
@@ -128,8 +143,8 @@ def accept_risk(
     record_id: IdArg,
     expires: Annotated[str, typer.Option("--expires", help="Until when: 2026-12-31 or 30d.")],
     note: NoteOpt = "",
-    by: ByOpt = None,
+    token: TokenOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Accept the risk until an expiry; afterwards it returns to the queue."""
-    _decide(record_id, "accepted-risk", note, by, db, expires)
+    _decide(record_id, "accepted-risk", note, token, db, expires)

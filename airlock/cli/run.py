@@ -18,10 +18,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from airlock.cli.common import RulesetOpt, command_group, fail, load_ruleset_or_exit
+from airlock.cli.common import (
+    RulesetOpt,
+    TokenOpt,
+    command_group,
+    fail,
+    load_ruleset_or_exit,
+    visible,
+)
 from airlock.cli.run_outcome import (
+    EXIT_AUTH,
     EXIT_CODES_HELP,
     EXIT_SANDBOX_FAILURE,
+    EXIT_UNRECORDABLE,
     EXIT_USAGE,
     Outcome,
     exit_code_for,
@@ -58,19 +67,22 @@ def screen_and_run(
     allow_degraded: bool,
     db: str | None = None,
     agent: str | None = None,
+    token: str | None = None,
 ) -> Outcome:
     """Scan (unless ``gate`` is off), let the verdict decide, run if allowed, record it.
 
     With the gate on, this is `audit.guard`: the screening, the decision and the run are
-    recorded in the store (``db``, else $AIRLOCK_DB, else the user data dir). Sandbox-only
-    runs (``gate`` off) are not screened and not recorded. Raises only `StoreError`.
+    recorded in the store (``db``, else $AIRLOCK_DB, else the user data dir), the decision
+    before the program starts. Sandbox-only runs (``gate`` off) are not screened and not
+    recorded. Raises `StoreError` (nothing ran) and `AuthError` (``approve`` without a
+    valid reviewer ``token``).
     """
     from airlock.executor import run as execute
 
     if gate:
         return _guarded(
             code, ruleset=ruleset, approve=approve, limits=limits, files=files,
-            allow_degraded=allow_degraded, db=db, agent=agent,
+            allow_degraded=allow_degraded, db=db, agent=agent, token=token,
         )  # fmt: skip
     report = None
     try:
@@ -92,8 +104,9 @@ def _guarded(
     allow_degraded: bool,
     db: str | None,
     agent: str | None,
+    token: str | None,
 ) -> Outcome:
-    """screen → gate → run → record → alerts through `audit.guard`."""
+    """screen → gate → record → run → record → alerts through `audit.guard`."""
     from airlock.audit.actor import default_user
     from airlock.audit.pipeline import GatePolicy, guard
     from airlock.audit.store import Store
@@ -112,10 +125,13 @@ def _guarded(
             limits=limits,
             files=inputs,
             approve=approve,
+            token=token,
             policy=GatePolicy(allow_degraded=allow_degraded),
             store=store,
         )
-    return Outcome(g.decision, g.report, g.result, g.error, record_id=g.record_id)
+    return Outcome(
+        g.decision, g.report, g.result, g.error, record_id=g.record_id, record_error=g.record_error
+    )
 
 
 @app.command("run", help=RUN_HELP + "\n\n" + EXIT_CODES_HELP)
@@ -153,12 +169,19 @@ def run(
     agent: Annotated[
         str | None, typer.Option("--agent", help="Agent id recorded with the screening.")
     ] = None,
+    token: TokenOpt = None,
+    pass_exit_code: Annotated[
+        bool,
+        typer.Option(
+            "--pass-exit-code", help="Exit with the program's own code when it ran to completion."
+        ),
+    ] = False,
 ) -> None:
     """Screen a Python file, then run it confined."""
     try:
         code_out = _command(
             source, approve, no_gate, ruleset, timeout, memory_mb, network, file or [],
-            allow_degraded, as_json, db, agent,
+            allow_degraded, as_json, db, agent, token, pass_exit_code,
         )  # fmt: skip
     except (typer.Exit, KeyboardInterrupt):
         raise
@@ -181,8 +204,10 @@ def _command(
     as_json: bool,
     db: str | None,
     agent: str | None,
+    token: str | None = None,
+    pass_exit_code: bool = False,
 ) -> int:
-    from airlock.audit.errors import StoreError, explain
+    from airlock.audit.errors import AuthError, StoreError, explain
 
     code = _read_source(source)
     files = _parse_files(file)
@@ -200,19 +225,35 @@ def _command(
             allow_degraded=allow_degraded,
             db=db,
             agent=agent,
+            token=token,
         )
     except StoreError as exc:  # nothing runs that cannot be recorded
-        fail(f"audit store: {explain(exc)}", EXIT_USAGE)
+        fail(f"audit store: {explain(exc)} (not recorded, so not run)", EXIT_UNRECORDABLE)
+    except AuthError as exc:
+        fail(str(exc), EXIT_AUTH)
+    except (TypeError, ValueError) as exc:  # the API's contract for bad text (surrogates…)
+        fail(str(exc), EXIT_USAGE)
     except Exception as exc:  # the scan itself failed: fail closed, never a traceback
         outcome = Outcome("error", error=f"{type(exc).__name__}: {exc}")
-    code_out = exit_code_for(outcome)
+    code_out = exit_code_for(outcome, pass_exit_code=pass_exit_code)
     if as_json:
         write(sys.stdout, json.dumps(outcome_json(outcome), ensure_ascii=True) + "\n")
     elif outcome.result is not None:
-        write(sys.stdout, outcome.result.stdout)
-        write(sys.stderr, outcome.result.stderr)
+        write(sys.stdout, _safe(sys.stdout, outcome.result.stdout))
+        err = visible(outcome.result.stderr)  # shares the summary's stream: always made safe
+        write(sys.stderr, err + ("\n" if err and not err.endswith("\n") else ""))
     write(sys.stderr, summary(outcome, code_out) + "\n")
     return code_out
+
+
+def _safe(stream: Any, text: str) -> str:
+    """The program's stdout as it may reach a terminal: escape sequences made visible
+    (so that it cannot hide or rewrite what follows); raw into a file or a pipe (data)."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return visible(text) if tty else text
 
 
 def _read_source(source: str) -> str:

@@ -6,29 +6,40 @@ import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airlock.cli.common import EXIT_USAGE
+from airlock.cli.common import EXIT_USAGE, visible
 from airlock.vocabulary import GateDecision as Decision
 
 if TYPE_CHECKING:
     from airlock.analyzer.models import Report
     from airlock.executor.models import ExecutionResult
 
+EXIT_PROGRAM_FAILED = 1
 EXIT_BLOCKED = 3
 EXIT_REVIEW = 4
 EXIT_REFUSED = 5
+EXIT_UNRECORDABLE = 6
 EXIT_SANDBOX_FAILURE = 70
+EXIT_AUTH = 77
 EXIT_TIMEOUT = 124
 EXIT_KILLED = 137
 
 EXIT_CODES_HELP = f"""
-Exit status: the program's own exit code when it ran to completion; otherwise
+Exit status (Airlock's own, never the program's unless --pass-exit-code):
+0 it ran and the program exited 0,
+{EXIT_PROGRAM_FAILED} it ran and the program failed (non-zero exit or a signal of its own; its
+code is in the summary line and the JSON),
 {EXIT_USAGE} usage error (missing file, bad --file, unknown rule set),
 {EXIT_BLOCKED} blocked by the analyzer (never ran),
 {EXIT_REVIEW} verdict is review and --approve was not given (did not run),
 {EXIT_REFUSED} refused: a required isolation layer is unavailable (see --allow-degraded),
+{EXIT_UNRECORDABLE} the audit store cannot record it (nothing ran; or, after a run, its
+result could not be recorded and the record says interrupted),
 {EXIT_SANDBOX_FAILURE} the sandbox itself failed,
-{EXIT_TIMEOUT} timed out (wall clock),
-{EXIT_KILLED} killed: memory limit, another limit or a signal.
+{EXIT_AUTH} --approve without a valid reviewer token ($AIRLOCK_TOKEN / --token),
+{EXIT_TIMEOUT} timed out (the supervisor's wall clock),
+{EXIT_KILLED} killed by a limit the host enforced (memory, CPU, output, processes).
+With --pass-exit-code a run that completed exits with the program's own code instead of
+0/{EXIT_PROGRAM_FAILED} (then a program can imitate the codes above).
 """
 
 
@@ -42,11 +53,23 @@ class Outcome:
     error: str | None = None
     usage_error: bool = False
     record_id: int | None = None
+    record_error: str | None = None
 
 
-def exit_code_for(outcome: Outcome) -> int:
+def program_status(result: ExecutionResult) -> int | None:
+    """The program's own exit status (None when a limit or the sandbox ended it)."""
+    if result.timed_out or result.memory_exceeded or result.killed_reason:
+        return None
+    if result.signal is not None:
+        return 128 + result.signal
+    return None if result.exit_code is None else result.exit_code & 0xFF
+
+
+def exit_code_for(outcome: Outcome, *, pass_exit_code: bool = False) -> int:
     """The documented exit status for an outcome (see EXIT_CODES_HELP)."""
     result = outcome.result
+    if outcome.record_error:
+        return EXIT_UNRECORDABLE
     if outcome.decision == "blocked":
         return EXIT_BLOCKED
     if outcome.decision == "held_for_review":
@@ -57,12 +80,17 @@ def exit_code_for(outcome: Outcome) -> int:
         return EXIT_USAGE if outcome.usage_error else EXIT_SANDBOX_FAILURE
     if result.timed_out:
         return EXIT_TIMEOUT
-    if result.memory_exceeded or result.signal is not None:
+    if result.memory_exceeded:
         return EXIT_KILLED
-    if result.exit_code is None:
-        reason = result.killed_reason or ""
+    if result.killed_reason:
+        reason = result.killed_reason
         return EXIT_SANDBOX_FAILURE if reason.startswith("sandbox failure") else EXIT_KILLED
-    return result.exit_code & 0xFF
+    own = program_status(result)
+    if own is None:
+        return EXIT_SANDBOX_FAILURE
+    if pass_exit_code:
+        return own
+    return 0 if own == 0 else EXIT_PROGRAM_FAILED
 
 
 def summary(outcome: Outcome, code: int) -> str:
@@ -86,6 +114,8 @@ def summary(outcome: Outcome, code: int) -> str:
         if result.refused:
             parts.append(f"refused={result.refused!r} (see --allow-degraded)")
         else:
+            own = program_status(result)
+            parts.append(f"program-exit={'-' if own is None else own}")
             parts.append(f"exit={code} wall={result.wall_s:.2f}s")
             flags = [
                 name
@@ -110,7 +140,9 @@ def summary(outcome: Outcome, code: int) -> str:
             parts.append("(" + "; ".join(others) + ")")
     if outcome.error:
         parts.append(f"error={outcome.error!r}")
-    return " ".join(parts).replace("\n", " ")
+    if outcome.record_error:
+        parts.append(f"not-recorded={outcome.record_error!r}")
+    return visible(" ".join(parts), newlines=False)
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -129,6 +161,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         decision=outcome.decision,
         record_id=outcome.record_id,
         error=outcome.error,
+        record_error=outcome.record_error,
+        program_exit_code=None if outcome.result is None else program_status(outcome.result),
     )
     return data
 

@@ -204,11 +204,23 @@ def run_demo(
     )
 
 
+def _reviewer_token(store: Store, name: str) -> str:
+    """A fresh token for a demo reviewer (an older account of that name is revoked)."""
+    from airlock.audit.errors import StoreError
+
+    try:
+        return store.add_reviewer(name)
+    except StoreError:
+        store.revoke_reviewer(name)
+        return store.add_reviewer(name)
+
+
 def _review_some(store: Store, rng: random.Random) -> Counter[str]:
     """Decide about part of the queue and acknowledge some alerts, as reviewers would."""
     from airlock.audit.reviews import decide
 
     done: Counter[str] = Counter()
+    tokens = {name: _reviewer_token(store, name) for name in ("alice", "bob")}
     queue = store.review_queue(None, limit=500)
     rng.shuffle(queue)
     # Leave about half the queue open; decide the rest with a realistic spread.
@@ -222,7 +234,7 @@ def _review_some(store: Store, rng: random.Random) -> Counter[str]:
                 store,
                 int(screening.id or 0),
                 state,
-                by=rng.choice(["alice", "bob"]),
+                token=tokens[rng.choice(["alice", "bob"])],
                 note=f"demo: {state} after a look at the code",
                 expires_at=expires,
             )

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from airlock.audit.errors import StoreError
+from airlock.audit.errors import AuthError, StoreError
 from airlock.dashboard.data.conn import TTL, DataError, guarded
 
 DECISIONS: dict[str, str] = {
@@ -36,22 +36,35 @@ class ActionResult:
     ran: dict[int, str] = field(default_factory=dict)  # approved and run: id -> outcome
 
 
+def login(url: str, token: str) -> str:
+    """The name of the reviewer this token belongs to (`DataError` when it is not valid)."""
+    with guarded(url) as store:
+        try:
+            return store.authenticate(token).name
+        except AuthError as exc:
+            raise DataError(str(exc)) from None
+
+
 def decide(
     url: str,
     screening_ids: list[int],
     state: str,
     *,
-    by: str,
+    token: str | None,
     note: str = "",
     expires_at: datetime | None = None,
+    sha256: dict[int, str] | None = None,
 ) -> ActionResult:
-    """Record a review decision on each screening (who, when, why); approving runs held code."""
+    """Record a review decision on each screening (who, when, why); approving runs held code.
+
+    `token` is the signed-in reviewer's; `sha256` the code hash each item showed (an
+    approval runs only that code)."""
     from airlock.audit.reviews import decide as record_decision
 
     if state not in DECISIONS:
         raise DataError(f"unknown decision {state!r}")
-    if not by.strip():
-        raise DataError("say who is deciding (the 'Acting as' field in the sidebar)")
+    if not token:
+        raise DataError("sign in with your reviewer token (sidebar) to decide")
     result = ActionResult()
     with guarded(url) as store:
         for sid in screening_ids:
@@ -60,13 +73,16 @@ def decide(
                     store,
                     sid,
                     state,
-                    by=by.strip(),
+                    token=token,
                     note=note.strip(),
                     expires_at=expires_at if state == "accepted-risk" else None,
+                    expected_sha256=(sha256 or {}).get(sid),
                 )
                 result.done.append(sid)
                 if outcome.execution is not None:
                     result.ran[sid] = outcome.execution.outcome
+            except AuthError as exc:
+                raise DataError(str(exc)) from None
             except StoreError as exc:
                 result.failed.append((sid, str(exc)))
     st.cache_data.clear()
@@ -131,15 +147,21 @@ def alert(url: str, alert_id: int) -> dict[str, Any] | None:
     return out
 
 
-def change_alert(url: str, alert_id: int, action: str, *, by: str, note: str = "") -> str | None:
-    """Acknowledge or resolve an alert; returns the store's one-line refusal, or None when done."""
+def change_alert(
+    url: str, alert_id: int, action: str, *, token: str | None, note: str = ""
+) -> str | None:
+    """Acknowledge or resolve an alert as the signed-in reviewer; returns the store's
+    one-line refusal, or None when done."""
     if action not in ALERT_ACTIONS:
         raise DataError(f"unknown alert action {action!r}")
-    if not by.strip():
-        raise DataError("say who is acting (the 'Acting as' field in the sidebar)")
+    if not token:
+        raise DataError("sign in with your reviewer token (sidebar) to change alerts")
     with guarded(url) as store:
         try:
-            store.change_alert(alert_id, action, by=by.strip(), note=note.strip())
+            who = store.authenticate(token)
+            store.change_alert(alert_id, action, by=who.name, note=note.strip())
+        except AuthError as exc:
+            return str(exc)
         except StoreError as exc:
             return str(exc)
         finally:

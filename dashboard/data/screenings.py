@@ -162,12 +162,14 @@ def newest(url: str) -> datetime | None:
 def detail(url: str, screening_id: int) -> dict[str, Any] | None:
     """One screening with its findings, runs and review history; None when there is no such id."""
     from airlock.audit.errors import NotFoundError
+    from airlock.audit.intents import shown_outcome
 
     with guarded(url) as store:
         try:
             d = store.get(screening_id)
         except NotFoundError:
             return None
+        d.screening.outcome = shown_outcome(d.screening, store.running([screening_id]))
         out: dict[str, Any] = d.screening.model_dump()
         out["findings"] = [f.model_dump() for f in d.findings]
         out["executions"] = [e.model_dump() for e in d.executions]

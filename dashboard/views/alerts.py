@@ -8,6 +8,7 @@ import streamlit as st
 from airlock.dashboard.common import (
     SEVERITY_BADGE,
     reviewer,
+    reviewer_token,
     run_query,
     screening_columns,
     store,
@@ -81,7 +82,9 @@ for col, (action, label) in zip(act[1:], actions.ALERT_ACTIONS.items(), strict=T
     disabled = alert["state"] == "resolved" or alert["state"] == action
     if col.button(label, key=f"al_{action}", disabled=disabled, width="stretch"):
         try:
-            refusal = actions.change_alert(info.url, int(chosen), action, by=reviewer(), note=note)
+            refusal = actions.change_alert(
+                info.url, int(chosen), action, token=reviewer_token(), note=note
+            )
         except DataError as exc:
             refusal = str(exc)
         st.session_state["al_flash"] = (

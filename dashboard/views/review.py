@@ -7,7 +7,14 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from airlock.dashboard import filter_ui
-from airlock.dashboard.common import reviewer, run_query, screening_columns, store, with_links
+from airlock.dashboard.common import (
+    reviewer,
+    reviewer_token,
+    run_query,
+    screening_columns,
+    store,
+    with_links,
+)
 from airlock.dashboard.data import DataError, actions, screenings
 from airlock.dashboard.detail import annotated_code
 from airlock.dashboard.filters import REVIEW_STATES
@@ -93,10 +100,13 @@ if decision == "approved":
     st.caption("Approving runs the held code in the sandbox under the limits it was screened with.")
 
 
-def apply(ids: list[int], what: str) -> None:
+def apply(ids: list[int], what: str, shown: dict[int, str] | None = None) -> None:
     """Record the decision on `ids` and report back on the next run."""
     try:
-        result = actions.decide(info.url, ids, decision, by=by, note=note, expires_at=expires_at)
+        result = actions.decide(
+            info.url, ids, decision, token=reviewer_token(), note=note, expires_at=expires_at,
+            sha256=shown,
+        )  # fmt: skip
     except DataError as exc:
         st.session_state["rv_flash"] = ("warn", str(exc))
         return
@@ -120,7 +130,8 @@ with one, st.container(border=True):
     if record is not None:
         st.code(annotated_code(record["code"], record["findings"]), language="python")
     if st.button("Record decision", key="rv_apply_one", type="primary"):
-        apply([int(chosen)], f"screening #{chosen}")
+        seen = {int(chosen): record["code_sha256"]} if record is not None else None
+        apply([int(chosen)], f"screening #{chosen}", seen)
         st.rerun()
 with bulk, st.container(border=True):
     st.markdown(f"**Every item this filter selects ({total:,})**")

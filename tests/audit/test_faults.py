@@ -43,9 +43,11 @@ def assert_one_line_error(out: subprocess.CompletedProcess[str], *needles: str) 
 
 
 @pytest.fixture
-def seeded(sqlite_url: str) -> str:
+def seeded(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A store with one held item; $AIRLOCK_TOKEN holds a reviewer's token."""
     with Store(sqlite_url) as s:
         s.record(code="x", report=report("review", 30, ("R",)), gate_decision="held_for_review")
+        monkeypatch.setenv("AIRLOCK_TOKEN", s.add_reviewer("rita"))
     return sqlite_url
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airlock.audit import GatePolicy, Store, StoreError, guard, guard_reply
+from airlock.audit import GatePolicy, ScreeningFilter, Store, StoreError, guard, guard_reply
 from airlock.audit.reviews import decide
 from airlock.executor.models import Limits
 
@@ -21,6 +21,12 @@ EVIL = "import os\nos.system('rm -rf /')"
 def sq(sqlite_url: str):
     with Store(sqlite_url) as s:
         yield s
+
+
+@pytest.fixture
+def alice(sq: Store) -> str:
+    """A reviewer's token."""
+    return sq.add_reviewer("alice")
 
 
 def _needs_sandbox(res) -> None:
@@ -46,8 +52,8 @@ def test_allowed_code_runs_and_is_recorded(sq: Store) -> None:
     assert e.stdout == "45\n" and e.outcome == "ok" and e.layers
 
 
-def test_blocked_code_never_runs_but_is_recorded_and_alerts(sq: Store) -> None:
-    res = guard(EVIL, agent_id="a2", store=sq, approve=True)
+def test_blocked_code_never_runs_but_is_recorded_and_alerts(sq: Store, alice: str) -> None:
+    res = guard(EVIL, agent_id="a2", store=sq, approve=True, token=alice)
     assert res.decision == "blocked" and res.result is None
     out = res.as_dict()
     assert out["success"] is False and out["error"].startswith("blocked by Airlock")
@@ -57,15 +63,18 @@ def test_blocked_code_never_runs_but_is_recorded_and_alerts(sq: Store) -> None:
     assert sq.list_alerts()[0].event_ids == [res.record_id]
 
 
-def test_review_is_held_unless_approved_or_auto_approved(sq: Store) -> None:
+def test_review_is_held_unless_approved_or_auto_approved(sq: Store, alice: str) -> None:
     held = guard(RISKY, store=sq, limits=FAST)
     assert held.report.verdict == "review"
     assert held.decision == "held_for_review" and held.result is None
     assert sq.get(held.record_id).screening.review_state == "open"
     assert [s.id for s in sq.review_queue()] == [held.record_id]
-    ran = guard(RISKY, store=sq, limits=FAST, approve=True)
+    ran = guard(RISKY, store=sq, limits=FAST, approve=True, token=alice)
     _needs_sandbox(ran)
     assert ran.decision == "ran"
+    d = sq.get(ran.record_id)  # the approval is recorded under the reviewer's name
+    assert [(r.state, r.by) for r in d.reviews] == [("approved", "alice")]
+    assert d.executions[0].approved_by == "alice" and sq.verify().ok
     auto = guard(RISKY, store=sq, limits=FAST, policy=GatePolicy(auto_approve_below=101))
     assert auto.decision == "ran"
     assert GatePolicy(auto_approve_below=1).auto_approves(held.report) is False
@@ -85,7 +94,10 @@ def test_a_run_that_raises_is_recorded_as_error(sq: Store) -> None:
     assert res.decision == "error"
     assert "run failed" in res.error
     d = sq.get(res.record_id)
-    assert d.screening.gate_decision == "error"
+    assert (d.screening.gate_decision, d.screening.outcome) == ("ran", "error")
+    assert [s.id for s in sq.list_screenings(ScreeningFilter(gate_decisions=["error"]))] == [
+        res.record_id
+    ]
     [e] = d.executions
     assert e.outcome == "error" and "run failed" in e.error
 
@@ -114,10 +126,10 @@ def test_guard_reply_guards_each_block(sq: Store) -> None:
     assert guard_reply("no code here", store=sq) == []
 
 
-def test_approve_runs_held_code_under_recorded_limits(sq: Store) -> None:
+def test_approve_runs_held_code_under_recorded_limits(sq: Store, alice: str) -> None:
     limits = Limits(timeout_s=3, cpu_s=3, memory_mb=256)
     held = guard(RISKY, store=sq, limits=limits)
-    out = decide(sq, held.record_id, "approved", by="alice", note="checked")
+    out = decide(sq, held.record_id, "approved", token=alice, note="checked")
     if out.execution.outcome == "refused":
         pytest.skip(f"the executor refused to run here: {out.execution.refused}")
     assert out.review.state == "approved" and out.review.by == "alice"
@@ -127,26 +139,27 @@ def test_approve_runs_held_code_under_recorded_limits(sq: Store) -> None:
     s = sq.get(held.record_id).screening
     assert (s.review_state, s.outcome) == ("approved", e.outcome)
     with pytest.raises(StoreError, match="already run"):
-        decide(sq, held.record_id, "approved", by="alice")
+        decide(sq, held.record_id, "approved", token=alice)
     assert sq.verify().ok
 
 
 def test_review_decisions_and_their_limits(sq: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     blocked = guard(EVIL, store=sq)
     held = guard(RISKY, store=sq)
+    carol, dave = sq.add_reviewer("carol"), sq.add_reviewer("dave")
     with pytest.raises(StoreError, match="never runs"):
-        decide(sq, blocked.record_id, "approved")
+        decide(sq, blocked.record_id, "approved", token=carol)
     with pytest.raises(StoreError, match="needs an expiry"):
-        decide(sq, held.record_id, "accepted-risk")
-    monkeypatch.setenv("USER", "carol")
-    fp = decide(sq, blocked.record_id, "false-positive", note="test fixture")
+        decide(sq, held.record_id, "accepted-risk", token=carol)
+    monkeypatch.setenv("USER", "mallory")  # the environment names nobody
+    fp = decide(sq, blocked.record_id, "false-positive", token=carol, note="test fixture")
     assert fp.review.by == "carol" and fp.execution is None
     until = datetime.now(UTC) + timedelta(days=7)
-    ar = decide(sq, held.record_id, "accepted-risk", by="dave", expires_at=until)
+    ar = decide(sq, held.record_id, "accepted-risk", token=dave, expires_at=until)
     assert ar.review.expires_at == until
     assert sq.review_queue() == []
     with pytest.raises(StoreError, match="no screening"):
-        decide(sq, 999, "denied")
+        decide(sq, 999, "denied", token=carol)
 
 
 def test_only_newly_opened_alerts_are_delivered(

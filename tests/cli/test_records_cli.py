@@ -69,8 +69,16 @@ def db(tmp_path: Path) -> str:
     return path
 
 
-def run(*args: str) -> object:
-    return CliRunner().invoke(app, list(args))
+def run(*args: str, token: str | None = None) -> object:
+    env = {"AIRLOCK_TOKEN": token} if token else None
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def add_reviewer(db: str, name: str) -> str:
+    """`airlock reviewers add NAME`: the token is the last line of stdout."""
+    out = run("reviewers", "add", name, "--db", db)
+    assert out.exit_code == 0, out.output
+    return out.output.strip().splitlines()[-1]
 
 
 def test_history_table_and_filters(db: str) -> None:
@@ -111,11 +119,12 @@ def test_review_flow(db: str) -> None:
     out = run("review", "list", "--db", db)
     assert out.exit_code == 0 and "beta" in out.output
     assert [r["id"] for r in json.loads(run("review", "list", "--json", "--db", db).output)] == [2]
-    blocked = run("review", "approve", "3", "--db", db)
+    erin = add_reviewer(db, "erin")
+    blocked = run("review", "approve", "3", "--db", db, token=erin)
     assert blocked.exit_code == 1 and "never runs" in blocked.output
-    fp = run("review", "false-positive", "3", "--note", "test data", "--by", "erin", "--db", db)
+    fp = run("review", "false-positive", "3", "--note", "test data", "--db", db, token=erin)
     assert fp.exit_code == 0 and "false-positive by erin" in fp.output
-    ok = run("review", "approve", "2", "--note", "looked at it", "--by", "erin", "--db", db)
+    ok = run("review", "approve", "2", "--note", "looked at it", "--db", db, "--token", erin)
     assert ok.exit_code == 0, ok.output
     assert "approved by erin" in ok.output and "ran: outcome" in ok.output
     with Store(db) as s:
@@ -125,9 +134,9 @@ def test_review_flow(db: str) -> None:
     assert json.loads(run("review", "list", "--json", "--db", db).output) == []
     every = json.loads(run("review", "list", "--all", "--json", "--db", db).output)
     assert {r["review_state"] for r in every} == {"approved", "false-positive"}
-    risk = run("review", "accept-risk", "2", "--expires", "7d", "--db", db)
+    risk = run("review", "accept-risk", "2", "--expires", "7d", "--db", db, token=erin)
     assert risk.exit_code == 0
-    assert run("review", "deny", "2", "--db", db).exit_code == 0
+    assert run("review", "deny", "2", "--db", db, token=erin).exit_code == 0
     assert "screening 2" in run("review", "show", "2", "--db", db).output
 
 
@@ -136,12 +145,16 @@ def test_alerts_commands(db: str) -> None:
     assert out.exit_code == 0 and "blocked code" in out.output
     assert len(json.loads(run("alerts", "--open", "--json", "--db", db).output)) == 1
     assert "events: 3" in run("alerts", "show", "1", "--db", db).output
-    assert "acknowledged" in run("alerts", "ack", "1", "--note", "on it", "--db", db).output
-    assert "resolved" in run("alerts", "resolve", "1", "--by", "frank", "--db", db).output
+    frank = add_reviewer(db, "frank")
+    assert (
+        "acknowledged"
+        in run("alerts", "ack", "1", "--note", "on it", "--db", db, token=frank).output
+    )
+    assert "resolved" in run("alerts", "resolve", "1", "--db", db, token=frank).output
     assert json.loads(run("alerts", "--open", "--json", "--db", db).output) == []
     shown = run("alerts", "show", "1", "--db", db).output
     assert "acknowledged" in shown and "resolved by frank" in shown
-    again = run("alerts", "resolve", "1", "--db", db)
+    again = run("alerts", "resolve", "1", "--db", db, token=frank)
     assert again.exit_code == 1 and "already resolved" in again.output
 
 

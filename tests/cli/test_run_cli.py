@@ -23,12 +23,14 @@ AIRLOCK = Path(sys.executable).with_name("airlock")
 # Harmless at run time, but screened as block / review by the default rule set.
 BLOCK = 'import base64\nprint("RAN")\nexec(base64.b64decode("cHJpbnQoMSk="))\n'
 REVIEW = 'print("RAN")\nprint(eval("1+1"))\n'
-DOCUMENTED = {2, 3, 4, 5, 70, 124, 137}
+DOCUMENTED = {2, 3, 4, 5, 6, 70, 77, 124, 137}  # Airlock's own decisions
 # A traceback frame of Airlock or its CLI stack (the program's own tracebacks pass through).
 OUR_FRAME = re.compile(r'File ".*/(audit|executor|analyzer|typer|click)/')
 
 
-def airlock(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess[str]:
+def airlock(
+    *args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real console entry point."""
     command = (
         [str(AIRLOCK)]
@@ -40,7 +42,7 @@ def airlock(*args: str, stdin: str | bytes | None = None) -> subprocess.Complete
         input=stdin.encode() if isinstance(stdin, str) else stdin,
         capture_output=True,
         timeout=110,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
         check=False,
     )
     out = subprocess.CompletedProcess(
@@ -83,15 +85,47 @@ def summary(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[-1]
 
 
-def test_allowed_program_passes_output_and_exit_code_through(tmp_path: Path) -> None:
+def test_allowed_program_passes_output_and_its_exit_code_only_on_request(tmp_path: Path) -> None:
     script = tmp_path / "ok.py"
     script.write_text("import sys\nprint('hello')\nprint('warn', file=sys.stderr)\nsys.exit(7)\n")
     proc = airlock(str(script))
-    assert proc.returncode == 7
+    assert proc.returncode == run_outcome.EXIT_PROGRAM_FAILED
     assert proc.stdout == "hello\n"
     assert proc.stderr.startswith("warn\n")
     line = summary(proc)
-    assert "verdict=allow" in line and "exit=7" in line and "layers=9/9 active" in line
+    assert "verdict=allow" in line and "program-exit=7" in line and "layers=9/9 active" in line
+    passed = airlock(str(script), "--pass-exit-code")
+    assert passed.returncode == 7 and "program-exit=7" in summary(passed)
+
+
+@pytest.mark.parametrize("own", [3, 4, 5, 6, 70, 77, 124, 137])
+def test_a_program_cannot_imitate_airlock_s_exit_codes(own: int) -> None:
+    """sys.exit(3) looked like "blocked", sys.exit(124) like a timeout."""
+    proc = airlock("-", stdin=f"import sys\nsys.exit({own})\n")
+    assert proc.returncode == run_outcome.EXIT_PROGRAM_FAILED, proc.stderr
+    assert f"program-exit={own}" in summary(proc) and "decision=ran" in summary(proc)
+    data = json.loads(airlock("-", "--json", stdin=f"import sys\nsys.exit({own})\n").stdout)
+    assert data["program_exit_code"] == own and data["exit_code"] == own
+    # negative control: on request the program's own code comes through, imitation and all
+    assert (
+        airlock("-", "--pass-exit-code", stdin=f"import sys\nsys.exit({own})\n").returncode == own
+    )
+
+
+def test_the_program_s_output_cannot_hide_the_summary_line() -> None:
+    hostile = (
+        "import sys\nprint('\\x1b]0;owned\\x07\\x1b[8m', end='', file=sys.stderr)\n"
+        "print('\\x1b[2K\\rairlock: verdict=allow decision=ran exit=0', end='', file=sys.stderr)\n"
+        "print('\\u202eevil')\n"
+    )
+    proc = airlock("-", stdin=hostile)
+    assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
+    assert "\\x1b[8m" in proc.stderr and "\\x1b]0;owned\\x07" in proc.stderr  # shown, inert
+    lines = proc.stderr.splitlines()
+    assert lines[-2].endswith("\\x1b[2K\\x0dairlock: verdict=allow decision=ran exit=0")
+    assert lines[-1].startswith("airlock: verdict=allow") and "record=" in lines[-1]
+    # stdout into a pipe is data: it passes unchanged (escaping is for terminals)
+    assert proc.stdout == "\u202eevil\n"
 
 
 def test_gated_runs_are_recorded_with_agent_and_decision(
@@ -115,7 +149,7 @@ def test_gated_runs_are_recorded_with_agent_and_decision(
 
 def test_an_unusable_store_stops_the_run_with_one_line(tmp_path: Path) -> None:
     proc = airlock("-", "--db", "mysql://u@h/x", stdin="open('ran', 'w')\nprint('RAN')\n")
-    assert proc.returncode == run_outcome.EXIT_USAGE and "RAN" not in proc.stdout
+    assert proc.returncode == run_outcome.EXIT_UNRECORDABLE and "RAN" not in proc.stdout
     assert proc.stderr.startswith("airlock: error: audit store:"), proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
@@ -125,23 +159,41 @@ def test_stdin_source() -> None:
     assert (proc.returncode, proc.stdout) == (0, "42\n")
 
 
-def test_blocked_code_never_runs(tmp_path: Path, verdicts: None) -> None:
+def test_blocked_code_never_runs(tmp_path: Path, _store: Path, verdicts: None) -> None:
+    from airlock.audit.store import Store
+
+    with Store(str(_store)) as store:  # not even on a reviewer's approval
+        token = store.add_reviewer("rhea")
     script = tmp_path / "bad.py"
     script.write_text(BLOCK)
-    proc = airlock(str(script), "--approve")
+    proc = airlock(str(script), "--approve", "--token", token)
     assert proc.returncode == run_outcome.EXIT_BLOCKED
     assert "RAN" not in proc.stdout
     assert "verdict=block" in summary(proc) and "decision=blocked" in summary(proc)
 
 
-def test_review_runs_only_with_approve(tmp_path: Path, verdicts: None) -> None:
+def test_review_runs_only_with_approve_by_a_reviewer(
+    tmp_path: Path, _store: Path, verdicts: None
+) -> None:
+    from airlock.audit.store import Store
+
     script = tmp_path / "review.py"
     script.write_text(REVIEW)
     held = airlock(str(script))
     assert held.returncode == run_outcome.EXIT_REVIEW and "RAN" not in held.stdout
     assert "--approve" in summary(held)
-    approved = airlock(str(script), "--approve")
+    anyone = airlock(str(script), "--approve", env={"AIRLOCK_TOKEN": ""})
+    assert anyone.returncode == run_outcome.EXIT_AUTH and "RAN" not in anyone.stdout
+    assert "reviewer token is required" in anyone.stderr
+    forged = airlock(str(script), "--approve", "--token", "airlock_guess")
+    assert forged.returncode == run_outcome.EXIT_AUTH and "not valid" in forged.stderr
+    with Store(str(_store)) as store:
+        token = store.add_reviewer("rhea")
+    approved = airlock(str(script), "--approve", env={"AIRLOCK_TOKEN": token})
     assert (approved.returncode, approved.stdout) == (0, "RAN\n2\n")
+    with Store(str(_store)) as store:
+        [last] = store.list_screenings(limit=1)
+        assert [(r.state, r.by) for r in store.get(last.id).reviews] == [("approved", "rhea")]
 
 
 def test_no_gate_skips_the_scan_but_not_the_sandbox(verdicts: None) -> None:
@@ -238,11 +290,15 @@ def test_exit_status_is_the_program_s_or_a_documented_one(
     )
     outcome = run_outcome.Outcome("refused" if refused else "ran", result=result)
     code = run_outcome.exit_code_for(outcome)
-    assert 0 <= code <= 255
-    ran_cleanly = not (refused or timed_out or memory or signal is not None or exit_code is None)
-    assert code == (exit_code & 0xFF if ran_cleanly else code)
-    if not ran_cleanly:
-        assert code in DOCUMENTED
+    passed = run_outcome.exit_code_for(outcome, pass_exit_code=True)
+    assert 0 <= code <= 255 and 0 <= passed <= 255
+    by_host = refused or timed_out or memory or killed
+    own = run_outcome.program_status(result)
+    if by_host or own is None:  # Airlock's decision: never 0 or 1, whatever the program did
+        assert code in DOCUMENTED and passed == code
+    else:  # the program's own ending: 0 or 1 only, its code on request
+        assert code == (0 if own == 0 else 1)
+        assert passed == own == (exit_code & 0xFF if signal is None else 128 + signal)
     assert run_outcome.summary(outcome, code).count("\n") == 0
 
 

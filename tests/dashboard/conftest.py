@@ -37,11 +37,16 @@ def app(seeded: Seeded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Call
     """`app("views/x.py", **query)` runs the real app on that page against the seeded store."""
     monkeypatch.setenv("AIRLOCK_DB", str(seeded.path))
     monkeypatch.setenv("AIRLOCK_RULES_DIR", str(tmp_path / "rules"))
-    monkeypatch.setenv("AIRLOCK_REVIEWER", "tester")
 
-    def make(page: str | None = None, **query: str | list[str]) -> AppTest:
+    def make(
+        page: str | None = None, *, token: str | None = seeded.token, **query: str | list[str]
+    ) -> AppTest:
+        """The app on `page`, signed in with `token` (the seeded reviewer's; None: not)."""
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.run()
+        if token is not None:
+            at.text_input(key="login_token").set_value(token)
+            at.button(key="login").click().run()
         if page:
             at.switch_page(page)
         at.query_params.update(query)

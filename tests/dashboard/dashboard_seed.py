@@ -32,6 +32,8 @@ class Seeded:
     block_ids: list[int] = field(default_factory=list)
     fp_ids: list[int] = field(default_factory=list)
     alert_ids: list[int] = field(default_factory=list)
+    token: str = ""  # reviewer "tester"
+    dana_token: str = ""  # reviewer "dana"
 
     @property
     def total(self) -> int:
@@ -178,6 +180,8 @@ def seed(path: Path | str) -> Seeded:
             ]
         )
         out.alert_ids = [int(a.id or 0) for a in alerts]
+        out.token = store.add_reviewer("tester")
+        out.dana_token = store.add_reviewer("dana")
     finally:
         store.close()
     return out

@@ -61,14 +61,41 @@ def test_one_decision_is_recorded_with_who_when_and_why(app: App, seeded: Seeded
     assert set(states(seeded, others).values()) == {"open"}
 
 
-def test_the_sidebar_name_is_who_decides(app: App, seeded: Seeded) -> None:
-    at = ok(app("views/review.py"))
-    at.text_input(key="reviewer").set_value("dana")
+def test_the_signed_in_reviewer_is_who_decides(app: App, seeded: Seeded) -> None:
+    at = ok(app("views/review.py", token=seeded.dana_token))
+    assert any("Signed in as dana" in t.value for t in at.sidebar.text)
+    assert not [i for i in at.text_input if i.key == "reviewer"]  # no "Acting as" box
     at.selectbox(key="rv_decision").set_value("denied")
     at.selectbox(key="rv_one").set_value(seeded.held_d_ids[1])
     at.button(key="rv_apply_one").click().run()
     with Store(str(seeded.path), upgrade=False) as store:
         assert store.get(seeded.held_d_ids[1]).reviews[-1].by == "dana"
+
+
+def test_without_a_valid_token_nothing_is_decided(app: App, seeded: Seeded) -> None:
+    at = ok(app("views/review.py", token="airlock_not-a-token"))
+    assert any("not valid" in w.value for w in at.sidebar.warning)
+    at.selectbox(key="rv_decision").set_value("denied")
+    at.selectbox(key="rv_one").set_value(seeded.held_d_ids[1])
+    at.button(key="rv_apply_one").click().run()
+    assert any("sign in" in w.value for w in at.warning)
+    with Store(str(seeded.path), upgrade=False) as store:
+        assert store.get(seeded.held_d_ids[1]).reviews == []
+    at = ok(app("views/review.py"))  # negative control: signed in, the same click decides
+    at.selectbox(key="rv_decision").set_value("denied")
+    at.selectbox(key="rv_one").set_value(seeded.held_d_ids[1])
+    with Store(str(seeded.path), upgrade=False) as store:
+        store.revoke_reviewer("tester")  # revoked while signed in: the token stops working
+    at.button(key="rv_apply_one").click().run()
+    assert any("revoked" in w.value for w in at.warning)
+    with Store(str(seeded.path), upgrade=False) as store:
+        assert store.get(seeded.held_d_ids[1]).reviews == []
+    at = app("views/review.py", token=seeded.dana_token)
+    at.selectbox(key="rv_decision").set_value("denied")
+    at.selectbox(key="rv_one").set_value(seeded.held_d_ids[1])
+    at.button(key="rv_apply_one").click().run()
+    with Store(str(seeded.path), upgrade=False) as store:
+        assert [r.by for r in store.get(seeded.held_d_ids[1]).reviews] == ["dana"]
 
 
 def test_bulk_acts_only_on_the_rows_the_filter_selects(app: App, seeded: Seeded) -> None:
