@@ -35,7 +35,9 @@ SYSCALLS: dict[str, dict[str, int]] = {
         "fspick": 433, "mount_setattr": 442, "pidfd_getfd": 438, "io_uring_setup": 425,
         "io_uring_enter": 426, "io_uring_register": 427, "modify_ldt": 154,
         "prlimit64": 302, "clone": 56, "clone3": 435, "socket": 41, "socketpair": 53,
-        "ioctl": 16,
+        "ioctl": 16, "timer_create": 222, "kill": 62, "tkill": 200, "tgkill": 234,
+        "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297, "pidfd_send_signal": 424,
+        "fcntl": 72,
     },
     "aarch64": {
         "ptrace": 117, "mount": 40, "umount2": 39, "pivot_root": 41, "kexec_load": 104,
@@ -52,10 +54,24 @@ SYSCALLS: dict[str, dict[str, int]] = {
         "fspick": 433, "mount_setattr": 442, "pidfd_getfd": 438, "io_uring_setup": 425,
         "io_uring_enter": 426, "io_uring_register": 427,
         "prlimit64": 261, "clone": 220, "clone3": 435, "socket": 198, "socketpair": 199,
-        "ioctl": 29,
+        "ioctl": 29, "timer_create": 107, "kill": 129, "tkill": 130, "tgkill": 131,
+        "rt_sigqueueinfo": 138, "rt_tgsigqueueinfo": 240, "pidfd_send_signal": 424,
+        "fcntl": 25,
     },
 }  # fmt: skip
-SPECIAL = frozenset({"prlimit64", "clone", "clone3", "socket", "socketpair", "ioctl"})
+# SIGXCPU is the kernel's word for "CPU limit reached": the program may not send it, so
+# results.killed_by can take a program killed by SIGXCPU at its word. The signal number
+# is the given argument of each sending call (index), a clone's exit signal its low byte,
+# fcntl(F_SETSIG) its third argument; timer_create (which could name it inside a
+# struct sigevent that BPF cannot read) is refused outright.
+SIGNAL_ARG = {
+    "kill": 1, "tkill": 1, "tgkill": 2, "rt_sigqueueinfo": 1, "rt_tgsigqueueinfo": 2,
+    "pidfd_send_signal": 1,
+}  # fmt: skip
+SIGXCPU, F_SETSIG = 24, 10
+SPECIAL = frozenset(
+    {"prlimit64", "clone", "clone3", "socket", "socketpair", "ioctl", "fcntl", *SIGNAL_ARG}
+)
 DENIED = tuple(sorted(set(SYSCALLS["x86_64"]) - SPECIAL))
 
 AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
@@ -67,7 +83,7 @@ NAMESPACE_FLAGS = (
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C
 
 # classic BPF opcodes and seccomp return values
-LD_ABS, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+LD_ABS, JEQ, JGE, JSET, RET, AND = 0x20, 0x15, 0x35, 0x45, 0x06, 0x54
 RET_KILL_PROCESS, RET_ALLOW, RET_ERRNO = 0x80000000, 0x7FFF0000, 0x00050000
 OFF_NR, OFF_ARCH = 0, 4
 X32_BIT = 0x40000000
@@ -105,8 +121,15 @@ def build_filter(machine: str, allow_inet: bool) -> list[tuple[int, int, int, in
     block = [_ins(LD_ABS, _arg_lo(2)), _ins(JEQ, 0, 1, 0), eperm]
     block += [_ins(LD_ABS, _arg_lo(2) + 4), _ins(JEQ, 0, 1, 0), eperm, allow]
     prog += [_ins(JEQ, nr["prlimit64"], 0, len(block)), *block]
-    block = [_ins(LD_ABS, _arg_lo(0)), _ins(JSET, NAMESPACE_FLAGS, 0, 1), eperm, allow]
+    block = [_ins(LD_ABS, _arg_lo(0)), _ins(JSET, NAMESPACE_FLAGS, 0, 1), eperm]
+    block += [_ins(AND, 0xFF), _ins(JEQ, SIGXCPU, 0, 1), eperm, allow]
     prog += [_ins(JEQ, nr["clone"], 0, len(block)), *block]
+    for name, arg in SIGNAL_ARG.items():
+        block = [_ins(LD_ABS, _arg_lo(arg)), _ins(JEQ, SIGXCPU, 0, 1), eperm, allow]
+        prog += [_ins(JEQ, nr[name], 0, len(block)), *block]
+    block = [_ins(LD_ABS, _arg_lo(1)), _ins(JEQ, F_SETSIG, 0, 3), _ins(LD_ABS, _arg_lo(2))]
+    block += [_ins(JEQ, SIGXCPU, 0, 1), eperm, allow]
+    prog += [_ins(JEQ, nr["fcntl"], 0, len(block)), *block]
     block = [_ins(LD_ABS, _arg_lo(0))]
     if allow_inet:
         block += [_ins(JEQ, AF_INET, 2, 0), _ins(JEQ, AF_INET6, 1, 0)]
