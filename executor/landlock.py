@@ -54,14 +54,21 @@ def handled_fs(abi: int) -> int:
     return next(mask for version, mask in sorted(FS_BY_ABI.items(), reverse=True) if abi >= version)
 
 
-def rules_for(read_exec: list[str], read: list[str], read_write: list[str], abi: int) -> list[Rule]:
-    """The rule list for a run; paths that do not exist are skipped."""
+def rules_for(
+    read_exec: list[str],
+    read: list[str],
+    read_write: list[str],
+    abi: int,
+    read_in_view: tuple[str, ...] = (),
+) -> list[Rule]:
+    """The rule list for a run; paths that do not exist here are skipped, but for
+    ``read_in_view`` (readable paths that exist only in the run's mount view)."""
     full = handled_fs(abi)
     write = (WRITE | (REFER if abi >= 2 else 0) | (TRUNCATE if abi >= 3 else 0)) & full
     rules = [Rule(p, READ_EXEC) for p in read_exec]
     rules += [Rule(p, READ) for p in read]
     rules += [Rule(p, READ | write) for p in read_write]
-    return [r for r in rules if os.path.lexists(r.path)]
+    return [r for r in rules if os.path.lexists(r.path)] + [Rule(p, READ) for p in read_in_view]
 
 
 def restrict_self(rules: list[Rule], abi: int, deny_tcp: bool) -> None:

@@ -75,6 +75,22 @@ class MountPlan:
     hide_files: tuple[str, ...]
     binds: tuple[tuple[str, str, bool], ...]  # (source, target, read_only)
     devices: tuple[str, ...] = DEVICES
+    masks: tuple[str, ...] = ()  # files in the bound view covered with /dev/null afterwards
+
+
+# Where the caller's site-packages appear inside (under /run, which the view empties), so
+# that the venv's host path (a home directory, a checkout) is not shown to the program.
+SITE_VIEW = "/run/airlock-site"
+# Files in a site-packages directory that name host paths: editable-install finders and
+# .pth files (the checkout), and direct_url.json (where a package was installed from).
+SITE_MASKS = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
+
+
+def site_view(site_dirs: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths the program sees for ``site_dirs`` (their own when /run is not there)."""
+    if not os.path.isdir("/run") or os.path.islink("/run"):
+        return site_dirs
+    return tuple(f"{SITE_VIEW}/{i}" for i in range(len(site_dirs)))
 
 
 def create_workdir(
@@ -135,8 +151,13 @@ def _host_hidden() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(hide_dirs), tuple(hide_files)
 
 
-def plan(wd: Workdir, read_only: list[str]) -> MountPlan:
-    """The child's mount plan: hide the host, bring back ``read_only`` paths and the workdir."""
+def plan(
+    wd: Workdir, read_only: list[str], site_dirs: tuple[str, ...] = (), view: tuple[str, ...] = ()
+) -> MountPlan:
+    """The child's mount plan: hide the host, bring back ``read_only`` paths and the workdir,
+    and ``site_dirs`` at ``view`` (see site_view) with their host-naming files masked."""
+    import glob  # only when a plan is made: the spawner never needs it
+
     hide_dirs, hide_files = _host_hidden()
     # The private /tmp and /dev/shm go first: an interpreter or virtualenv that lives under
     # /tmp (a CI checkout, say) is bound back on top of them, and the workdir comes last.
@@ -148,8 +169,16 @@ def plan(wd: Workdir, read_only: list[str]) -> MountPlan:
         real = os.path.realpath(path)
         if any(_under(real, d) for d in covered) and os.path.isdir(real):
             binds.append((real, real, True))
+    masks: list[str] = []
+    for real, seen in zip(site_dirs, view, strict=True):
+        if seen != real:
+            binds.append((os.path.realpath(real), seen, True))
+        for pattern in SITE_MASKS:
+            for path in sorted(glob.glob(os.path.join(glob.escape(real), pattern))):
+                if os.path.isfile(path) and not os.path.islink(path):
+                    masks.append(seen + path[len(real) :])
     binds.append((wd.work, wd.work, False))
-    return MountPlan(hide_dirs, hide_files, tuple(binds))
+    return MountPlan(hide_dirs, hide_files, tuple(binds), masks=tuple(masks))
 
 
 def apply(mp: MountPlan) -> None:
@@ -182,6 +211,8 @@ def apply(mp: MountPlan) -> None:
         syscalls.mount(None, target, None, BIND_RO if read_only else BIND_RW)
     for fd in sources.values():
         os.close(fd)
+    for path in mp.masks:
+        syscalls.mount("/dev/null", path, None, syscalls.MS_BIND)
 
 
 def _read_only_tree(path: str) -> None:

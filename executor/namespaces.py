@@ -1,8 +1,14 @@
-"""Namespace layers: PID (whole-tree kill), network (loopback only), plus IPC and UTS."""
+"""Namespace layers: PID (whole-tree kill), network (loopback only), plus IPC and UTS.
+
+A caller that is not root first enters a user namespace of its own (``enter_user``) in
+which its uid and gid map to themselves and nothing else; the other namespaces it then
+creates belong to that user namespace, which is what lets an ordinary user make them.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import os
 import socket
 import struct
 
@@ -22,6 +28,27 @@ def flags_for(pid: bool, net: bool, mnt: bool) -> int:
     if mnt:
         flags |= syscalls.CLONE_NEWNS
     return flags
+
+
+def enter_user(uid: int, gid: int) -> None:
+    """unshare(CLONE_NEWUSER) and map ``uid``/``gid`` onto themselves (one id each, no
+    setgroups). The caller keeps every capability inside, and only inside, until it execs."""
+    syscalls.unshare(syscalls.CLONE_NEWUSER)
+    # a non-dumpable process's /proc/self files belong to root: dumpable just for the maps
+    syscalls.prctl(syscalls.PR_SET_DUMPABLE, 1)
+    try:
+        for name, text in (
+            ("setgroups", "deny"),
+            ("uid_map", f"{uid} {uid} 1"),
+            ("gid_map", f"{gid} {gid} 1"),
+        ):
+            fd = os.open(f"/proc/self/{name}", os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.write(fd, text.encode())
+            finally:
+                os.close(fd)
+    finally:
+        syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
 
 
 def enter(flags: int, loopback: bool) -> None:

@@ -11,14 +11,21 @@ import functools
 import os
 from collections.abc import Iterator
 
-from airlock.executor import cgroups, landlock, seccomp, syscalls, user
+from airlock.executor import cgroups, landlock, namespaces, seccomp, syscalls, user, userns
 from airlock.executor.models import LayerStatus
 
 _overrides: dict[str, str] = {}
 
 
+def rootless() -> bool:
+    """Whether runs go through an own user namespace (the caller is not root)."""
+    return os.geteuid() != 0
+
+
 def _try_namespaces() -> dict[str, str | None]:
-    """Fork a throwaway child that tries each namespace; maps flag name -> failure or None."""
+    """Fork a throwaway child that tries each namespace; maps flag name -> failure or None.
+    Not root, it enters a user namespace first (as the helper will); "userns" says whether
+    that worked."""
     tests = {
         "pid": syscalls.CLONE_NEWPID | syscalls.CLONE_NEWIPC | syscalls.CLONE_NEWUTS,
         "net": syscalls.CLONE_NEWNET,
@@ -30,6 +37,12 @@ def _try_namespaces() -> dict[str, str | None]:
         try:
             os.close(r)
             results = []
+            if rootless():
+                try:
+                    namespaces.enter_user(os.getuid(), os.getgid())
+                    results.append("userns=")
+                except OSError as exc:
+                    results.append(f"userns={exc.strerror or exc}")
             for name, flag in tests.items():
                 try:
                     syscalls.unshare(flag)
@@ -48,9 +61,15 @@ def _try_namespaces() -> dict[str, str | None]:
     with contextlib.suppress(ChildProcessError):  # the caller may ignore SIGCHLD
         os.waitpid(pid, 0)
     found: dict[str, str | None] = {name: "probe failed" for name in tests}
+    found["userns"] = "probe failed" if rootless() else None
     for line in text.splitlines():
         name, _, err = line.partition("=")
         found[name] = err or None
+    if rootless() and any(found.values()):  # a refused namespace: say what would allow it
+        why = userns.remedy()
+        for name in tests:
+            if found[name]:
+                found[name] = f"{found[name]}; {why}"
     return found
 
 
@@ -62,23 +81,33 @@ def _probe() -> tuple[LayerStatus, ...]:
         return LayerStatus(name=name, status="active", reason=detail)
 
     ns = _try_namespaces()
-    root = os.geteuid() == 0
     abi = landlock.abi_version()
+    if ns["userns"]:  # not root, and no user namespace: nothing else can be created
+        ns = {k: f"no user namespace ({ns['userns']})" for k in ns}
     fs_reason = ns["mnt"] and f"no private mount namespace ({ns['mnt']})"
-    if not fs_reason and not root:
-        fs_reason = "tmpfs workdir and host hiding need root"
     pid_reason = ns["pid"] and f"no PID namespace ({ns['pid']}); session kill only"
+    own = " (in an own user namespace)" if rootless() else ""
     user_reason = user.available()
     user_detail = None if user_reason else f"per-slot uid from {user.uid_base()}"
+    cgroup_reason = cgroups.available()
+    if cgroup_reason and rootless():
+        cgroup_reason += (
+            "; fallback: memory held by the data rlimit, processes by RLIMIT_NPROC counted "
+            "in the run's user namespace"
+        )
     return (
         status("rlimits", None),
-        status("tree_kill", pid_reason, "PID namespace + session kill"),
-        status("network", ns["net"] and f"no network namespace ({ns['net']})", "network namespace"),
-        status("filesystem", fs_reason, "private mount namespace + bounded tmpfs"),
+        status("tree_kill", pid_reason, f"PID namespace + session kill{own}"),
+        status(
+            "network",
+            ns["net"] and f"no network namespace ({ns['net']})",
+            f"network namespace{own}",
+        ),
+        status("filesystem", fs_reason, f"private mount namespace + bounded tmpfs{own}"),
         status("landlock", landlock.available(), f"ABI {abi}"),
         status("seccomp", seccomp.available(), f"BPF filter ({syscalls.MACHINE})"),
         status("user", user_reason, user_detail),
-        status("cgroup", cgroups.available(), "cgroup v1 memory + pids"),
+        status("cgroup", cgroup_reason, "cgroup v1 memory + pids"),
         status("environment", None),
     )
 

@@ -8,9 +8,12 @@ line, at most ``PIPE_BUF`` bytes (so writes from several processes never interle
     S <status> <cpu s> <maxrss>    the program's raw wait status, CPU seconds, peak RSS KiB
     T <step>=<ns> ...              what confinement steps cost
     E <layer> <message>            a setup failure (message backslash-escaped, ASCII)
+    W                              the rootless workdir's descriptor rides along (SCM_RIGHTS)
 
-Whatever the pipe carries is decoded without raising: a line that is not one of these
-messages becomes ``Malformed`` with the reason, and ``Reports`` keeps it apart.
+The channel is a SOCK_SEQPACKET socket (a pipe works for everything but ``W``). Whatever
+it carries is decoded without raising: a line that is not one of these messages becomes
+``Malformed`` with the reason, and ``Reports`` keeps it apart; a descriptor that comes
+with anything but one ``W`` is closed unused.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import contextlib
 import math
 import os
 import re
+import socket
 from dataclasses import dataclass, field
 
 PIPE_BUF = 4096  # POSIX: a write of at most this many bytes to a pipe is atomic
@@ -58,6 +62,11 @@ class SetupError:
 
 
 @dataclass(frozen=True)
+class WorkdirFd:
+    """The descriptor sent with this message is the rootless workdir (inner_workdir.py)."""
+
+
+@dataclass(frozen=True)
 class Malformed:
     """A line that is not a valid message (kept for diagnosis, never acted upon)."""
 
@@ -65,7 +74,7 @@ class Malformed:
     why: str
 
 
-Message = InitPid | Status | Timings | SetupError | Malformed
+Message = InitPid | Status | Timings | SetupError | WorkdirFd | Malformed
 
 
 def _check_name(name: str) -> bytes:
@@ -114,16 +123,33 @@ def encode(msg: Message) -> bytes:
     elif isinstance(msg, SetupError):
         head = b"E " + _check_name(msg.layer) + b" "
         line = head + _escape(msg.message, PIPE_BUF - 1 - len(head))
+    elif isinstance(msg, WorkdirFd):
+        line = b"W"
     else:
         raise ValueError(f"cannot encode {type(msg).__name__}")
     return line + b"\n"
 
 
-def send(fd: int, msg: Message) -> None:
-    """Write one message (best effort: a supervisor that went away is not an error here)."""
+def send(fd: int, msg: Message, fds: tuple[int, ...] = ()) -> None:
+    """Write one message, with ``fds`` attached (best effort: a supervisor that went away
+    is not an error here)."""
     data = encode(msg)
     with contextlib.suppress(OSError):
-        os.write(fd, data)
+        if not fds:
+            os.write(fd, data)
+            return
+        sock = socket.socket(fileno=fd)
+        try:
+            socket.send_fds(sock, [data], list(fds))
+        finally:
+            sock.detach()
+
+
+def receive(sock: socket.socket) -> tuple[bytes, list[int]]:
+    """One read from the channel: (bytes, descriptors); (b"", []) at end of file. Raises
+    BlockingIOError when nothing is waiting."""
+    data, fds, _, _ = socket.recv_fds(sock, PIPE_BUF, 4)
+    return data, fds
 
 
 def _int(text: bytes) -> int:
@@ -158,6 +184,8 @@ def _decode(line: bytes) -> Message:
                 raise ValueError(f"not a timing: {item[:40]!r}")
             steps.append((name.decode("ascii"), _int(ns)))
         return Timings(tuple(steps))
+    if kind == b"W" and not rest:
+        return WorkdirFd()
     if kind == b"E":
         layer, sep, text = rest.partition(b" ")
         if not sep or not _NAME.match(layer) or not text.isascii():
@@ -214,9 +242,16 @@ class Reports:
     timings: dict[str, int] = field(default_factory=dict)
     errors: list[SetupError] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
+    workdir_fd: int | None = None  # the caller closes it
 
-    def add(self, messages: list[Message]) -> None:
-        """Take in decoded messages (the first init pid and the last status count)."""
+    def add(self, messages: list[Message], fds: list[int] | None = None) -> None:
+        """Take in decoded messages (the first init pid and the last status count) and the
+        descriptors that came with them: one ``W`` with one descriptor gives the workdir."""
+        fds = list(fds or ())
+        if len(fds) == 1 and messages == [WorkdirFd()] and self.workdir_fd is None:
+            self.workdir_fd = fds.pop()
+        for fd in fds:
+            os.close(fd)
         for msg in messages:
             if isinstance(msg, InitPid):
                 if self.init_pid is None:
@@ -227,5 +262,7 @@ class Reports:
                 self.timings.update(msg.steps)
             elif isinstance(msg, SetupError):
                 self.errors.append(msg)
+            elif isinstance(msg, WorkdirFd):
+                pass
             else:
                 self.malformed.append(msg)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import sys
 import time
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from airlock.executor import (
     cgroups,
     environment,
+    inner_workdir,
     landlock,
     launch,
     mounts,
@@ -117,17 +119,24 @@ def _filter(allow_inet: bool) -> bytes:
     return seccomp.compile_filter(seccomp.build_filter(syscalls.MACHINE, allow_inet))
 
 
-def _boot(work: str) -> bytes:
+def _boot(work: str, site: tuple[str, ...]) -> bytes:
     path = os.path.join(work, workfiles.CODE_NAME)
     return (
-        f"import sys;sys.path[:0]=[{work!r}];sys.path+={list(SITE_DIRS)!r};"
+        f"import sys;sys.path[:0]=[{work!r}];sys.path+={list(site)!r};"
         f"sys.argv[:]=[{path!r}];del sys;__file__={path!r};"
         "exec(compile(open(__file__,'rb').read(),__file__,'exec'))"
     ).encode()
 
 
-def _pipe() -> tuple[int, int]:
-    r, w = os.pipe()
+def _pipe(channel: bool = False) -> tuple[int, int]:
+    """A pipe, or with ``channel`` a SOCK_SEQPACKET pair (the report channel, which can
+    carry a descriptor): (read end, write end)."""
+    if channel:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        r, w = a.detach(), b.detach()
+        os.set_inheritable(w, False)
+    else:
+        r, w = os.pipe()
     for fd in (r, w):
         if fd < 3:
             raise OSError("standard descriptors are closed in the executor process")
@@ -151,6 +160,7 @@ def _run(
     uid, gid = (user.uid_for(slot.number),) * 2 if "user" in on else (os.getuid(), os.getgid())
     result.run_uid = uid
     fs = "filesystem" in on
+    root = os.geteuid() == 0
     group = cgroups.for_slot(slot.number) if "cgroup" in on else None
     if sb is not None and not launch.usable(sb, group):
         standby.discard(sb)
@@ -161,9 +171,11 @@ def _run(
     finished = False
     wd = mounts.Workdir(os.path.join(slot.path, "fs"), tmpfs=fs)
     try:
-        wd = mounts.create_workdir(
-            slot.path, limits.max_disk_mb, limits.max_files + 16 + 2 * len(inputs), uid, gid, fs
-        )
+        inodes = limits.max_files + 16 + 2 * len(inputs)
+        wd = mounts.create_workdir(slot.path, limits.max_disk_mb, inodes, uid, gid, fs and root)
+        inner = None  # not root: the helper mounts the tmpfs in its own namespaces
+        if fs and not root:
+            inner = inner_workdir.InnerWorkdir(wd.root, limits.max_disk_mb, inodes)
         code_bytes = code.encode("utf-8", "surrogatepass")
         workfiles.write_inputs(wd.work, code_bytes, inputs, uid, gid, files_writable)
         oom0 = 0
@@ -172,16 +184,19 @@ def _run(
             keep = frozenset({sb.pid}) if sb is not None else frozenset()
             oom0 = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
         in_cgroup = group is not None and cgroups.bounds_swap(group)  # memory held there
+        site_seen = mounts.site_view(SITE_DIRS) if fs else SITE_DIRS
         tmpdir = "/tmp" if fs else wd.tmp
         rules = None
         if "landlock" in on:
             abi = landlock.abi_version()
             rw = [wd.work, tmpdir, "/dev/null"] + (["/dev/shm"] if fs else [])
-            ro = [*SITE_DIRS, *ETC_FILES, "/proc", *READ_ONLY_FILES]
-            rules = tuple(landlock.rules_for([sys.base_prefix, *SYSTEM_DIRS], ro, rw, abi))
+            ro = [*ETC_FILES, "/proc", *READ_ONLY_FILES]
+            rules = tuple(
+                landlock.rules_for([sys.base_prefix, *SYSTEM_DIRS], ro, rw, abi, site_seen)
+            )
         out_r, out_w = _pipe()
         err_r, err_w = _pipe()
-        rep_r, rep_w = _pipe()
+        rep_r, rep_w = _pipe(channel=True)
         fds += [out_r, out_w, err_r, err_w, rep_r, rep_w]
         if "environment" in on:
             child_env = environment.build(caller_env, wd.work, tmpdir)
@@ -189,9 +204,11 @@ def _run(
             child_env = {
                 os.fsencode(k): os.fsencode(v) for k, v in {**os.environ, **caller_env}.items()
             }
+        flags = namespaces.flags_for("tree_kill" in on, "network" in on, fs)
+        own_userns = bool(flags) and not root
         child = ChildPlan(
             executable=INTERPRETER,
-            argv=(INTERPRETER.encode(), b"-I", b"-S", b"-B", b"-c", _boot(wd.work)),
+            argv=(INTERPRETER.encode(), b"-I", b"-S", b"-B", b"-c", _boot(wd.work, site_seen)),
             env=child_env,
             cwd=wd.work,
             stdout_fd=out_w,
@@ -203,16 +220,18 @@ def _run(
             landlock_abi=landlock.abi_version() if rules is not None else 0,
             deny_tcp=limits.network == "none",
             seccomp_filter=_filter(limits.network == "loopback") if "seccomp" in on else None,
-            oom_score_adj=1000 if os.geteuid() == 0 else None,
-            drop_caps_up_to=LAST_CAP if os.geteuid() == 0 and "user" not in on else None,
+            oom_score_adj=1000,
+            # a program left uid 0, or holding a user namespace's capabilities until exec
+            drop_caps_up_to=LAST_CAP if "user" not in on and (root or own_userns) else None,
         )
-        flags = namespaces.flags_for("tree_kill" in on, "network" in on, fs)
         plan = spawn.SpawnPlan(
             child,
             flags,
             limits.network == "loopback",
-            mounts.plan(wd, [sys.base_prefix, *SITE_DIRS]) if fs else None,
+            mounts.plan(wd, [sys.base_prefix], SITE_DIRS, site_seen) if fs else None,
             group,
+            userns=(os.getuid(), os.getgid()) if own_userns else None,
+            inner=inner,
         )
         streams = [
             supervise.Stream(out_r, limits.max_stdout_bytes),
@@ -242,8 +261,18 @@ def _run(
             helper = None
         t1 = time.monotonic()
         peak, oom = cgroups.usage(group, oom0) if group is not None else (None, False)
-        result.files = workfiles.collect(
-            wd.work, inputs, limits.max_output_files, limits.max_output_file_bytes
+        top = outcome.reports.workdir_fd
+        if top is not None:
+            fds.append(top)
+        work: str | int | None = wd.work if inner is None else _inner_work(top)
+        if isinstance(work, int):
+            fds.append(work)
+        result.files = (
+            []
+            if work is None
+            else workfiles.collect(
+                work, inputs, limits.max_output_files, limits.max_output_file_bytes
+            )
         )
         interpret(result, outcome, streams, limits, peak, oom)
         timing["run"] = outcome.wall_s * 1000
@@ -264,6 +293,17 @@ def _run(
             slot.release()
         timing["cleanup"] = (time.monotonic() - t2) * 1000
         timing["total"] = (time.monotonic() - t0) * 1000
+
+
+def _inner_work(top: int | None) -> int | None:
+    """The work/ directory of a tmpfs the helper mounted (None if it never sent one)."""
+    if top is None:
+        return None
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        return os.open("work", flags, dir_fd=top)
+    except OSError:
+        return None
 
 
 def reclaim_slots() -> list[int]:

