@@ -69,6 +69,15 @@ class BindingHandlers:
                     self.names.returns.setdefault(name, []).append(n.value)
                 break
 
+    def on_yield(self, n: cst.Yield) -> None:
+        """What a generator yields is what iterating its call gives: a return value too."""
+        value = n.value.item if isinstance(n.value, cst.From) else n.value
+        if value is not None:
+            for kind, name in reversed(self.scopes):
+                if kind == "def":
+                    self.names.returns.setdefault(name, []).append(value)
+                    break
+
     def on_ann_assign(self, n: cst.AnnAssign) -> None:
         if n.value is not None:
             self.names.bind_target(n.target, "value", n.value)
@@ -80,6 +89,8 @@ class BindingHandlers:
 
     def on_def(self, n: cst.FunctionDef | cst.ClassDef) -> bool:
         self.names.bind(n.name.value, "opaque")
+        if type(n) is cst.FunctionDef:  # its parameters take the arguments of its calls
+            self.names.functions.setdefault(n.name.value, []).append(n)
         self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
         try:
             self.children(n)
@@ -88,7 +99,8 @@ class BindingHandlers:
         return False
 
     def on_param(self, n: cst.Param) -> None:
-        self.names.bind(n.name.value, "param")
+        owner = next((name for kind, name in reversed(self.scopes) if kind == "def"), None)
+        self.names.bind(n.name.value, "param", owner)
 
     def on_with_item(self, n: cst.WithItem) -> None:
         if n.asname is not None:

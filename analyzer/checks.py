@@ -31,6 +31,8 @@ text-level hits, which carry their own line and column. Use one from YAML with
   setgid bit (`0o4755`).
 - `datamodel_exec`: a special method bound to exec/eval/a shell, or a `__reduce__`
   returning one (analyzer/datamodel.py).
+- `secret_to_network`, `credential_to_network`, `destructive_walk`: value flow from a
+  source to a sink (analyzer/taint.py, sources.py, sinks.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -45,6 +47,7 @@ import libcst as cst
 from airlock.analyzer.datamodel import datamodel_exec
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
+from airlock.analyzer.sinks import credential_to_network, destructive_walk, secret_to_network
 from airlock.analyzer.suppress import suppression_comments
 
 if TYPE_CHECKING:
@@ -292,6 +295,9 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "memory_bomb": memory_bomb,
     "setuid_mode": setuid_mode,
     "datamodel_exec": datamodel_exec,
+    "secret_to_network": secret_to_network,
+    "credential_to_network": credential_to_network,
+    "destructive_walk": destructive_walk,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

@@ -13,6 +13,7 @@ from airlock.analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_litera
 from airlock.analyzer.parse import Parsed
 from airlock.analyzer.positions import Positions
 from airlock.analyzer.resolve import GLOBALS, IMPORT_MODULE, IMPORTERS, NameTable, arg_value
+from airlock.analyzer.taint import Origins
 from airlock.analyzer.template import (
     ENV_READS,
     HOLE,
@@ -68,9 +69,21 @@ class Context:
                 continue
             arg = arg_value(site.node, 0, "name")
             module = self.names.const_str(arg)
-            computed = arg is None or not is_plain_literal(arg)
+            computed = arg is None or not (is_plain_literal(arg) or self._plain_parameter(arg))
             out.append((site.node, module, computed))
         return out
+
+    def _plain_parameter(self, arg: cst.BaseExpression) -> bool:
+        """A parameter of the snippet's own function that every call of it passes as a plain
+        literal (or that no call here passes at all): `def load(name): import_module(name)`
+        is a plugin loader, not a hidden import."""
+        if type(arg) is not cst.Name:
+            return False
+        binds = self.names.bindings.get(arg.value, ())
+        if not binds or any(b.kind != "param" or not isinstance(b.payload, str) for b in binds):
+            return False
+        passed = Origins(self)._arguments(binds[0].payload, arg.value)  # type: ignore[arg-type]
+        return all(is_plain_literal(v) for v in passed)
 
     def dynamic_imports(self) -> list[tuple[cst.Call, str | None, bool]]:
         """`__import__(x)` / `import_module(x)` calls: (call, folded module or None, computed)."""

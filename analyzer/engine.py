@@ -30,6 +30,11 @@ from airlock.analyzer.nodes import (
 from airlock.analyzer.records import PACING, CallSite, Collected, Loop
 from airlock.analyzer.resolve import NameTable
 
+# `x.append(v)` and the like: `v` is now part of `x`
+STORING_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "appendleft", "setdefault", "write"}
+)
+
 
 class Walker(BindingHandlers):
     """Walks one module once, recording into a `Collected` and a `NameTable`."""
@@ -43,6 +48,7 @@ class Walker(BindingHandlers):
         self.loops: list[Loop] = []
         self.loop_iters: list[cst.BaseExpression] = []
         self.scopes: list[tuple[str, str]] = []  # ("def" | "class", name), innermost last
+        self.loop_targets: list[dict[str, cst.BaseExpression]] = []  # names each loop binds
 
     def run(self, module: cst.Module, tree: ast.Module) -> None:
         self.suite(module.body, tree.body)
@@ -120,6 +126,14 @@ class Walker(BindingHandlers):
                     lp.paced = True
         self.out.calls.append(site)
         self.out.candidates.append(n)
+        func = n.func
+        if (
+            type(func) is cst.Attribute
+            and func.attr.value in STORING_METHODS
+            and type(func.value) is cst.Name
+        ):
+            into = self.names.stored_into.setdefault(func.value.value, [])
+            into.extend(a.value for a in n.args)
 
     def on_candidate(self, n: cst.BaseExpression) -> None:
         self.record(n)
@@ -134,6 +148,12 @@ class Walker(BindingHandlers):
 
     def on_name(self, n: cst.Name) -> None:
         v = n.value
+        if self.loop_targets:  # a use inside loops: which loop's variable it is
+            for bound in reversed(self.loop_targets):
+                it = bound.get(v)
+                if it is not None:
+                    self.names.loop_use[id(n)] = it
+                    break
         if not v.isascii():
             self.record(n)
             self.out.foreign_names.append(n)
@@ -143,6 +163,7 @@ class Walker(BindingHandlers):
 
     def _stores(self, target: cst.BaseExpression, method: str) -> None:
         tp = type(target)
+        self._flows_into(target, method)
         if tp is cst.Subscript:
             self.record(target)
             self.out.item_stores.append((target, method))
@@ -150,13 +171,28 @@ class Walker(BindingHandlers):
             self.record(target)
             self.out.item_stores.append((target, method.replace("item", "attr")))
 
+    def _flows_into(self, target: cst.BaseExpression, method: str) -> None:
+        """Remember values stored into attributes and containers, for value flow."""
+        value = self._value
+        if value is None or method != "__setitem__":
+            return
+        tp = type(target)
+        if tp is cst.Attribute:
+            self.names.attr_values.setdefault(target.attr.value, []).append(value)  # type: ignore[attr-defined]
+        elif tp is cst.Subscript and type(target.value) is cst.Name:  # type: ignore[attr-defined]
+            self.names.stored_into.setdefault(target.value.value, []).append(value)  # type: ignore[attr-defined]
+
+    _value: cst.BaseExpression | None = None
+
     def on_assign(self, n: cst.Assign) -> None:
+        self._value = n.value
         for t in n.targets:
             self._stores(t.target, "__setitem__")
             self.names.bind_target(t.target, "value", n.value)
             if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
                 self.record(n.value)  # a data-model hook (`__iadd__ = exec`) is reported here
                 self.names.bind_class_attr(self.scopes[-1][1], t.target.value, n.value)
+        self._value = None
 
     def on_aug_assign(self, n: cst.AugAssign) -> None:
         if any(lp.endless for lp in self.loops):
@@ -172,10 +208,13 @@ class Walker(BindingHandlers):
         self._iterates(n.iter)
         self.loops.append(Loop(False))
         self.loop_iters.append(n.iter)
+        self.names.loop_iters.add(id(n.iter))
+        self.loop_targets.append(dict.fromkeys(_target_names(n.target), n.iter))
         try:
             self._loop_children(n)
         finally:
             self.loop_iters.pop()
+            self.loop_targets.pop()
         return False
 
     def on_while(self, n: cst.While) -> bool:
@@ -207,11 +246,19 @@ class Walker(BindingHandlers):
             f = f.inner_for_in
         self.loops.append(Loop(False))
         self.loop_iters.extend(iters)
+        bound: dict[str, cst.BaseExpression] = {}
+        f = n.for_in  # type: ignore[attr-defined]
+        while f is not None:
+            self.names.loop_iters.add(id(f.iter))
+            bound.update(dict.fromkeys(_target_names(f.target), f.iter))
+            f = f.inner_for_in
+        self.loop_targets.append(bound)
         try:
             self.children(n)
         finally:
             del self.loop_iters[len(self.loop_iters) - len(iters) :]
             self.loops.pop()
+            self.loop_targets.pop()
         return False
 
     def on_comp_for(self, n: cst.CompFor) -> None:
@@ -229,6 +276,16 @@ class Walker(BindingHandlers):
         for t in targets:
             self._stores(t.value if type(t) is cst.Element else t, "__delitem__")
         self.names.bind_target(n.target, "opaque", None)
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if type(target) is cst.Name:
+        return [target.value]
+    if type(target) in (cst.Tuple, cst.List):
+        return [n for el in target.elements for n in _target_names(el.value)]  # type: ignore[attr-defined]
+    if type(target) is cst.StarredElement:
+        return _target_names(target.value)
+    return []
 
 
 HANDLERS: dict[type, Any] = {
@@ -250,6 +307,7 @@ HANDLERS: dict[type, Any] = {
     cst.ClassDef: Walker.on_def,
     cst.Param: Walker.on_param,
     cst.Return: Walker.on_return,
+    cst.Yield: Walker.on_yield,
     cst.For: Walker.on_for,
     cst.While: Walker.on_while,
     cst.CompFor: Walker.on_comp_for,

@@ -94,6 +94,14 @@ class NameTable(ValueFlow):
         self._taint_memo: dict[int, frozenset[str]] = {}
         self.class_attrs: dict[tuple[str, str], list[cst.BaseExpression]] = {}
         self.returns: dict[str, list[cst.BaseExpression]] = {}
+        self.functions: dict[str, list[cst.FunctionDef]] = {}
+        # values stored into an attribute of anything (`self.token = v`), by attribute name,
+        # and into a named container (`d[k] = v`, `d.append(v)`), by the container's name
+        self.attr_values: dict[str, list[cst.BaseExpression]] = {}
+        self.stored_into: dict[str, list[cst.BaseExpression]] = {}
+        # a name used inside a loop that binds it → that loop's iterable (id of the use)
+        self.loop_use: dict[int, cst.BaseExpression] = {}
+        self.loop_iters: set[int] = set()
         self.star_modules: list[str] = []
         self.overflowed = False  # resolution hit a bound: the scan reports it, never allows
         self._resolving: list[str] = []  # the names being resolved, outermost first

@@ -114,3 +114,20 @@ backup_dir = Path("encrypted")
 for plain in Path("to_backup").glob("*.txt"):
     # ok: AIR-FS-011
     (backup_dir / (plain.name + ".enc")).write_bytes(fernet.encrypt(plain.read_bytes()))
+
+# ruleid: AIR-FS-014
+with open("/dev/sda", "wb") as disk:
+    disk.write(b"\0" * 4096)
+# ruleid: AIR-FS-014
+raw = open("/dev/nvme0n1", mode="r+b")
+# ok: AIR-FS-014
+entropy = open("/dev/urandom", "rb").read(16)
+# ok: AIR-FS-014
+open("/dev/null", "w").write("discarded")
+
+# ruleid: AIR-FS-015
+os.system("dd if=/dev/zero of=/dev/sda bs=1M count=100")
+# ruleid: AIR-FS-015
+wipe = "mkfs.ext4 -F /dev/sdb1"
+# ok: AIR-FS-015
+copy = "dd if=disk.img of=backup.img bs=4M"

@@ -1,0 +1,224 @@
+"""Sinks of value flow, and the checks that ask where their arguments come from.
+
+- `secret_to_network`: a strong source (analyzer/sources.py) reaches a network send,
+  upload or DNS lookup (AIR-FLOW-001, block);
+- `credential_to_network`: only weak sources do (AIR-FLOW-002, review);
+- `destructive_walk`: entries of a walk rooted at `/`, home, the user's documents or a
+  system tree reach rmtree/remove/unlink/truncate/chmod/rename/overwrite (AIR-FLOW-003).
+
+Each finding sits on the sink and names the source with its line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from airlock.analyzer.resolve import arg_value
+from airlock.analyzer.sources import STRONG, WEAK, quals_of, source_of
+from airlock.analyzer.taint import Origins
+
+if TYPE_CHECKING:
+    from airlock.analyzer.checks import CheckHit
+    from airlock.analyzer.context import Context
+    from airlock.analyzer.matchers import CompiledRules
+
+NETWORK_SINKS = (
+    "requests.post",
+    "requests.put",
+    "requests.patch",
+    "requests.get",
+    "requests.request",
+    "requests.delete",
+    "requests.Session.",
+    "requests.session.",
+    "requests.api.",
+    "httpx.",
+    "urllib.request.urlopen",
+    "urllib.request.Request",
+    "urllib2.urlopen",
+    "urllib2.Request",
+    "http.client.HTTPConnection.request",
+    "http.client.HTTPSConnection.request",
+    "http.client.HTTPConnection.send",
+    "http.client.HTTPSConnection.send",
+    "socket.socket.send",
+    "socket.socket.sendall",
+    "socket.socket.sendto",
+    "socket.create_connection.send",
+    "socket.create_connection.sendall",
+    "smtplib.SMTP.sendmail",
+    "smtplib.SMTP.send_message",
+    "smtplib.SMTP_SSL.sendmail",
+    "smtplib.SMTP_SSL.send_message",
+    "ftplib.FTP.storbinary",
+    "ftplib.FTP.storlines",
+    "aiohttp.ClientSession.post",
+    "aiohttp.ClientSession.put",
+    "aiohttp.ClientSession.get",
+    "websocket.create_connection.send",
+    "websocket.WebSocket.send",
+    "paramiko.SFTPClient.put",
+    "discord_webhook.DiscordWebhook",
+    "dhooks.Webhook",
+    "telebot.TeleBot.send_",
+    "telegram.Bot.send_",
+    "socket.gethostbyname",
+    "socket.getaddrinfo",
+    "dns.resolver.resolve",
+    "dns.resolver.query",
+    "dns.resolver.Resolver.resolve",
+    "dns.resolver.Resolver.query",
+)
+# Returned by a sink that is only a connection/handle (not data sent): skip these names.
+NOT_SENDS = frozenset({"requests.Session", "httpx.Client", "httpx.AsyncClient", "requests.session"})
+
+WALKERS = frozenset(
+    {"os.walk", "os.fwalk", "os.listdir", "os.scandir", "glob.glob", "glob.iglob", "os.path.walk"}
+)
+WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
+DESTROYERS = frozenset(
+    {
+        "os.remove",
+        "os.unlink",
+        "os.rmdir",
+        "os.removedirs",
+        "shutil.rmtree",
+        "os.truncate",
+        "os.chmod",
+        "os.rename",
+        "os.replace",
+        "shutil.move",
+    }
+)
+DESTROY_METHODS = frozenset({"unlink", "rmdir", "write_bytes", "write_text", "chmod", "rename"})
+ROOTED = re.compile(
+    r"^(/|/\*|~|~[/\\].*|/home(/.*)?|/Users(/.*)?|/root(/.*)?|/etc(/.*)?|/dev(/.*)?|/var(/.*)?|"
+    r"/usr(/.*)?|/boot(/.*)?|/bin(/.*)?|/lib(/.*)?|/opt(/.*)?|/srv(/.*)?|/mnt(/.*)?|"
+    r"[A-Za-z]:[/\\]?|\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
+)
+TEMP_ROOT = re.compile(r"^(/tmp|/var/tmp|/var/folders)(/|$)")
+
+
+def _where(ctx: Context, node: cst.CSTNode) -> str:
+    line = ctx.positions.of(node)[0]
+    return f" (line {line})" if line else ""
+
+
+def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, str, cst.CSTNode]]:
+    found = []
+    for a in call.args:
+        for node in origins.of(a.value):
+            src = source_of(ctx, node)
+            if src is not None:
+                found.append((src[0], src[1], node))
+    return found
+
+
+def _origins(ctx: Context) -> Origins:
+    cached = getattr(ctx, "_origins", None)
+    if cached is None:
+        cached = Origins(ctx)
+        ctx._origins = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _network_hits(ctx: Context, strong: bool) -> list[CheckHit]:
+    kinds = STRONG if strong else WEAK
+    origins = _origins(ctx)
+    out: list[CheckHit] = []
+    for site in ctx.collected.calls:
+        call = site.node
+        quals = quals_of(ctx, call.func)
+        sink = next(
+            (q for q in sorted(quals) if q.startswith(NETWORK_SINKS) and q not in NOT_SENDS), None
+        )
+        if sink is None:
+            continue
+        flows = _flows(ctx, origins, call)
+        if not strong and any(k in STRONG for k, _, _ in flows):
+            continue  # reported as exfiltration already
+        for kind, what, node in flows:
+            if kind in kinds:
+                out.append((call, f"{what}{_where(ctx, node)} → {sink}", 0, 0))
+                break
+    return out
+
+
+def secret_to_network(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    """Secrets, captured input or host reconnaissance reaching a network send."""
+    return _network_hits(ctx, strong=True)
+
+
+def credential_to_network(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    """An environment variable, a keyring entry, a user's file or a command's output sent out."""
+    return _network_hits(ctx, strong=False)
+
+
+def _texts(ctx: Context, expr: cst.BaseExpression) -> list[str]:
+    """Texts `expr` may have; for a parameter of the snippet's own function, also those of
+    the arguments its calls pass (`def wipe(top): os.walk(top)` … `wipe("/")`)."""
+    texts = ctx.possible_texts(expr)
+    if type(expr) is cst.Name:
+        for b in ctx.names.bindings.get(expr.value, ()):
+            if b.kind == "param" and isinstance(b.payload, str):
+                for value in _origins(ctx)._arguments(b.payload, expr.value):
+                    texts.extend(ctx.possible_texts(value))
+    return texts
+
+
+def _walk_root(ctx: Context, call: cst.Call) -> str | None:
+    """The root of a directory walk, when it is `/`, home, a system or document tree."""
+    quals = quals_of(ctx, call.func)
+    func = call.func
+    if quals & WALKERS:
+        root = (
+            arg_value(call, 0, "top")
+            or arg_value(call, 0, "path")
+            or arg_value(call, 0, "pathname")
+        )
+        texts = _texts(ctx, root) if root is not None else (["."] if "os.listdir" in quals else [])
+    elif type(func) is cst.Attribute and func.attr.value in WALK_METHODS:
+        texts = _texts(ctx, func.value)
+    else:
+        return None
+    for t in texts:
+        t = t.rstrip("*").rstrip("/\\") or "/"
+        if ROOTED.match(t) and not TEMP_ROOT.match(t):
+            return t
+    return None
+
+
+def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    """Entries of a walk of `/`, home or a system tree fed to a destructive operation."""
+    origins = _origins(ctx)
+    out: list[CheckHit] = []
+    for site in ctx.collected.calls:
+        call = site.node
+        quals = quals_of(ctx, call.func)
+        func = call.func
+        if quals & DESTROYERS:
+            targets = [a.value for a in call.args[:2]]
+            sink = sorted(quals & DESTROYERS)[0]
+        elif type(func) is cst.Attribute and func.attr.value in DESTROY_METHODS and not quals:
+            targets = [func.value]
+            sink = f"Path.{func.attr.value}"
+        else:
+            continue
+        for target in targets:
+            hit = next(
+                (
+                    (root, node)
+                    for node in origins.of(target)
+                    if type(node) is cst.Call and (root := _walk_root(ctx, node)) is not None
+                ),
+                None,
+            )
+            if hit is not None:
+                out.append(
+                    (call, f"entries of a walk of {hit[0]}{_where(ctx, hit[1])} → {sink}", 0, 0)
+                )
+                break
+    return out

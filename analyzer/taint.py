@@ -1,0 +1,189 @@
+"""Value flow from sources to sinks: verdicts from where data goes, not what sits nearby.
+
+`Origins` follows an expression back to the nodes its value may come from: through
+assignments, unpacking, `with`/`for` targets, containers filled in place (`d[k] = v`,
+`xs.append(v)`), attributes stored anywhere (`self.token = v`), f-strings, `%`/`format`/
+`join`/concatenation, comprehensions, lambdas, the return values of the snippet's own
+functions and, for their parameters, the arguments of every call to them. Each origin
+is classified (analyzer/sources.py) and each sink call (analyzer/sinks.py) asks where
+its arguments come from. The finding sits on the sink and names the source:
+`os.environ (line 3) → requests.post`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from airlock.analyzer.identifiers import norm
+from airlock.analyzer.resolve import arg_value, canonical
+from airlock.analyzer.sources import WHOLE_ENV, source_of
+
+if TYPE_CHECKING:
+    from airlock.analyzer.context import Context
+
+MAX_DEPTH = 40
+MAX_ORIGINS = 512  # origins kept per expression: enough for any real flow, bounded for hostile code
+
+# Kinds of source; STRONG ones reaching the network are exfiltration (block), the rest
+
+
+class Origins:
+    """Where values come from, for one analysed source."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.names = ctx.names
+        self.memo: dict[int, frozenset[cst.CSTNode]] = {}
+        self._calls_to: dict[str, list[cst.Call]] | None = None
+
+    def calls_to(self, name: str) -> list[cst.Call]:
+        if self._calls_to is None:
+            index: dict[str, list[cst.Call]] = {}
+            for site in self.ctx.collected.calls:
+                f = site.node.func
+                key = (
+                    f.value
+                    if type(f) is cst.Name
+                    else f.attr.value
+                    if type(f) is cst.Attribute
+                    else None
+                )
+                if key is not None and key in self.names.functions:
+                    index.setdefault(key, []).append(site.node)
+            self._calls_to = index
+        return self._calls_to.get(name, [])
+
+    def of(self, expr: cst.BaseExpression | None, depth: int = 0) -> frozenset[cst.CSTNode]:
+        if expr is None or depth > MAX_DEPTH:
+            return frozenset()
+        key = id(expr)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        self.memo[key] = frozenset()  # cycle guard
+        out: set[cst.CSTNode] = set()
+        self._collect(expr, depth + 1, out)
+        result = frozenset(list(out)[:MAX_ORIGINS]) if len(out) > MAX_ORIGINS else frozenset(out)
+        self.memo[key] = result
+        return result
+
+    def _collect(self, e: cst.BaseExpression, d: int, out: set[cst.CSTNode]) -> None:
+        tp = type(e)
+        names = self.names
+        if tp is cst.Call:
+            out.add(e)
+            if source_of(self.ctx, e) is not None:
+                return  # a source: what it was computed from does not matter
+            func = e.func  # type: ignore[attr-defined]
+            if type(func) is cst.Attribute:
+                out |= self.of(func.value, d)
+            elif type(func) is cst.Name and func.value in names.returns:
+                for value in names.returns[func.value]:
+                    out |= self.of(value, d)
+            elif type(func) is cst.Lambda:
+                out |= self.of(func.body, d)
+            for a in e.args:  # type: ignore[attr-defined]
+                out |= self.of(a.value, d)
+        elif tp is cst.Name:
+            name = norm(e.value)  # type: ignore[attr-defined]
+            if names.qualnames(e):
+                out.add(e)
+            own_loop = names.loop_use.get(id(e))
+            for b in names.bindings.get(name, ()):
+                if (
+                    own_loop is not None
+                    and b.kind == "flow"
+                    and b.payload is not own_loop
+                    and id(b.payload) in names.loop_iters
+                ):
+                    continue  # the variable of another loop that reuses the name
+                if b.kind in ("value", "flow"):
+                    out |= self.of(b.payload, d)  # type: ignore[arg-type]
+                elif b.kind == "param" and isinstance(b.payload, str):
+                    for value in self._arguments(b.payload, name):
+                        out |= self.of(value, d)
+            for value in names.stored_into.get(name, ()):
+                out |= self.of(value, d)
+        elif tp is cst.Attribute:
+            if names.qualnames(e):
+                out.add(e)
+                if {canonical(q) for q in names.qualnames(e)} & WHOLE_ENV:
+                    return
+            out |= self.of(e.value, d)  # type: ignore[attr-defined]
+            for value in names.attr_values.get(e.attr.value, ()):  # type: ignore[attr-defined]
+                out |= self.of(value, d)
+            owner = e.value  # type: ignore[attr-defined]
+            if type(owner) is cst.Name:
+                for value in names.class_attrs.get((norm(owner.value), e.attr.value), ()):  # type: ignore[attr-defined]
+                    out |= self.of(value, d)
+        elif tp is cst.Subscript:
+            base = {canonical(q) for q in names.qualnames(e.value)}  # type: ignore[attr-defined]
+            if base & WHOLE_ENV:
+                out.add(e)  # one named variable, not the whole environment
+                return
+            out |= self.of(e.value, d)  # type: ignore[attr-defined]
+        else:
+            for child in _value_children(e):
+                out |= self.of(child, d)
+
+    def _arguments(self, func: str, param: str) -> list[cst.BaseExpression]:
+        """The arguments every call of the snippet's function `func` passes as `param`."""
+        out: list[cst.BaseExpression] = []
+        for fd in self.names.functions.get(func, ()):
+            params = [*fd.params.posonly_params, *fd.params.params]
+            names = [p.name.value for p in params]
+            if param not in names and param not in [p.name.value for p in fd.params.kwonly_params]:
+                continue
+            index = names.index(param) if param in names else None
+            for call in self.calls_to(func):
+                i = index
+                if (
+                    i is not None
+                    and type(call.func) is cst.Attribute
+                    and names[:1] in (["self"], ["cls"])
+                ):
+                    i -= 1
+                value = arg_value(call, i if i is not None and i >= 0 else None, param)
+                if value is not None:
+                    out.append(value)
+                elif any(a.star for a in call.args):
+                    out.extend(a.value for a in call.args if a.star)
+        return out
+
+
+def _value_children(e: cst.BaseExpression) -> list[cst.BaseExpression]:
+    tp = type(e)
+    if tp is cst.BinaryOperation or tp is cst.BooleanOperation:
+        return [e.left, e.right]  # type: ignore[attr-defined]
+    if tp is cst.ConcatenatedString:
+        return [e.left, e.right]  # type: ignore[attr-defined]
+    if tp in (cst.List, cst.Tuple, cst.Set):
+        return [el.value for el in e.elements]  # type: ignore[attr-defined]
+    if tp is cst.Dict:
+        out = []
+        for el in e.elements:  # type: ignore[attr-defined]
+            if type(el) is cst.DictElement:
+                out.append(el.key)
+            out.append(el.value)
+        return out
+    if tp is cst.FormattedString:
+        return [p.expression for p in e.parts if type(p) is cst.FormattedStringExpression]  # type: ignore[attr-defined]
+    if tp in (cst.ListComp, cst.SetComp, cst.GeneratorExp):
+        return [e.elt, e.for_in.iter]  # type: ignore[attr-defined]
+    if tp is cst.DictComp:
+        return [e.key, e.value, e.for_in.iter]  # type: ignore[attr-defined]
+    if tp is cst.IfExp:
+        return [e.body, e.orelse]  # type: ignore[attr-defined]
+    if tp is cst.Await:
+        return [e.expression]  # type: ignore[attr-defined]
+    if tp is cst.NamedExpr:
+        return [e.value]  # type: ignore[attr-defined]
+    if tp is cst.Lambda:
+        return [e.body]  # type: ignore[attr-defined]
+    if tp is cst.UnaryOperation:
+        return [e.expression]  # type: ignore[attr-defined]
+    if tp is cst.StarredElement:
+        return [e.value]  # type: ignore[attr-defined]
+    return []

