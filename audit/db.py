@@ -47,7 +47,11 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> URL:
     if not raw:
         raise StoreError("empty database URL")
     if "://" not in raw:
-        return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))
+        try:
+            path = Path(raw).expanduser().resolve()
+        except (RuntimeError, OSError, ValueError) as exc:  # a symlink loop, a NUL in the path
+            raise StoreError(f"cannot use the database path {raw!r}: {exc}") from None
+        return URL.create("sqlite", database=str(path))
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:

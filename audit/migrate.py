@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from airlock.audit.db import ADVISORY_LOCK_KEY
+from airlock.audit.errors import StoreError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -82,6 +83,12 @@ def ensure_current(engine: Engine) -> bool:
             found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
         if found == [HEAD]:
             return False
+        newer = [r for r in found if r.isdigit() and len(r) == len(HEAD) and r > HEAD]
+        if newer:
+            raise StoreError(
+                f"the store is at schema revision {newer[0]}, newer than this Airlock's "
+                f"({HEAD}); use a newer Airlock with it"
+            )
     except (OperationalError, ProgrammingError) as exc:
         if "alembic_version" not in str(exc):
             raise  # not "no such table": a real failure (corrupt file, no server, …)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from airlock.cli.common import (
+    ID_MAX,
     DbOpt,
     TokenOpt,
     command_group,
@@ -21,7 +22,7 @@ from airlock.cli.common import (
 
 app = command_group(help="List and handle alerts (no subcommand: list them).")
 
-IdArg = Annotated[int, typer.Argument(help="Alert id.")]
+IdArg = Annotated[int, typer.Argument(help="Alert id.", min=1, max=ID_MAX)]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
 
 

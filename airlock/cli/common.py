@@ -38,6 +38,8 @@ RulesetOpt = Annotated[
     str, typer.Option("--ruleset", "-r", help="A shipped rule set's name or a YAML file.")
 ]
 
+ID_MAX = 2**63 - 1  # ids are 64-bit signed integers on every engine
+
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -158,9 +160,12 @@ def parse_when(text: str, *, future: bool = False) -> datetime:
     """`2026-11-01`, `2026-11-01T12:00`, or relative `24h` / `7d` / `30m` / `2w` (past, or future)."""
     m = _RELATIVE.match(text)
     if m:
-        delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-        now = datetime.now(UTC)
-        return now + delta if future else now - delta
+        try:
+            delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+            now = datetime.now(UTC)
+            return now + delta if future else now - delta
+        except OverflowError:
+            raise UsageError(f"the time {text!r} is out of range") from None
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:

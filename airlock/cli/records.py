@@ -14,6 +14,7 @@ import typer
 
 from airlock.cli.common import (
     EXIT_USAGE,
+    ID_MAX,
     DbOpt,
     command_group,
     dump,
@@ -114,7 +115,9 @@ def history(
 
 @app.command("show")
 def show(
-    record_id: Annotated[int, typer.Argument(help="Screening id (from `airlock history`).")],
+    record_id: Annotated[
+        int, typer.Argument(help="Screening id (from `airlock history`).", min=1, max=ID_MAX)
+    ],
     fmt: Annotated[Fmt, typer.Option("--format")] = Fmt.table,
     db: DbOpt = None,
 ) -> None:

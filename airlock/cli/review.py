@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from airlock.cli.common import (
+    ID_MAX,
     DbOpt,
     TokenOpt,
     command_group,
@@ -24,7 +25,7 @@ from airlock.vocabulary import REVIEW_STATES
 
 app = command_group(help="Work the review queue.", no_args_is_help=True)
 
-IdArg = Annotated[int, typer.Argument(help="Screening id.")]
+IdArg = Annotated[int, typer.Argument(help="Screening id.", min=1, max=ID_MAX)]
 NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
 ShaOpt = Annotated[
     str | None,

@@ -145,10 +145,11 @@ def run(
     ] = False,
     ruleset: RulesetOpt = "default",
     timeout: Annotated[
-        float | None, typer.Option("--timeout", min=0.001, help="Wall-clock seconds.")
+        float | None,
+        typer.Option("--timeout", min=0.001, max=86400, help="Wall-clock seconds (at most a day)."),
     ] = None,
     memory_mb: Annotated[
-        int | None, typer.Option("--memory-mb", min=1, help="Memory limit in MB.")
+        int | None, typer.Option("--memory-mb", min=1, max=1 << 20, help="Memory limit in MB.")
     ] = None,
     network: Annotated[
         Network, typer.Option("--network", help="none, or a private loopback only.")
@@ -289,6 +290,8 @@ def _limits(timeout: float | None, memory_mb: int | None, network: Network) -> L
     from airlock.executor import Limits
 
     values: dict[str, Any] = {"network": network.value}
+    if timeout is not None and not math.isfinite(timeout):
+        fail(f"--timeout must be a finite number of seconds, not {timeout}", EXIT_USAGE)
     if timeout is not None:
         values["timeout_s"] = timeout
         values["cpu_s"] = max(Limits().cpu_s, math.ceil(timeout))

@@ -154,6 +154,26 @@ def test_an_unusable_store_stops_the_run_with_one_line(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_locked_store_runs_nothing(_store: Path) -> None:
+    """The store locked: before, the program ran and nothing was recorded (exit 2)."""
+    import sqlite3
+
+    from airlock.audit.store import Store
+
+    Store(str(_store)).close()
+    holder = sqlite3.connect(_store, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        locked = airlock("-", stdin="print('RAN')\n", env={"AIRLOCK_DB_TIMEOUT": "0.2"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert locked.returncode == run_outcome.EXIT_UNRECORDABLE and "RAN" not in locked.stdout
+    assert "locked" in locked.stderr and "not run" in locked.stderr
+    free = airlock("-", stdin="print('RAN')\n")  # negative control
+    assert (free.returncode, free.stdout) == (0, "RAN\n")
+
+
 def test_stdin_source() -> None:
     proc = airlock("-", "--no-gate", stdin="print(6 * 7)\n")
     assert (proc.returncode, proc.stdout) == (0, "42\n")
