@@ -157,6 +157,21 @@ class Review(SQLModel, table=True):
     expires_at: datetime | None = None
 
 
+class ApiKey(SQLModel, table=True):
+    """A service credential: an agent or client identity with scopes; only its hash is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    scopes: str = Field(max_length=200)  # space-separated, from audit.api_keys.SCOPES
+    token_sha256: str = Field(max_length=HASH_LEN, unique=True, index=True)
+    rate_per_minute: int | None = None  # requests; None: the service's default
+    max_concurrent: int | None = None  # requests in flight; None: the service's default
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
 class Alert(SQLModel, table=True):
     """An alert raised by the alert engine; state and events are caches of its changes."""
 

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import typer
 
-from airlock.cli import alerts, audit, dashboard, db, demo, records, review, rules, run, scan
+from airlock.cli import (
+    alerts,
+    audit,
+    dashboard,
+    db,
+    demo,
+    keys,
+    records,
+    review,
+    rules,
+    run,
+    scan,
+    serve,
+)
 from airlock.cli.common import EXIT_INTERNAL, command_group, first_line
 
 app = command_group(
@@ -34,13 +47,14 @@ def version() -> None:
     typer.echo(_version("airlock"))
 
 
-for _group in (scan, run, records, demo, dashboard):  # groups of one top-level command
+for _group in (scan, run, records, demo, dashboard, serve):  # groups of one top-level command
     app.add_typer(_group.app)
 app.add_typer(rules.app, name="rules")
 app.add_typer(review.app, name="review")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(audit.app, name="audit")
 app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

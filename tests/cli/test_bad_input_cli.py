@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from airlock.audit import guard
+from airlock.audit.migrate import HEAD
 from airlock.audit.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def test_a_store_from_a_newer_airlock_is_a_clear_store_error(db: Path) -> None:
     out = airlock("history", db=db)
     assert out.returncode == 1 and "newer than this Airlock" in out.stderr, out.stderr
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE alembic_version SET version_num = '0004'")  # negative control
+    conn.execute("UPDATE alembic_version SET version_num = ?", (HEAD,))  # negative control
     conn.commit()
     conn.close()
     assert airlock("history", db=db).returncode == 0

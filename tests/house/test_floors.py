@@ -24,6 +24,7 @@ FLOORS: dict[str, int] = {
     "airlock.audit": 2,
     "airlock.demo": 3,
     "airlock.dashboard": 3,
+    "airlock.service": 3,
     "airlock.cli": 4,
     "airlock": 4,  # the front door (airlock/__init__.py)
 }

@@ -1,0 +1,39 @@
+"""`airlock serve`: the HTTP API over one store (loopback unless told otherwise)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from airlock.cli.common import EXIT_USAGE, DbOpt, command_group, fail, handled, open_store
+
+app = command_group()
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8700,
+    db: DbOpt = None,
+) -> None:
+    """Serve POST /scan, POST /execute (X-API-Key; see `airlock keys`), GET /records/ID,
+    GET /healthz and the OpenAPI schema at /openapi.json."""
+    import importlib.util
+
+    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
+        fail("the service needs its extra: pip install 'airlock[service]'", EXIT_USAGE)
+    from airlock.service import is_loopback
+    from airlock.service import serve as run_server
+
+    if not is_loopback(host):
+        typer.echo(
+            f"airlock: warning: serving on {host}, reachable from other machines; "
+            "put TLS in front of it and give out keys with the narrowest scopes",
+            err=True,
+        )
+    with handled(), open_store(db) as store:
+        typer.echo(f"airlock: serving {store.display_url} on http://{host}:{port}", err=True)
+        run_server(store, host, port)

@@ -1,0 +1,194 @@
+"""The HTTP API (FastAPI): screen and run code for authenticated clients, read records.
+
+`POST /execute` takes `{"code", "language", "timeout"}` with an `X-API-Key` header and
+answers `{"success", "output", "error"}` (the remote-sandbox contract, so an existing
+client works unchanged) plus Airlock's fields. Every error on it keeps that shape.
+The key is the identity: the agent id recorded is the key's name, whatever the request
+says, and no route here approves anything.
+
+(No `from __future__ import annotations` here: FastAPI reads the dependency annotations
+of the route functions at runtime, and those name closures of `create_app`.)
+"""
+
+import math
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
+from airlock.service.limits import BodyLimit, Throttle, TooMany
+
+if TYPE_CHECKING:
+    from airlock.audit.store import Store
+
+MAX_CODE_CHARS = 200_000
+MAX_TIMEOUT_S = 60.0
+
+
+class ExecuteRequest(BaseModel):
+    """The remote-sandbox contract's request."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(max_length=MAX_CODE_CHARS)
+    language: str = "python"
+    timeout: float | None = Field(default=None, description="seconds, at most 60")
+
+
+class ScanRequest(BaseModel):
+    """Code to screen, with a shipped rule set's name (never a path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=MAX_CODE_CHARS)
+    ruleset: str = Field(default="default", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a status (and, on /execute, the contract's shape)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def create_app(
+    store: "Store",
+    *,
+    max_body_bytes: int = 1_000_000,
+    rate_per_minute: int = 120,
+    max_concurrent: int = 4,
+) -> FastAPI:
+    """The API over `store`; per-key limits default to the given values."""
+    app = FastAPI(
+        title="Airlock",
+        summary="Screen, run and audit Python written by AI agents.",
+        docs_url=None,  # the interactive pages load scripts from a CDN; the schema is enough
+        redoc_url=None,
+    )
+    throttle = Throttle(rate_per_minute, max_concurrent)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+
+    def principal(x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+        try:
+            return authenticate(store, x_api_key)
+        except AuthenticationError as exc:
+            raise ApiError(401, str(exc), {"WWW-Authenticate": "X-API-Key"}) from None
+
+    def scoped(scope: str) -> Any:
+        def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+            if not who.may(scope):
+                raise ApiError(403, f"key {who.name!r} lacks the {scope!r} scope")
+            return who
+
+        return check
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _error(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        return _error(request, 422, f"invalid request: {where}: {first.get('msg', 'invalid')}")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        """Liveness and the store's reachability (no key needed, nothing revealed)."""
+        try:
+            store.count()
+        except Exception:
+            return JSONResponse({"ok": False, "store": "unreachable"}, status_code=503)  # type: ignore[return-value]
+        return {"ok": True, "store": "ok"}
+
+    @app.post("/scan")
+    def scan(
+        body: ScanRequest, who: Annotated[Principal, Depends(scoped("scan"))]
+    ) -> dict[str, Any]:
+        """Screen code (nothing runs, nothing is recorded): verdict, score, findings, reasons."""
+        from airlock.analyzer import scan as scan_code
+        from airlock.rules import RULES_DIR
+
+        if not (RULES_DIR / f"{body.ruleset}.yaml").is_file():  # shipped sets only, by name
+            raise ApiError(400, f"unknown rule set {body.ruleset!r}")
+        with throttle.slot(who):
+            report = scan_code(body.code, ruleset=body.ruleset, filename="<request>")
+        return report.model_dump(mode="json")
+
+    @app.post("/execute")
+    def execute(
+        body: ExecuteRequest, who: Annotated[Principal, Depends(scoped("execute"))]
+    ) -> dict[str, Any]:
+        """Screen, gate, run confined and record; `success` only when it ran and exited 0."""
+        from airlock.audit.pipeline import guard
+        from airlock.executor import Limits
+
+        if body.language.strip().lower() not in ("python", "python3", "py"):
+            raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
+        timeout = body.timeout
+        if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
+            raise ApiError(400, f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
+        limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
+        with throttle.slot(who):
+            outcome = guard(body.code, agent_id=who.name, limits=limits, store=store)
+        return _execute_reply(outcome)
+
+    @app.get("/records/{record_id}")
+    def record(record_id: int, who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+        """One screening with its findings, runs and reviews: a key reads its own records;
+        `review` and `admin` keys read every record."""
+        from airlock.audit.errors import NotFoundError
+
+        if not 0 < record_id < 2**63:
+            raise ApiError(404, f"no record {record_id}")
+        try:
+            detail = store.get(record_id)
+        except NotFoundError:
+            raise ApiError(404, f"no record {record_id}") from None
+        if not who.may("review") and detail.screening.agent_id != who.name:
+            raise ApiError(404, f"no record {record_id}")  # not 403: never confirm it exists
+        data = detail.screening.model_dump(mode="json")
+        data["findings"] = [f.model_dump(mode="json") for f in detail.findings]
+        data["executions"] = [e.model_dump(mode="json") for e in detail.executions]
+        data["reviews"] = [r.model_dump(mode="json") for r in detail.reviews]
+        return data
+
+    @app.exception_handler(TooMany)
+    async def _too_many(request: Request, exc: TooMany) -> JSONResponse:
+        return _error(request, 429, str(exc), {"Retry-After": str(exc.retry_after)})
+
+    return app
+
+
+def _execute_reply(outcome: Any) -> dict[str, Any]:
+    from airlock.audit.convert import outcome_of
+
+    reply = outcome.as_dict()
+    result = outcome.result
+    reply["decision"] = outcome.decision
+    reply["exit_code"] = result.exit_code if result else None
+    reply["outcome"] = outcome_of(result) if result else None
+    reply["stderr"] = result.stderr if result else ""
+    reply["files"] = [_file(f) for f in result.files] if result else []
+    return reply
+
+
+def _file(f: Any) -> dict[str, Any]:
+    """An output file with its content in standard base64 (RFC 4648 section 4)."""
+    import base64
+
+    content = None if f.content is None else base64.b64encode(f.content).decode("ascii")
+    return {"name": f.name, "size": f.size, "truncated": f.truncated, "content_base64": content}
+
+
+def _error(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": message}
+    if request.url.path == "/execute":  # keep the contract's shape for existing clients
+        body = {"success": False, "output": "", "error": message}
+    return JSONResponse(body, status_code=status, headers=headers)

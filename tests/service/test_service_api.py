@@ -1,0 +1,188 @@
+"""The HTTP API on a real uvicorn server over loopback, with keys made by the real
+`airlock keys` command and code run by the real pipeline into a real SQLite store."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from airlock.audit.store import Store
+from airlock.cli import app as cli
+from airlock.service.app import create_app
+
+
+def _key(db: str, name: str, *scopes: str, rate: int | None = None) -> str:
+    args = ["keys", "create", name, "--db", db]
+    for scope in scopes:
+        args += ["--scope", scope]
+    if rate is not None:
+        args += ["--rate", str(rate)]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    return out.output.splitlines()[-1]  # the key is the last line of stdout
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    db = str(tmp_path_factory.mktemp("service") / "store.db")
+    store = Store(db)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(store, max_body_bytes=50_000), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}", db
+    server.should_exit = True
+    thread.join(10)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def keys(served: tuple[str, str]) -> dict[str, str]:
+    _, db = served
+    return {
+        "agent": _key(db, "agent-7", "execute"),
+        "other": _key(db, "agent-8", "execute"),
+        "scanner": _key(db, "ci-scanner", "scan"),
+        "reviewer": _key(db, "alice", "review"),
+    }
+
+
+def _post(base: str, path: str, key: str | None, **body: object) -> httpx.Response:
+    headers = {"X-API-Key": key} if key else {}
+    return httpx.post(base + path, json=body, headers=headers, timeout=30)
+
+
+def test_execute_keeps_the_remote_sandbox_contract_and_records_the_keys_identity(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    base, db = served
+    reply = _post(
+        base,
+        "/execute",
+        keys["agent"],
+        code="print(6 * 7)",
+        language="python",
+        timeout=10,
+        agent_id="admin",  # claimed identity: ignored
+    )
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    assert data["success"] is True and data["output"] == "42\n" and data["error"] is None
+    assert data["verdict"] == "allow" and data["decision"] == "ran" and data["exit_code"] == 0
+    with Store(db) as store:
+        assert store.get(data["record_id"]).screening.agent_id == "agent-7"
+
+
+def test_blocked_code_does_not_run_and_says_why(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    base, _ = served
+    code = "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n"
+    data = _post(base, "/execute", keys["agent"], code=code, language="python").json()
+    assert data["success"] is False and data["decision"] == "blocked" and data["output"] == ""
+    assert data["error"].startswith("blocked by Airlock") and data["exit_code"] is None
+
+
+def test_a_key_is_required_and_its_scopes_are_enforced(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    base, _ = served
+    for key in (None, "alk_" + "x" * 43, "not-a-key"):
+        reply = _post(base, "/execute", key, code="print(1)")
+        assert reply.status_code == 401 and reply.json()["success"] is False, reply.text
+    reply = _post(base, "/execute", keys["scanner"], code="print(1)")
+    assert reply.status_code == 403 and "lacks the 'execute' scope" in reply.json()["error"]
+    reply = _post(base, "/scan", keys["agent"], code="print(1)")
+    assert reply.status_code == 403
+    reply = _post(base, "/scan", keys["scanner"], code="import os\nos.system('id')\n")  # control
+    assert reply.status_code == 200 and reply.json()["verdict"] in ("review", "block")
+
+
+def test_a_revoked_key_stops_working(served: tuple[str, str]) -> None:
+    base, db = served
+    key = _key(db, "short-lived", "scan")
+    assert _post(base, "/scan", key, code="x = 1").status_code == 200
+    assert CliRunner().invoke(cli, ["keys", "revoke", "short-lived", "--db", db]).exit_code == 0
+    reply = _post(base, "/scan", key, code="x = 1")
+    assert reply.status_code == 401 and reply.json()["error"] == "revoked API key"
+
+
+def test_records_are_readable_by_their_key_and_by_reviewers_only(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    base, _ = served
+    rid = _post(base, "/execute", keys["agent"], code="print('mine')").json()["record_id"]
+    own = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["agent"]})
+    assert own.status_code == 200 and own.json()["agent_id"] == "agent-7"
+    assert own.json()["executions"][0]["stdout"] == "mine\n"
+    other = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["other"]})
+    assert other.status_code == 404
+    seen = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["reviewer"]})
+    assert seen.status_code == 200
+    for bad in ("0", "-1", str(2**64), "abc"):
+        reply = httpx.get(f"{base}/records/{bad}", headers={"X-API-Key": keys["reviewer"]})
+        assert reply.status_code in (404, 422), (bad, reply.text)
+
+
+def test_a_key_over_its_rate_gets_429(served: tuple[str, str]) -> None:
+    base, db = served
+    key = _key(db, "chatty", "scan", rate=2)
+    codes = [_post(base, "/scan", key, code="x = 1").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    reply = _post(base, "/scan", key, code="x = 1")
+    assert reply.status_code == 429 and int(reply.headers["Retry-After"]) >= 1
+
+
+def test_bad_requests_get_one_line_errors_in_the_contracts_shape(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    base, _ = served
+    big = _post(base, "/execute", keys["agent"], code="#" * 60_000)
+    assert big.status_code == 413 and big.json() == {
+        "success": False,
+        "output": "",
+        "error": "request body larger than 50000 bytes",
+    }
+    broken = httpx.post(
+        base + "/execute",
+        content=b"{not json",
+        headers={"X-API-Key": keys["agent"], "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422 and broken.json()["success"] is False
+    assert "\n" not in broken.json()["error"]
+    missing = _post(base, "/execute", keys["agent"], language="python")
+    assert missing.status_code == 422 and "code" in missing.json()["error"]
+    other = _post(base, "/execute", keys["agent"], code="print(1)", language="javascript")
+    assert other.status_code == 400 and "python only" in other.json()["error"]
+    for timeout in (0, -1, 61, 1e308):
+        reply = _post(base, "/execute", keys["agent"], code="print(1)", timeout=timeout)
+        assert reply.status_code == 400 and "timeout" in reply.json()["error"], timeout
+    path = _post(base, "/scan", keys["scanner"], code="x", ruleset="../../etc/passwd")
+    assert path.status_code == 422
+
+
+def test_health_and_schema_need_no_key(served: tuple[str, str]) -> None:
+    base, _ = served
+    assert httpx.get(base + "/healthz").json() == {"ok": True, "store": "ok"}
+    schema = httpx.get(base + "/openapi.json").json()
+    assert {"/execute", "/scan", "/records/{record_id}", "/healthz"} <= set(schema["paths"])
+
+
+def test_serve_is_loopback_by_default() -> None:
+    from airlock.service import DEFAULT_HOST, is_loopback
+
+    assert is_loopback(DEFAULT_HOST) and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2")
