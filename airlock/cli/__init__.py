@@ -16,6 +16,7 @@ from airlock.cli import (
     db,
     demo,
     keys,
+    mcp,
     records,
     review,
     rules,
@@ -47,7 +48,7 @@ def version() -> None:
     typer.echo(_version("airlock"))
 
 
-for _group in (scan, run, records, demo, dashboard, serve):  # groups of one top-level command
+for _group in (scan, run, records, demo, dashboard, serve, mcp):  # groups of one top-level command
     app.add_typer(_group.app)
 app.add_typer(rules.app, name="rules")
 app.add_typer(review.app, name="review")

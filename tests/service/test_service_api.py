@@ -186,3 +186,43 @@ def test_serve_is_loopback_by_default() -> None:
 
     assert is_loopback(DEFAULT_HOST) and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.2")
+
+
+def test_the_client_is_a_drop_in_for_the_remote_sandbox_contract(
+    served: tuple[str, str], keys: dict[str, str]
+) -> None:
+    from airlock.client import AirlockError, Client
+
+    base, _ = served
+    with Client(base, keys["agent"]) as client:
+        done = client.execute("print('via client')", "python", 5)
+        assert done["success"] is True and done["output"] == "via client\n"
+        assert client.record(done["record_id"])["agent_id"] == "agent-7"
+        with pytest.raises(AirlockError, match="HTTP 403"):
+            client.scan("x = 1")
+    with Client(base, "alk_" + "y" * 43) as client:
+        refused = client.execute("print(1)")
+    assert refused == {"success": False, "output": "", "error": "unknown API key"}
+    with Client(base, keys["other"]) as client, pytest.raises(AirlockError, match="HTTP 404"):
+        client.record(done["record_id"])
+    with Client("http://127.0.0.1:9", keys["agent"]) as client:  # nothing listens on port 9
+        down = client.execute("print(1)")
+    assert down["success"] is False and down["error"].startswith("Airlock service unreachable")
+
+
+def test_the_async_client(served: tuple[str, str], keys: dict[str, str]) -> None:
+    import anyio
+
+    from airlock.client import AsyncClient
+
+    base, _ = served
+
+    async def work() -> tuple[dict, dict]:
+        async with AsyncClient(base, keys["scanner"]) as scanner:
+            report = await scanner.scan("import os\nos.system('id')\n")
+        async with AsyncClient(base, keys["agent"]) as agent:
+            ran = await agent.execute("print(2 + 2)")
+        return report, ran
+
+    report, ran = anyio.run(work)
+    assert report["verdict"] in ("review", "block") and ran["output"] == "4\n"

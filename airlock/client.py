@@ -1,0 +1,162 @@
+"""A client for `airlock serve` (httpx): `Client` and `AsyncClient`.
+
+`execute(code, language="python", timeout=None) -> dict` is a drop-in for a
+remote-sandbox client of the `{"success", "output", "error"}` contract: it always
+returns that dict (a refused key, a rate limit or an unreachable server included), with
+Airlock's fields (verdict, record_id, decision, exit_code, outcome, stderr, files) when
+the code was screened. `scan` and `record` raise `AirlockError` on any failure.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:8700"
+URL_ENV, KEY_ENV = "AIRLOCK_URL", "AIRLOCK_API_KEY"
+
+
+class AirlockError(Exception):
+    """The service refused a request or could not be reached."""
+
+    def __init__(self, status: int | None, message: str) -> None:
+        super().__init__(message if status is None else f"HTTP {status}: {message}")
+        self.status = status
+
+
+def _settings(url: str | None, api_key: str | None) -> tuple[str, dict[str, str]]:
+    key = api_key if api_key is not None else os.environ.get(KEY_ENV, "")
+    return (url or os.environ.get(URL_ENV) or DEFAULT_URL).rstrip("/"), {"X-API-Key": key}
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("error") or response.reason_phrase)
+    except ValueError:
+        return response.reason_phrase or "unreadable reply"
+
+
+def _execute_reply(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {"success": False, "output": "", "error": f"HTTP {response.status_code}: not JSON"}
+    if not isinstance(data, dict) or not {"success", "output", "error"} <= set(data):
+        return {
+            "success": False,
+            "output": "",
+            "error": f"HTTP {response.status_code}: {data!r}"[:300],
+        }
+    return data
+
+
+def _unreachable(exc: httpx.HTTPError) -> dict[str, Any]:
+    return {"success": False, "output": "", "error": f"Airlock service unreachable: {exc}"}
+
+
+def _checked(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code != 200:
+        raise AirlockError(response.status_code, _message(response))
+    return response.json()
+
+
+class Client:
+    """Blocking client; `url` and `api_key` default to $AIRLOCK_URL and $AIRLOCK_API_KEY."""
+
+    def __init__(
+        self, url: str | None = None, api_key: str | None = None, *, timeout_s: float = 120.0
+    ) -> None:
+        base, headers = _settings(url, api_key)
+        self._http = httpx.Client(
+            base_url=base, headers=headers, timeout=timeout_s, trust_env=False
+        )
+
+    def execute(
+        self, code: str, language: str = "python", timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Screen, gate, run and record `code`; the contract's dict, never an exception."""
+        try:
+            response = self._http.post(
+                "/execute", json={"code": code, "language": language, "timeout": timeout}
+            )
+        except httpx.HTTPError as exc:
+            return _unreachable(exc)
+        return _execute_reply(response)
+
+    def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
+        """The analyzer's report (nothing runs, nothing is recorded)."""
+        return _checked(self._call("POST", "/scan", json={"code": code, "ruleset": ruleset}))
+
+    def record(self, record_id: int) -> dict[str, Any]:
+        """One record this key may read."""
+        return _checked(self._call("GET", f"/records/{int(record_id)}"))
+
+    def health(self) -> dict[str, Any]:
+        """The service's /healthz."""
+        return _checked(self._call("GET", "/healthz"))
+
+    def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise AirlockError(None, f"Airlock service unreachable: {exc}") from None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class AsyncClient:
+    """The same over asyncio (httpx.AsyncClient)."""
+
+    def __init__(
+        self, url: str | None = None, api_key: str | None = None, *, timeout_s: float = 120.0
+    ) -> None:
+        base, headers = _settings(url, api_key)
+        self._http = httpx.AsyncClient(
+            base_url=base, headers=headers, timeout=timeout_s, trust_env=False
+        )
+
+    async def execute(
+        self, code: str, language: str = "python", timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Screen, gate, run and record `code`; the contract's dict, never an exception."""
+        try:
+            response = await self._http.post(
+                "/execute", json={"code": code, "language": language, "timeout": timeout}
+            )
+        except httpx.HTTPError as exc:
+            return _unreachable(exc)
+        return _execute_reply(response)
+
+    async def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
+        """The analyzer's report (nothing runs, nothing is recorded)."""
+        return _checked(await self._call("POST", "/scan", json={"code": code, "ruleset": ruleset}))
+
+    async def record(self, record_id: int) -> dict[str, Any]:
+        """One record this key may read."""
+        return _checked(await self._call("GET", f"/records/{int(record_id)}"))
+
+    async def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise AirlockError(None, f"Airlock service unreachable: {exc}") from None
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,98 @@
+"""The MCP server (official `mcp` SDK): Airlock's tools for any MCP client, over stdio.
+
+Tools: `run_python(code, timeout?)` screens, gates, runs confined and records (what
+`POST /execute` does) and `scan_python(code)` screens only. Records are resources at
+`airlock://records/{id}`. The server acts as one API key given in $AIRLOCK_API_KEY
+(never on the command line): that key's name is the agent id recorded, its scopes
+decide which tools work, and no tool approves anything.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+
+from airlock.audit.api_keys import Principal
+
+if TYPE_CHECKING:
+    from airlock.audit.store import Store
+
+KEY_ENV = "AIRLOCK_API_KEY"
+MAX_CODE_CHARS = 200_000
+MAX_TIMEOUT_S = 60.0
+
+
+class ToolRefused(ToolError):
+    """A call this key may not make, or bad arguments (shown to the client as a tool error)."""
+
+
+def build(store: Store, who: Principal) -> MCPServer:
+    """An MCP server acting as `who` over `store`."""
+    server = MCPServer(
+        "airlock",
+        instructions=(
+            "Run Python only through run_python: it is screened first, runs in a confined "
+            "sandbox and is recorded. Blocked or held code does not run; the reply says why."
+        ),
+        log_level="WARNING",
+    )
+
+    def need(scope: str) -> None:
+        if not who.may(scope):
+            raise ToolRefused(f"key {who.name!r} lacks the {scope!r} scope")
+
+    def checked(code: object) -> str:
+        if not isinstance(code, str) or len(code) > MAX_CODE_CHARS:
+            raise ToolRefused(f"code must be a string of at most {MAX_CODE_CHARS} characters")
+        return code
+
+    @server.tool()
+    def run_python(code: str, timeout: float | None = None) -> dict[str, Any]:
+        """Screen, gate, run confined and record Python; success only when it ran and exited 0."""
+        from airlock.audit.pipeline import guard
+        from airlock.executor import Limits
+
+        need("execute")
+        if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
+            raise ToolRefused(f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
+        limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
+        outcome = guard(checked(code), agent_id=who.name, limits=limits, store=store)
+        reply = outcome.as_dict()
+        reply["decision"] = outcome.decision
+        reply["stderr"] = outcome.result.stderr if outcome.result else ""
+        return reply
+
+    @server.tool()
+    def scan_python(code: str) -> dict[str, Any]:
+        """Screen Python without running or recording it: verdict, score, reasons, findings."""
+        from airlock.analyzer import scan
+
+        need("scan")
+        report = scan(checked(code), filename="<mcp>")
+        return report.model_dump(mode="json")
+
+    @server.resource("airlock://records/{record_id}", mime_type="application/json")
+    def record(record_id: str) -> str:
+        """One record (screening, findings, runs, reviews): this key's own, or any for review keys."""
+        from airlock.audit.errors import NotFoundError
+
+        missing = ResourceNotFoundError(f"no record {record_id[:20]!r}")
+        if not record_id.isdigit() or not 0 < int(record_id) < 2**63:
+            raise missing
+        try:
+            detail = store.get(int(record_id))
+        except NotFoundError:
+            raise missing from None
+        if not who.may("review") and detail.screening.agent_id != who.name:
+            raise missing  # never confirm that another key's record exists
+        data = detail.screening.model_dump(mode="json")
+        data["findings"] = [f.model_dump(mode="json") for f in detail.findings]
+        data["executions"] = [e.model_dump(mode="json") for e in detail.executions]
+        data["reviews"] = [r.model_dump(mode="json") for r in detail.reviews]
+        return json.dumps(data)
+
+    return server

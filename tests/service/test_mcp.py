@@ -1,0 +1,106 @@
+"""The MCP server through the official SDK's own stdio client: `airlock mcp` as a real
+subprocess, tools listed and called, a record read back as a resource."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from typer.testing import CliRunner
+
+from airlock.cli import app as cli
+
+
+def _key(db: str, name: str, *scopes: str) -> str:
+    args = ["keys", "create", name, "--db", db]
+    for scope in scopes:
+        args += ["--scope", scope]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    return out.output.splitlines()[-1]
+
+
+def _airlock() -> str:
+    return str(Path(sys.executable).with_name("airlock"))
+
+
+async def _session(db: str, key: str, work: Any) -> Any:
+    env = {k: v for k, v in os.environ.items() if k != "AIRLOCK_API_KEY"}
+    params = StdioServerParameters(
+        command=_airlock(), args=["mcp", "--db", db], env={**env, "AIRLOCK_API_KEY": key}
+    )
+    async with stdio_client(params) as streams, ClientSession(*streams[:2]) as session:
+        await session.initialize()
+        return await work(session)
+
+
+def _text(result: Any) -> dict[str, Any]:
+    if getattr(result, "structured_content", None):
+        return dict(result.structured_content)
+    return json.loads(result.content[0].text)
+
+
+def test_run_python_runs_records_under_the_key_and_the_record_reads_back(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    key = _key(db, "mcp-agent", "execute", "scan")
+
+    async def work(session: ClientSession) -> tuple[set[str], dict[str, Any], dict[str, Any], Any]:
+        tools = {t.name for t in (await session.list_tools()).tools}
+        ran = _text(await session.call_tool("run_python", {"code": "print(6 * 7)"}))
+        blocked = _text(
+            await session.call_tool(
+                "run_python", {"code": "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n"}
+            )
+        )
+        res = await session.read_resource(f"airlock://records/{ran['record_id']}")
+        big = await session.call_tool("run_python", {"code": "x" * 200_001})
+        assert big.is_error and "at most 200000 characters" in big.content[0].text
+        return tools, ran, blocked, res
+
+    tools, ran, blocked, res = anyio.run(_session, db, key, work)
+    assert {"run_python", "scan_python"} <= tools
+    assert ran["success"] is True and ran["output"] == "42\n" and ran["decision"] == "ran"
+    assert blocked["success"] is False and blocked["decision"] == "blocked"
+    record = json.loads(res.contents[0].text)
+    assert record["agent_id"] == "mcp-agent" and record["executions"][0]["stdout"] == "42\n"
+
+
+def test_a_scan_only_key_cannot_run_code(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    key = _key(db, "mcp-scanner", "scan")
+
+    async def work(session: ClientSession) -> tuple[Any, Any]:
+        refused = await session.call_tool("run_python", {"code": "print(1)"})
+        scanned = await session.call_tool("scan_python", {"code": "import os\nos.system('id')\n"})
+        return refused, scanned
+
+    refused, scanned = anyio.run(_session, db, key, work)
+    assert refused.is_error and "lacks the 'execute' scope" in refused.content[0].text
+    assert not scanned.is_error and _text(scanned)["verdict"] in ("review", "block")  # control
+
+
+def test_without_a_valid_key_the_server_does_not_start(tmp_path: Path) -> None:
+    import subprocess
+
+    db = str(tmp_path / "store.db")
+    for key in ("", "alk_" + "x" * 43):
+        env = dict(os.environ, AIRLOCK_API_KEY=key)
+        proc = subprocess.run(
+            [_airlock(), "mcp", "--db", db],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 2 and proc.stdout == "", proc
+        assert (
+            proc.stderr.startswith("airlock: error: $AIRLOCK_API_KEY:")
+            and proc.stderr.count("\n") == 1
+        )
