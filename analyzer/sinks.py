@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from airlock.analyzer.resolve import arg_value
-from airlock.analyzer.sources import STRONG, WEAK, quals_of, source_of
+from airlock.analyzer.sources import STRONG, WEAK, quals_of
 from airlock.analyzer.taint import Origins
 
 if TYPE_CHECKING:
@@ -99,11 +99,18 @@ ROOTED = re.compile(
     r"/usr(/.*)?|/boot(/.*)?|/bin(/.*)?|/lib(/.*)?|/opt(/.*)?|/srv(/.*)?|/mnt(/.*)?|"
     r"[A-Za-z]:[/\\]?|\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
 )
+SINK_TAILS = frozenset(
+    {q.rsplit(".", 1)[-1] for q in NETWORK_SINKS if not q.endswith(".")}
+    | {"get", "post", "put", "patch", "delete", "head", "request", "stream", "urlopen"}
+)
+DESTROY_TAILS = frozenset({q.rsplit(".", 1)[-1] for q in DESTROYERS} | DESTROY_METHODS)
 TEMP_ROOT = re.compile(r"^(/tmp|/var/tmp|/var/folders)(/|$)")
 
 
 def _where(ctx: Context, node: cst.CSTNode) -> str:
-    line = ctx.positions.of(node)[0]
+    """The line of the statement holding `node` (cheap: no source search)."""
+    stmt = ctx.collected.stmt_of.get(id(node))
+    line = getattr(stmt, "lineno", 0)
     return f" (line {line})" if line else ""
 
 
@@ -111,7 +118,7 @@ def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, st
     found = []
     for a in call.args:
         for node in origins.of(a.value):
-            src = source_of(ctx, node)
+            src = origins.source(node)
             if src is not None:
                 found.append((src[0], src[1], node))
     return found
@@ -125,19 +132,39 @@ def _origins(ctx: Context) -> Origins:
     return cached
 
 
-def _network_hits(ctx: Context, strong: bool) -> list[CheckHit]:
-    kinds = STRONG if strong else WEAK
+def _tail(call: cst.Call) -> str | None:
+    func = call.func
+    if type(func) is cst.Attribute:
+        return func.attr.value
+    return func.value if type(func) is cst.Name else None
+
+
+def _network_flows(ctx: Context) -> list[tuple[cst.Call, str, list[tuple[str, str, cst.CSTNode]]]]:
+    """Every network send with the sources its arguments come from (computed once)."""
+    cached = getattr(ctx, "_network_flows", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     origins = _origins(ctx)
-    out: list[CheckHit] = []
+    out = []
     for site in ctx.collected.calls:
         call = site.node
+        tail = _tail(call)
+        if tail is None or not (tail in SINK_TAILS or tail.startswith("send")) or not call.args:
+            continue  # cheap: only calls spelled like a send are resolved
         quals = quals_of(ctx, call.func)
         sink = next(
             (q for q in sorted(quals) if q.startswith(NETWORK_SINKS) and q not in NOT_SENDS), None
         )
-        if sink is None:
-            continue
-        flows = _flows(ctx, origins, call)
+        if sink is not None:
+            out.append((call, sink, _flows(ctx, origins, call)))
+    ctx._network_flows = out  # type: ignore[attr-defined]
+    return out
+
+
+def _network_hits(ctx: Context, strong: bool) -> list[CheckHit]:
+    kinds = STRONG if strong else WEAK
+    out: list[CheckHit] = []
+    for call, sink, flows in _network_flows(ctx):
         if not strong and any(k in STRONG for k, _, _ in flows):
             continue  # reported as exfiltration already
         for kind, what, node in flows:
@@ -197,6 +224,8 @@ def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     out: list[CheckHit] = []
     for site in ctx.collected.calls:
         call = site.node
+        if _tail(call) not in DESTROY_TAILS:
+            continue
         quals = quals_of(ctx, call.func)
         func = call.func
         if quals & DESTROYERS:

@@ -37,6 +37,14 @@ class Origins:
         self.names = ctx.names
         self.memo: dict[int, frozenset[cst.CSTNode]] = {}
         self._calls_to: dict[str, list[cst.Call]] | None = None
+        self._sources: dict[int, tuple[str, str] | None] = {}
+
+    def source(self, node: cst.CSTNode) -> tuple[str, str] | None:
+        """`source_of(node)`, once per node."""
+        key = id(node)
+        if key not in self._sources:
+            self._sources[key] = source_of(self.ctx, node)
+        return self._sources[key]
 
     def calls_to(self, name: str) -> list[cst.Call]:
         if self._calls_to is None:
@@ -74,7 +82,7 @@ class Origins:
         names = self.names
         if tp is cst.Call:
             out.add(e)
-            if source_of(self.ctx, e) is not None:
+            if self.source(e) is not None:
                 return  # a source: what it was computed from does not matter
             func = e.func  # type: ignore[attr-defined]
             if type(func) is cst.Attribute:
