@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
@@ -93,6 +94,16 @@ def set_filter(flt: ExecFilter, **extra: str) -> None:
     params.update({k: v for k, v in extra.items() if v})
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
+
+
+def literal(value: object) -> str:
+    """Untrusted text (agent ids, names, reasons, alert texts) for a markdown slot, as a code
+    span: shown exactly as typed, never as a link, an image, a colour or an icon."""
+    text = " ".join(str(value if value is not None else "").split()) or "—"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def reviewer() -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from airlock.dashboard.common import VERDICT_BADGE, when
+from airlock.dashboard.common import VERDICT_BADGE, literal, when
 
 SEVERITY_MARK = {"critical": "!!!", "high": "!!", "medium": "!", "low": ".", "info": " "}
 
@@ -48,16 +48,16 @@ def show_detail(r: dict[str, Any]) -> None:
     m[2].metric("Review", r.get("review_state") or "—")
     m[3].metric("Lines", r.get("lines") or len(r["code"].splitlines()))
     st.markdown(
-        f"Agent **{r.get('agent_id') or '—'}** · user **{r.get('user_id') or '—'}** · "
-        f"session `{r.get('session_id') or '—'}`"
+        f"Agent {literal(r.get('agent_id'))} · user {literal(r.get('user_id'))} · "
+        f"session {literal(r.get('session_id'))} · outcome {literal(r.get('outcome'))}"
     )
     st.caption(
         f"{when(r['created_at'])} UTC · rule set "
-        f"{r['ruleset']} {r.get('ruleset_version') or ''} · scanned in {r.get('scan_ms', 0):.1f} ms"
+        f"{literal(r['ruleset'])} {literal(r.get('ruleset_version'))} · scanned in {r.get('scan_ms', 0):.1f} ms"
         f" · sha256 `{r['code_sha256']}`"
     )
     if r.get("error"):
-        st.warning(f"Analyzer error: {r['error']}")
+        st.warning(f"Analyzer error: {literal(r['error'])}")
 
     code_col, why_col = st.columns([3, 2])
     with code_col:
@@ -72,7 +72,7 @@ def show_detail(r: dict[str, Any]) -> None:
             pts = reason.get("points")
             ids = ", ".join(reason.get("rule_ids") or [])
             st.markdown(
-                f"- {reason.get('text', '')}"
+                f"- {literal(reason.get('text', ''))}"
                 + (f" — `{ids}`" if ids else "")
                 + (f" (+{pts:.0f})" if pts else "")
             )
@@ -122,7 +122,7 @@ def show_detail(r: dict[str, Any]) -> None:
 def _show_run(run: dict[str, Any]) -> None:
     title = (
         f"Run #{run['id']} ({run.get('trigger', 'gate')}"
-        + (f", approved by {run['approved_by']}" if run.get("approved_by") else "")
+        + (f", approved by {literal(run['approved_by'])}" if run.get("approved_by") else "")
         + f") · {run['outcome']} · exit {run.get('exit_code')}"
     )
     with st.expander(title, expanded=True):
@@ -134,11 +134,11 @@ def _show_run(run: dict[str, Any]) -> None:
         c[3].metric("Timed out", "yes" if run.get("timed_out") else "no")
         c[4].metric("Memory exceeded", "yes" if run.get("memory_exceeded") else "no")
         if run.get("killed_reason"):
-            st.warning(f"Killed: {run['killed_reason']}")
+            st.warning(f"Killed: {literal(run['killed_reason'])}")
         if run.get("refused"):
-            st.error(f"Refused: {run['refused']}")
+            st.error(f"Refused: {literal(run['refused'])}")
         if run.get("error"):
-            st.error(f"Sandbox error: {run['error']}")
+            st.error(f"Sandbox error: {literal(run['error'])}")
         out_col, err_col = st.columns(2)
         trunc = " (truncated)"
         out_col.markdown("stdout" + (trunc if run.get("stdout_truncated") else ""))

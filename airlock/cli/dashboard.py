@@ -22,11 +22,12 @@ STORE_HELP = "Store URL or SQLite path (default: $AIRLOCK_DB, then the XDG file)
 
 
 def streamlit_argv(app: Path, *, host: str, port: int) -> list[str]:
-    """The `streamlit run` command line: headless, no usage statistics, no file watching."""
+    """The `streamlit run` command line (through `airlock.dashboard.serve`, which refuses
+    foreign Host and Origin headers): headless, no usage statistics, no file watching."""
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "airlock.dashboard.serve",
         "run",
         str(app),
         "--server.address",
@@ -66,8 +67,8 @@ def dashboard(
     env = dict(os.environ, AIRLOCK_DB=url, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(
-            f"airlock: warning: the dashboard has no login; anyone who can reach {host}:{port} "
-            "can read the audit trail and record review decisions",
+            f"airlock: warning: anyone who can reach {host}:{port} can read the audit trail "
+            "(decisions need a reviewer token)",
             err=True,
         )
     shown = host if ":" not in host else f"[{host}]"

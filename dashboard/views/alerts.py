@@ -7,6 +7,7 @@ import streamlit as st
 
 from airlock.dashboard.common import (
     SEVERITY_BADGE,
+    literal,
     reviewer,
     reviewer_token,
     run_query,
@@ -69,12 +70,13 @@ if alert is None:
     st.error(f"Alert #{chosen} is gone from the store.")
     st.stop()
 
-st.subheader(f"#{alert['id']} {alert['title']}")
+st.subheader(f"#{alert['id']} {literal(alert['title'])}")
 st.markdown(
-    f"{SEVERITY_BADGE.get(alert['severity'], alert['severity'])} · {alert['state']} · rule {alert['rule_id']} · agent "
-    f"{alert.get('agent_id') or '—'} · raised {when(alert['created_at'])} UTC"
+    f"{SEVERITY_BADGE.get(alert['severity'], literal(alert['severity']))} · {literal(alert['state'])} · "
+    f"rule {literal(alert['rule_id'])} · agent {literal(alert.get('agent_id'))} · "
+    f"raised {when(alert['created_at'])} UTC"
 )
-st.write(alert["detail"])
+st.text(alert["detail"])
 
 act = st.columns([3, 1, 1])
 note = act[0].text_input("Note", key="al_note", placeholder="recorded with the change")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from airlock.dashboard import charts
-from airlock.dashboard.common import PAGE_FILES, run_query, store
+from airlock.dashboard.common import PAGE_FILES, literal, run_query, store
 from airlock.dashboard.data import insights, screenings
 from airlock.dashboard.filters import ExecFilter
 
@@ -97,7 +97,7 @@ with right:
         for rule_id in rules["rule_id"].head(3):
             st.page_link(
                 PAGE_FILES["executions"],
-                label=f"screenings where {rule_id} fired →",
+                label=f"screenings where {literal(rule_id)} fired →",
                 query_params=base.with_(rule=rule_id).to_params(),
             )
 
@@ -130,7 +130,7 @@ else:
         for agent_id in agents["agent_id"].head(3):
             st.page_link(
                 PAGE_FILES["executions"],
-                label=f"{agent_id}: flagged screenings →",
+                label=f"{literal(agent_id)}: flagged screenings →",
                 query_params=base.with_(
                     agents=(agent_id,), verdicts=("review", "block")
                 ).to_params(),

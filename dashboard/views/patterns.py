@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from airlock.dashboard import charts
-from airlock.dashboard.common import PAGE_FILES, run_query, store, when
+from airlock.dashboard.common import PAGE_FILES, literal, run_query, store, when
 from airlock.dashboard.data import insights, screenings
 from airlock.dashboard.filters import ExecFilter
 
@@ -94,7 +94,7 @@ else:
     if worst["shift"] > 0:
         st.page_link(
             PAGE_FILES["executions"],
-            label=f"{worst['agent_id']}: flagged screenings in the recent window →",
+            label=f"{literal(worst['agent_id'])}: flagged screenings in the recent window →",
             query_params=ExecFilter(
                 agents=(str(worst["agent_id"]),),
                 verdicts=("review", "block"),

@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_streamlit_is_started_headless_without_telemetry() -> None:
     argv = streamlit_argv(Path("/x/app.py"), host="127.0.0.1", port=8600)
     joined = " ".join(argv)
-    assert argv[1:4] == ["-m", "streamlit", "run"]
+    assert argv[1:4] == ["-m", "airlock.dashboard.serve", "run"]
     assert "--server.headless true" in joined
     assert "--browser.gatherUsageStats false" in joined
     assert "--server.address 127.0.0.1" in joined and "--server.port 8600" in joined

@@ -134,7 +134,7 @@ def test_execution_detail_puts_findings_on_their_lines(app: App, seeded: Seeded)
 
 def test_execution_detail_shows_the_run(app: App, seeded: Seeded) -> None:
     at = ok(app("views/executions.py", id=str(seeded.limit_ids[0])))
-    assert any("Killed: wall-clock timeout" in w.value for w in at.warning)
+    assert any("Killed: `wall-clock timeout`" in w.value for w in at.warning)
     assert metrics(at)["Timed out"] == "yes"
     layers = [df.value for df in at.dataframe if "status" in df.value.columns]
     assert layers and "unavailable" in set(layers[0]["status"])

@@ -246,3 +246,14 @@ def test_count_list_and_bulk_ids_agree_for_any_filter(seeded_template, flt: Exec
             assert row is not None and flt.text.lower() in row["code"].lower()
             assert not flt.verdicts or row["verdict"] in flt.verdicts
             assert row["score"] >= flt.score_min
+
+
+def test_literal_keeps_agent_text_out_of_markdown() -> None:
+    from airlock.dashboard.common import literal
+
+    img = "![x](http://198.51.100.7/a.png)"
+    assert literal(img) == f"`{img}`"  # a code span: never an image
+    assert literal("a`b``c") == "```a`b``c```"  # a fence longer than any backtick run inside
+    assert literal("`x`") == "`` `x` ``"
+    assert literal(None) == literal("") == "`—`"
+    assert literal("two\nlines") == "`two lines`"
