@@ -1,0 +1,247 @@
+"""Scale-out on one PostgreSQL store: several `airlock serve` processes under concurrent load.
+
+Starts `--servers` real `airlock serve` processes on loopback ports over one PostgreSQL
+store, creates one execute key, and sends `--requests` executes from `--clients`
+concurrent clients, spread round-robin over the servers (the clients are the load
+balancer). Then it checks what the store says against what the clients saw: every
+request answered 200 has its record with the key's name as agent id and exactly one run;
+no record exists that no client was told about beyond the in-flight ones of a killed
+server; `airlock audit verify` holds. Prints p50/p99 latency and throughput, and as the
+same-run baseline the median cost of one bare `python3 -c pass` start.
+
+    AIRLOCK_TEST_PG_URL=postgresql+psycopg://… python benchmarks/serve_load.py \\
+        [--servers 3] [--clients 16] [--requests 2000] [--kill-one]
+
+`--kill-one` SIGKILLs one server when a third of the requests are done: its clients may
+see errors only for the requests that server held in flight, and the store must hold
+every request any server accepted (a record is written before its code runs).
+Loopback only; bounded by `--requests`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+CODE = "import json\nprint(json.dumps({'n': sum(range(100))}))\n"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_store(base: str) -> tuple[str, str]:
+    """A fresh schema on the server: (its URL, its name)."""
+    from airlock.audit.db import make_engine, resolve_url
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = make_engine(resolve_url(base))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(base: str, schema: str) -> None:
+    from airlock.audit.db import make_engine, resolve_url
+
+    admin = make_engine(resolve_url(base))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+def airlock_cmd(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("airlock")), *args]
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], deadline_s: float = 60) -> None:
+    import httpx
+
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            sys.exit(
+                f"server on port {port} exited: {proc.stderr.read().decode()[-400:] if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    sys.exit(f"server on port {port} did not come up")
+
+
+def bare_start(runs: int = 10) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--kill-one", action="store_true")
+    args = parser.parse_args()
+    base = os.environ.get("AIRLOCK_TEST_PG_URL")
+    if not base:
+        sys.exit("set AIRLOCK_TEST_PG_URL to a PostgreSQL server (loopback)")
+    import httpx
+
+    from airlock.audit.store import Store
+
+    url, schema = pg_store(base)
+    env = dict(os.environ, AIRLOCK_DB=url)
+    servers: list[tuple[int, subprocess.Popen[bytes]]] = []
+    try:
+        out = subprocess.run(
+            airlock_cmd("keys", "create", "load", "--scope", "execute", "--rate", "1000000", "--concurrency", "1000"),
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        key = out.stdout.splitlines()[-1]
+        for _ in range(args.servers):
+            port = free_port()
+            proc = subprocess.Popen(
+                airlock_cmd("serve", "--port", str(port)), env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            servers.append((port, proc))
+        for port, proc in servers:
+            wait_healthy(port, proc)
+
+        lock = threading.Lock()
+        next_index = 0
+        done = 0
+        latencies: list[float] = []
+        accepted: dict[int, int] = {}  # record id -> server port
+        errors: list[tuple[int, str]] = []
+        killed: list[int] = []
+        dead: set[int] = set()
+
+        def worker(n: int) -> None:
+            nonlocal next_index, done
+            with httpx.Client(headers={"X-API-Key": key}, timeout=120, trust_env=False) as http:
+                while True:
+                    with lock:
+                        if next_index >= args.requests:
+                            return
+                        i = next_index
+                        next_index += 1
+                    start = time.perf_counter()
+                    while True:  # the load balancer: a server that refuses connections is out
+                        live = [p for p, _ in servers if p not in dead]
+                        port = live[i % len(live)]
+                        try:
+                            reply = http.post(
+                                f"http://127.0.0.1:{port}/execute",
+                                json={"code": CODE, "language": "python", "timeout": 10},
+                            )
+                            body = reply.json()
+                            ok = reply.status_code == 200 and body.get("success") is True
+                            error = None if ok else f"HTTP {reply.status_code}: {body.get('error')}"
+                        except httpx.ConnectError:  # never reached a server: safe to send elsewhere
+                            dead.add(port)
+                            continue
+                        except (httpx.HTTPError, ValueError) as exc:  # in flight when it died
+                            ok, error, body = False, f"{type(exc).__name__}: {exc}", {}
+                        break
+                    elapsed = time.perf_counter() - start
+                    with lock:
+                        done += 1
+                        if ok:
+                            latencies.append(elapsed)
+                            accepted[int(body["record_id"])] = port
+                        else:
+                            errors.append((port, str(error)[:200]))
+                        if args.kill_one and not killed and done >= args.requests // 3:
+                            victim_port, victim = servers[-1]
+                            victim.send_signal(signal.SIGKILL)
+                            killed.append(victim_port)
+
+        baseline = bare_start()
+        start = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+
+        with Store(url) as store:
+            verdict = store.verify()
+            rows = store.list_screenings(limit=args.requests * 2)
+        records = {s.id: s for s in rows}
+        lost = [rid for rid in accepted if rid not in records]
+        foreign = [s.id for s in rows if s.agent_id != "load"]
+        unanswered = [rid for rid in records if rid not in accepted]
+        bad_errors = [e for e in errors if e[0] not in killed]
+
+        print(
+            f"serve load: {args.servers} servers, {args.clients} clients, {args.requests} executes, one PostgreSQL store"
+        )
+        print(f"  baseline: bare python3 start      {baseline * 1000:8.1f} ms")
+        if latencies:
+            lat = sorted(latencies)
+            p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+            print(
+                f"  execute latency p50               {p50 * 1000:8.1f} ms  ({p50 / baseline:.1f}x a bare start)"
+            )
+            print(
+                f"  execute latency p99               {p99 * 1000:8.1f} ms  ({p99 / baseline:.1f}x a bare start)"
+            )
+        print(
+            f"  throughput                        {len(latencies) / wall:8.1f} executes/s over {wall:.1f} s"
+        )
+        print(
+            f"  succeeded {len(latencies)}, errors {len(errors)} ({len(bad_errors)} from servers not killed)"
+        )
+        print(
+            f"  records {len(records)}; lost (answered 200, no record) {len(lost)}; other agent ids {len(foreign)}"
+        )
+        if killed:
+            print(
+                f"  killed the server on port {killed[0]}; records no client heard about (its in-flight ones): {len(unanswered)}"
+            )
+        print(f"  audit verify: {verdict.line()}")
+        in_flight = len(errors) - len(bad_errors)
+        if killed:
+            print(f"  errors at the killed server: {in_flight} (in flight; at most {args.clients})")
+        ok = not lost and not foreign and not bad_errors and in_flight <= args.clients
+        ok = ok and verdict.ok and (bool(killed) or not unanswered)
+        print("all checks hold" if ok else "CHECKS FAILED")
+        if not ok:
+            for port, error in bad_errors[:5]:
+                print(f"    error from {port}: {error}")
+            sys.exit(1)
+    finally:
+        for _port, proc in servers:
+            if proc.poll() is None:
+                proc.terminate()
+        for _port, proc in servers:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        drop_schema(base, schema)
+
+
+if __name__ == "__main__":
+    main()
