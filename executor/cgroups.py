@@ -112,6 +112,10 @@ def prepare(
         _write(order[0], str(memory_bytes))
     if len(order) > 1:
         _write(order[1], str(memory_bytes))
+    # Nothing carried over: the page cache an earlier run read stays charged to the slot
+    # (it would count as this run's usage and peak); reclaim it, then reset the counters.
+    with contextlib.suppress(OSError):  # EBUSY/EINTR: what cannot be reclaimed stays
+        _write(os.path.join(mem, "memory.force_empty"), "0")
     for name in ("memory.max_usage_in_bytes", "memory.failcnt"):
         _write(os.path.join(mem, name), "0")
     _write(os.path.join(group.pids, "pids.max"), str(max_tasks))
@@ -140,6 +144,11 @@ def join(group: SlotCgroup, pid: int) -> None:
     """Move pid into the slot's cgroups."""
     for d in group.dirs:
         _write(os.path.join(d, "cgroup.procs"), str(pid))
+
+
+def charged_mb(group: SlotCgroup) -> float:
+    """What the slot's memory cgroup has charged now, in MB."""
+    return int(_read(os.path.join(group.memory, "memory.usage_in_bytes"))) / 1048576
 
 
 def usage(group: SlotCgroup, oom_baseline: int) -> tuple[float | None, bool]:

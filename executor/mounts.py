@@ -18,7 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 
-from airlock.executor import syscalls
+from airlock.executor import identity, own_inodes, syscalls
 
 KEEP_TOP = frozenset(
     {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc"}
@@ -28,7 +28,7 @@ KEEP_TOP = frozenset(
 # in /etc/environment, machine-id stay out whatever the uid and with or without Landlock.
 ETC_KEEP = (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
-    "group", "nsswitch.conf", "hosts", "host.conf", "resolv.conf", "gai.conf",
+    "group", "nsswitch.conf", "host.conf", "resolv.conf", "gai.conf",
     "services", "protocols", "mime.types", "ssl/certs", "ssl/openssl.cnf",
     "ca-certificates", "os-release", "locale.alias", "matplotlibrc", "alternatives",
 )  # fmt: skip
@@ -76,6 +76,7 @@ class MountPlan:
     binds: tuple[tuple[str, str, bool], ...]  # (source, target, read_only)
     devices: tuple[str, ...] = DEVICES
     masks: tuple[str, ...] = ()  # files in the bound view covered with /dev/null afterwards
+    scratch: str | None = None  # the run's slot tmpfs (holds the overlays' empty lower)
 
 
 # Where the caller's site-packages appear inside (under /run, which the view empties), so
@@ -178,7 +179,7 @@ def plan(
                 if os.path.isfile(path) and not os.path.islink(path):
                     masks.append(seen + path[len(real) :])
     binds.append((wd.work, wd.work, False))
-    return MountPlan(hide_dirs, hide_files, tuple(binds), masks=tuple(masks))
+    return MountPlan(hide_dirs, hide_files, tuple(binds), masks=tuple(masks), scratch=wd.root)
 
 
 def apply(mp: MountPlan) -> None:
@@ -188,6 +189,10 @@ def apply(mp: MountPlan) -> None:
     stays uid 0 (no user layer) cannot write a host file its uid owns even without Landlock.
     """
     syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
+    if mp.scratch is not None:  # the run's own inodes for every host file it sees
+        shown = [f"/{d}" for d in sorted(KEEP_TOP - {"proc"}) if not os.path.islink(f"/{d}")]
+        shown += [src for src, _, read_only in mp.binds if read_only]
+        own_inodes.cover(shown, os.path.join(mp.scratch, "lower"))
     sources = {src: os.open(src, os.O_PATH | os.O_CLOEXEC) for src, _, _ in mp.binds}
     devices = [(d, os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC)) for d in mp.devices]
     etc = _open_kept("/etc", ETC_KEEP)
@@ -198,6 +203,7 @@ def apply(mp: MountPlan) -> None:
         syscalls.mount("/dev/null", f, None, syscalls.MS_BIND)
     _minimal_dev(devices)
     _rebuild("/etc", etc)
+    identity.write_etc()  # hosts, hostname, cmdline, boot id: generic
     for _, target, _ in mp.binds:
         if not os.path.isdir(target):
             os.makedirs(target, 0o755)

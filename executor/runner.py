@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from airlock.executor import (
     cgroups,
     environment,
+    identity,
     inner_workdir,
     landlock,
     launch,
@@ -190,9 +191,15 @@ def _run(
         if "landlock" in on:
             abi = landlock.abi_version()
             rw = [wd.work, tmpdir, "/dev/null"] + (["/dev/shm"] if fs else [])
-            ro = [*ETC_FILES, "/proc", *READ_ONLY_FILES]
+            ro = [*ETC_FILES, "/proc", *READ_ONLY_FILES, *([] if fs else ["/etc/hosts"])]
             rules = tuple(
-                landlock.rules_for([sys.base_prefix, *SYSTEM_DIRS], ro, rw, abi, site_seen)
+                landlock.rules_for(
+                    [sys.base_prefix, *SYSTEM_DIRS],
+                    ro,
+                    rw,
+                    abi,
+                    (*site_seen, *(identity.READABLE if fs else ())),
+                )
             )
         out_r, out_w = _pipe()
         err_r, err_w = _pipe()

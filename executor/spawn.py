@@ -19,7 +19,15 @@ import signal
 import time
 from dataclasses import dataclass
 
-from airlock.executor import cgroups, inner_workdir, mounts, namespaces, report, syscalls
+from airlock.executor import (
+    cgroups,
+    identity,
+    inner_workdir,
+    mounts,
+    namespaces,
+    report,
+    syscalls,
+)
 from airlock.executor.confine import ChildPlan, ConfineError, confine, execute, set_oom_score
 
 SETUP_FAILED = 111
@@ -156,6 +164,7 @@ def _init(sp: SpawnPlan, rep: int) -> None:
         if sp.mounts is not None and sp.ns_flags & syscalls.CLONE_NEWPID:
             t0 = time.perf_counter_ns()
             mounts.mount_proc()
+            identity.bind_proc()
             _took(rep, proc=time.perf_counter_ns() - t0)
         program = os.fork()
         if program == 0:
