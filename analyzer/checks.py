@@ -33,6 +33,7 @@ text-level hits, which carry their own line and column. Use one from YAML with
   returning one (analyzer/datamodel.py).
 - `secret_to_network`, `credential_to_network`, `destructive_walk`: value flow from a
   source to a sink (analyzer/taint.py, sources.py, sinks.py).
+- `flood_loop`: network sends repeated without end or pause (analyzer/floods.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from airlock.analyzer.datamodel import datamodel_exec
+from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.sinks import credential_to_network, destructive_walk, secret_to_network
@@ -83,8 +85,6 @@ STARTERS = (
     "os.posix_spawn",
     "asyncio.create_subprocess",
 )
-ENDLESS_ITERATORS = frozenset({"itertools.count", "itertools.cycle", "itertools.repeat"})
-FLOOD = 10**4  # threads or processes started by one loop
 BIG = 10**8  # a constant allocation worth a look
 HUGE = 10**10  # a constant allocation no program needs (10 GB)
 RETAINED = 10**6  # kept on every pass of an endless loop
@@ -185,7 +185,7 @@ def unbounded_loop_spawn(ctx: Context, compiled: CompiledRules) -> list[CheckHit
     for site in ctx.collected.calls:
         if not site.in_loop:
             continue
-        flood = any(_huge_loop(ctx, it) for it in site.loop_iters)
+        flood = any(huge_loop(ctx, it) for it in site.loop_iters)
         for q in map(canonical, ctx.names.qualnames(site.node.func)):
             forks = q in ("os.fork", "os.forkpty", "pty.fork")
             if (
@@ -200,20 +200,6 @@ def unbounded_loop_spawn(ctx: Context, compiled: CompiledRules) -> list[CheckHit
                 out.append((site.node, q, 0, 0))
                 break
     return out
-
-
-def _huge_loop(ctx: Context, it: cst.BaseExpression) -> bool:
-    """`for` over an endless iterator or a `range` of at least `FLOOD` steps."""
-    if type(it) is not cst.Call:
-        return False
-    quals = ctx.names.qualnames(it.func)
-    if quals & ENDLESS_ITERATORS:
-        return "itertools.repeat" not in quals or len(it.args) < 2
-    if "builtins.range" not in quals or not it.args or len(it.args) > 3:
-        return False
-    bounds = [ctx.folder.fold(a.value) for a in it.args[:2]]
-    stop, start = bounds[-1], bounds[0] if len(bounds) == 2 else 0
-    return type(stop) is int and type(start) is int and stop - start >= FLOOD
 
 
 def _allocation(ctx: Context, node: cst.CSTNode) -> tuple[int, str] | None:
@@ -298,6 +284,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "secret_to_network": secret_to_network,
     "credential_to_network": credential_to_network,
     "destructive_walk": destructive_walk,
+    "flood_loop": flood_loop,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

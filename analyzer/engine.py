@@ -116,9 +116,14 @@ class Walker(BindingHandlers):
         site = CallSite(n, False, False)
         if loops:
             endless = tuple(lp for lp in loops if lp.endless)
-            site = CallSite(n, True, bool(endless), tuple(self.loop_iters), endless)
+            site = CallSite(n, True, bool(endless), tuple(self.loop_iters), endless, tuple(loops))
             func = n.func
             tp = type(func)
+            if (tp is cst.Attribute and func.attr.value == "sleep") or (  # type: ignore[attr-defined]
+                tp is cst.Name and func.value == "sleep"  # type: ignore[attr-defined]
+            ):
+                for lp in loops:
+                    lp.sleeps = True
             if (tp is cst.Attribute and func.attr.value in PACING) or (  # type: ignore[attr-defined]
                 tp is cst.Name and func.value == "input"  # type: ignore[attr-defined]
             ):
@@ -271,6 +276,10 @@ class Walker(BindingHandlers):
             self.record(expr)
             self.out.iterations.append(expr)
 
+    def on_break(self, n: cst.Break) -> None:
+        if self.loops:
+            self.loops[-1].breaks = True
+
     def on_del(self, n: cst.Del) -> None:
         targets = n.target.elements if type(n.target) is cst.Tuple else [n.target]
         for t in targets:
@@ -318,6 +327,7 @@ HANDLERS: dict[type, Any] = {
     cst.WithItem: Walker.on_with_item,
     cst.ExceptHandler: Walker.on_except,
     cst.Del: Walker.on_del,
+    cst.Break: Walker.on_break,
     cst.MatchAs: Walker.on_match_as,
 }
 

@@ -28,6 +28,7 @@ CHECK_NAMES = frozenset(
         "secret_to_network",
         "credential_to_network",
         "destructive_walk",
+        "flood_loop",
         "parse_error",
         "size_limit",
         "engine_error",

@@ -30,6 +30,8 @@ class Loop:
 
     endless: bool
     paced: bool = False  # a blocking accept/recv/get/input in its body: a server, not a bomb
+    sleeps: bool = False  # a sleep in its body: a poller, not a flood
+    breaks: bool = False  # a `break` in its body: it ends by itself
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class CallSite:
     in_endless_loop: bool
     loop_iters: tuple[cst.BaseExpression, ...] = ()  # what enclosing `for` loops iterate
     loops: tuple[Loop, ...] = ()  # the enclosing endless loops
+    all_loops: tuple[Loop, ...] = ()  # every enclosing loop, innermost last
 
 
 @dataclass

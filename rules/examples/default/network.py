@@ -105,6 +105,14 @@ LOCAL = "http://127.0.0.1:8000/health"
 HOOK = "https://discord.com/api/webhooks/1234/abcd"
 # ok: AIR-NET-013
 DOCS = "https://docs.python.org/3/"
+# ruleid: AIR-NET-013
+TUNNEL = "https://quiet-river-1234.trycloudflare.com/upload"
+# ruleid: AIR-NET-013
+CALLBACK = f"{len(HOOK)}.abc123.oastify.com"
+# ruleid: AIR-NET-013
+DROP = "https://paste.rs/"
+# ok: AIR-NET-013
+MIRROR = "https://pypi.org/simple/"
 
 # Methods of objects built by a resolved constructor are not resolved yet.
 listener = socket.socket()

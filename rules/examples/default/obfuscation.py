@@ -76,3 +76,12 @@ import sys
 
 # ok: AIR-OBF-004
 this_module = sys.modules[__name__]
+
+# ruleid: AIR-OBF-012
+from pytransform import pyarmor_runtime  # noqa: E402
+
+pyarmor_runtime()
+# ruleid: AIR-OBF-011
+__pyarmor__(__name__, __file__, b"PYARMOR\x00\x00\x03\x0b\x00U\r\r\n\x04\x00")  # noqa: F821
+# ok: AIR-OBF-011, AIR-OBF-012
+armor_rating = {"__name__": "plate", "armor": 3}

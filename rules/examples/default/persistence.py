@@ -75,3 +75,17 @@ for startup in (".zshrc", ".profile"):
 existing = (Path.home() / ".zshrc").open().read()
 # ok: AIR-PERS-010
 Path("notes/profile.txt").write_text("bio")
+
+from setuptools import setup  # noqa: E402
+from setuptools.command.install import install  # noqa: E402
+
+
+class PostInstall(install):
+    def run(self):
+        install.run(self)
+
+
+# ruleid: AIR-PERS-011
+setup(name="pkg", version="1.0", cmdclass={"install": PostInstall})
+# ok: AIR-PERS-011
+setup(name="plain", version="1.0", packages=["plain"])

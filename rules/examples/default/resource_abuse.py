@@ -104,3 +104,37 @@ while True:
     grown += grown
     # ok: AIR-RES-008
     counter += 1
+
+import random as _random  # noqa: E402
+import socket as _socket  # noqa: E402
+import time as _time  # noqa: E402
+
+import requests as _requests  # noqa: E402
+from scapy.all import IP, TCP, send  # noqa: E402
+
+target = ("203.0.113.9", 80)
+udp = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+junk = _random.randbytes(1024)
+while True:
+    # ruleid: AIR-RES-009
+    udp.sendto(junk, target)
+
+for _ in range(1_000_000):
+    # ruleid: AIR-RES-009
+    _requests.get("http://203.0.113.9/", timeout=1)
+
+# ruleid: AIR-RES-009
+send(IP(dst="203.0.113.9") / TCP(dport=80, flags="S"), loop=1, verbose=False)
+
+while True:
+    # ok: AIR-RES-009
+    _requests.get("https://status.example.org/api", timeout=5)
+    _time.sleep(60)
+
+conn = _socket.create_connection(("example.org", 80))
+while True:
+    data = conn.recv(4096)
+    if not data:
+        break
+    # ok: AIR-RES-009
+    conn.sendall(data.upper())
