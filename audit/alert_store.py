@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from airlock.audit.chain import now
 from airlock.audit.errors import NotFoundError, StoreError
 from airlock.audit.events import AlertDraft
-from airlock.audit.tables import Alert, AlertChange
+from airlock.audit.tables import Alert, AlertChange, AlertOutbox
 
 if TYPE_CHECKING:
     from airlock.audit.chain import Ledger
@@ -78,6 +78,8 @@ class AlertStoreMixin:
                     )
                     ledger.append(current)
                     action, added = "opened", sorted(set(draft.event_ids))
+                    # queued for delivery in the same transaction: an alert is never lost
+                    session.add(AlertOutbox(alert_id=current.id, created_at=at, next_at=at))
                 else:
                     known = set(current.event_ids or [])
                     added = sorted(set(draft.event_ids) - known)

@@ -146,7 +146,7 @@ def run_code(
 def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str | None]:
     """Ask the alert engine about a stored screening; store and deliver what it raises."""
     try:
-        from airlock.audit.alerts import deliver, evaluate
+        from airlock.audit.alerts import evaluate
     except Exception as exc:
         return [], "alert engine unavailable: " + _describe(exc)
     try:
@@ -164,16 +164,21 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
         )
         for a, action in changes
     ]
-    opened = [a for a, action in changes if action == "opened"]
+    opened = [int(a.id or 0) for a, action in changes if action == "opened"]
     if not opened:  # events folded into an alert already sent are not news
         return infos, None
-    try:
-        failed = [st for st in deliver(opened) if not st.ok]  # never raises by contract
+    try:  # the local log at once; the webhook from the outbox, off the caller's path
+        from airlock.audit.alerts.deliver import Delivery
+        from airlock.audit.alerts.outbox import flush, flush_in_background
+
+        report = flush(store, targets=("jsonl",), alert_ids=opened)
+        if Delivery.from_env().webhook_url is not None:
+            flush_in_background(store.url.render_as_string(hide_password=False), opened)
     except Exception as exc:
-        return infos, "alert delivery failed: " + _describe(exc)
-    if failed:
-        return infos, "alert delivery failed: " + "; ".join(
-            f"{st.target} {st.destination}: {st.error}" for st in failed
+        return infos, "alert delivery failed (kept in the outbox): " + _describe(exc)
+    if report.failed:
+        return infos, "alert delivery failed (kept in the outbox, retried later): " + "; ".join(
+            why for _, why in report.failed
         )
     return infos, None
 

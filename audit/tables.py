@@ -253,6 +253,23 @@ class Reviewer(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class AlertOutbox(SQLModel, table=True):
+    """An opened alert waiting for delivery (`done`: the targets that have it, comma-separated)."""
+
+    __tablename__ = "alert_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("alerts.id"), nullable=False, index=True)
+    )
+    created_at: datetime
+    next_at: datetime = Field(index=True)  # not before (backoff, or a flusher's claim)
+    attempts: int = 0
+    done: str = Field(default="", max_length=100)
+    delivered_at: datetime | None = None
+    last_error: str | None = _text(nullable=True)
+
+
 CACHE_COLUMNS: dict[str, frozenset[str]] = {
     "screenings": frozenset({"review_state", "outcome"}),
     "alerts": frozenset({"state", "event_ids", "updated_at"}),

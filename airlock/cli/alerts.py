@@ -86,6 +86,21 @@ def _change(alert_id: int, action: str, note: str, token: str | None, db: str | 
     typer.echo(f"alert {a.id}: {a.state}")
 
 
+@app.command("deliver")
+def deliver(db: DbOpt = None) -> None:
+    """Send every alert waiting in the outbox (failed deliveries are retried with backoff;
+    exit 1 when some failed again)."""
+    from airlock.audit.alerts.outbox import flush
+
+    with handled(), open_store(db) as store:
+        report = flush(store)
+    say(report.line())
+    for alert_id, why in report.failed:
+        say(f"  alert {alert_id}: {why}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
 @app.command("ack")
 def ack(alert_id: IdArg, note: NoteOpt = "", token: TokenOpt = None, db: DbOpt = None) -> None:
     """Acknowledge an alert (someone is on it)."""

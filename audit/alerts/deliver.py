@@ -32,6 +32,8 @@ from airlock.audit.events import AlertDraft
 ENV_WEBHOOK = "AIRLOCK_ALERT_WEBHOOK"
 ENV_LOG = "AIRLOCK_ALERT_LOG"
 ENV_TIMEOUT = "AIRLOCK_ALERT_TIMEOUT"
+ENV_ALLOW_HOSTS = "AIRLOCK_ALERT_ALLOW_HOSTS"  # hosts that may be non-public (comma-separated)
+ENV_PROXY = "AIRLOCK_ALERT_PROXY"  # a proxy URL for webhooks (proxy variables are ignored)
 RETRY_PAUSE_S = 0.25
 _EXTRA_FIELDS = ("id", "state", "created_at", "updated_at")
 
@@ -63,6 +65,36 @@ def check_webhook_url(url: str) -> str:
             "credentials in the webhook URL are not supported (put a token in the path or query)"
         )
     return url
+
+
+def _allowed_hosts() -> set[str]:
+    raw = os.environ.get(ENV_ALLOW_HOSTS, "")
+    return {h.strip().lower().strip("[]") for h in raw.split(",") if h.strip()}
+
+
+def check_destination(url: str) -> str | None:
+    """Why the webhook may not be sent to (None: it may): a host that is, or resolves to,
+    a loopback, private, link-local, metadata or otherwise non-public address needs to be
+    listed in $AIRLOCK_ALERT_ALLOW_HOSTS."""
+    import ipaddress
+    import socket
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in _allowed_hosts():
+        return None
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot resolve {host}: {exc}"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            return (
+                f"{host} is a non-public address ({address}); list it in {ENV_ALLOW_HOSTS} "
+                "to send alerts there"
+            )
+    return None
 
 
 def shown_url(url: str) -> str:
@@ -177,8 +209,31 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx becomes an HTTPError: the POST body is never re-sent elsewhere
 
 
+def _opener() -> urllib.request.OpenerDirector:
+    """No redirects; no proxy from the environment (only $AIRLOCK_ALERT_PROXY)."""
+    proxy = os.environ.get(ENV_PROXY, "").strip()
+    proxies = {"http": proxy, "https": proxy} if proxy else {}
+    return urllib.request.build_opener(_NoRedirect(), urllib.request.ProxyHandler(proxies))
+
+
 def _post(url: str, body: bytes, timeout: float) -> tuple[bool, int, str | None]:
-    opener = urllib.request.build_opener(_NoRedirect())
+    """POST with an overall deadline of `timeout` per attempt (a server trickling bytes
+    cannot hold the sender longer), run in a daemon thread that is abandoned at the deadline."""
+    import threading
+
+    outcome: list[tuple[bool, int, str | None]] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_post_now(url, body, timeout)), daemon=True
+    )
+    worker.start()
+    worker.join(2 * timeout + RETRY_PAUSE_S + 0.5)
+    if not outcome:
+        return False, 2, f"no answer within the delivery deadline ({2 * timeout:g}s)"
+    return outcome[0]
+
+
+def _post_now(url: str, body: bytes, timeout: float) -> tuple[bool, int, str | None]:
+    opener = _opener()
     error: str | None = None
     for attempt in (1, 2):
         request = urllib.request.Request(
@@ -268,7 +323,10 @@ def deliver(alerts: Sequence[object], config: Delivery | None = None) -> list[De
             )
     if config.webhook_url is not None:
         destination = shown_url(config.webhook_url)
-        if payloads:
+        refused = check_destination(config.webhook_url) if payloads else None
+        if refused:
+            ok, attempts, error = False, 0, refused
+        elif payloads:
             sent_at = datetime.now(UTC).isoformat()
             body = json.dumps(
                 {"source": "airlock", "sent_at": sent_at, "alerts": payloads}, default=str

@@ -85,6 +85,7 @@ class Hook:
 def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hook]:
     for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AIRLOCK_ALERT_ALLOW_HOSTS", "127.0.0.1")  # a loopback receiver
     server = Hook()
     server.thread.start()
     yield server
@@ -143,7 +144,71 @@ def test_webhook_slow_server_times_out(hook: Hook) -> None:
     assert elapsed < 2.5
 
 
-def test_webhook_connection_refused() -> None:
+def test_non_public_destinations_need_the_allow_list(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIRLOCK_ALERT_ALLOW_HOSTS")
+    for url in ("http://169.254.169.254/latest", "http://10.0.0.1/x", hook.url("/ok")):
+        [status] = deliver([draft()], Delivery(webhook_url=url))
+        assert not status.ok and "non-public address" in status.error and status.attempts == 0
+    assert hook.requests == []
+    monkeypatch.setenv("AIRLOCK_ALERT_ALLOW_HOSTS", "127.0.0.1")  # negative control
+    [status] = deliver([draft()], Delivery(webhook_url=hook.url("/ok")))
+    assert status.ok and hook.paths() == ["/ok"]
+
+
+def test_proxy_variables_are_ignored_unless_configured(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = Hook()  # records what a proxy would see (absolute-form request lines)
+    proxy.thread.start()
+    try:
+        monkeypatch.setenv("http_proxy", proxy.url(""))
+        [status] = deliver([draft()], Delivery(webhook_url=hook.url("/ok")))
+        assert status.ok and hook.paths() == ["/ok"] and proxy.requests == []
+        monkeypatch.setenv("AIRLOCK_ALERT_PROXY", proxy.url(""))  # negative control
+        deliver([draft()], Delivery(webhook_url=hook.url("/ok")))
+        assert [p for p in proxy.paths() if p.endswith("/ok")], proxy.paths()
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
+
+
+def test_a_trickling_server_is_cut_at_the_delivery_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One header line at a time keeps every socket read under the timeout."""
+    import socket
+
+    monkeypatch.setenv("AIRLOCK_ALERT_ALLOW_HOSTS", "127.0.0.1")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.1):
+            try:
+                conn.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    try:
+        [status] = deliver([draft()], Delivery(webhook_url=url, timeout_s=0.3))
+    finally:
+        stop.set()
+        listener.close()
+    assert not status.ok and "deadline" in status.error
+
+
+def test_webhook_connection_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRLOCK_ALERT_ALLOW_HOSTS", "127.0.0.1")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
