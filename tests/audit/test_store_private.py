@@ -41,3 +41,58 @@ def test_the_default_store_directory_is_0700(
         path = Path(store.url.database or "")
     assert path.parent == tmp_path / "data" / "airlock"
     assert _mode(path.parent) == 0o700 and _mode(path) == 0o600
+
+
+def test_a_run_can_neither_read_nor_lock_a_store_it_can_see(tmp_path: Path) -> None:
+    """The store under the interpreter prefix (part of the sandbox's read-only host view)."""
+    import shutil
+    import sys
+    import tempfile
+
+    from airlock.audit.pipeline import guard
+    from airlock.executor import probe_layers
+    from airlock.executor.models import Limits
+
+    missing = [str(layer) for layer in probe_layers() if layer.status != "active"]
+    if missing:
+        pytest.skip(f"not every executor layer is available here: {missing}")
+    try:
+        base = Path(
+            tempfile.mkdtemp(prefix="airlock-test-store-", dir=Path(sys.base_prefix) / "lib")
+        )
+    except OSError as exc:
+        pytest.skip(f"cannot create a directory under the interpreter prefix: {exc}")
+    try:
+        base.chmod(0o755)  # a directory others may list, as such places are
+        old = base / "old.db"  # negative control: a store file as it was created before (0644)
+        old_conn = sqlite3.connect(old)
+        old_conn.execute("CREATE TABLE t (x)")
+        old_conn.close()
+        old.chmod(0o644)
+        db = base / "audit.db"
+        probe = (
+            "import fcntl, os\n"
+            "print('uid', os.getuid())\n"
+            f"for p in ({str(old)!r}, {str(db)!r}):\n"
+            "    try:\n"
+            "        fd = os.open(p, os.O_RDONLY)\n"
+            "        head = os.read(fd, 15)\n"
+            "        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 1073741824)\n"
+            "        print(p, 'READ', head)\n"
+            "    except OSError as e:\n"
+            "        print(p, 'DENIED', e.errno)\n"
+        )
+        with Store(str(db)) as store:
+            store.record(code="secret-stdout", report=report(), gate_decision="blocked")
+            res = guard(probe, store=store, limits=Limits(timeout_s=10))
+        out = res.result.stdout if res.result else ""
+        if f"uid {os.getuid()}\n" in out:
+            pytest.skip(
+                "runs execute under our own uid here; hiding the store then needs the executor "
+                "to mask its directory, which it offers no hook for"
+            )
+        if f"{old} READ" not in out:
+            pytest.skip(f"the interpreter prefix is not visible to runs here: {out!r}")
+        assert f"{db} DENIED 13" in out, out  # neither read nor lock: 0600, not ours
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
