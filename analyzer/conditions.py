@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from airlock.analyzer.match_schema import validate_match
+from airlock.analyzer.own_values import built_from_constants
 from airlock.analyzer.resolve import arg_value, canonical, is_instance
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class ArgCond:
     derived_from: tuple[str, ...]
     resolves_to: tuple[str, ...]
     missing: bool | None
+    own_constants: bool | None = None
 
 
 def name_matches(name: str, patterns: tuple[str, ...]) -> bool:
@@ -69,6 +71,7 @@ def compile_cond(c: dict[str, Any]) -> ArgCond:
         derived_from=tuple(derived),
         resolves_to=tuple(c.get("resolves_to") or ()),
         missing=c.get("missing"),
+        own_constants=c.get("own_constants"),
     )
 
 
@@ -112,6 +115,8 @@ def _holds(ctx: Context, call: cst.Call, c: ArgCond, expr: cst.BaseExpression | 
     if c.resolves_to and not any(
         not is_instance(q) and name_matches(q, c.resolves_to) for q in ctx.names.qualnames(expr)
     ):
+        return False
+    if c.own_constants is not None and built_from_constants(ctx, expr) != c.own_constants:
         return False
     if c.derived_from:
         sources = ctx.names.sources(expr)

@@ -30,6 +30,7 @@ FOLDING_CALLS = frozenset({*DECODERS, "builtins.map"})
 ARGV_CALLS = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "asyncio.create_subprocess")
 VARARG_CALLS = ("os.execl", "os.spawnl", "asyncio.create_subprocess_exec")
 MAX_ELEMENTS = 32  # elements of a literal loop sequence tried one by one
+OWN_MODULE_NAMES = frozenset({"__name__", "__package__", "__spec__"})
 NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
 
 
@@ -69,6 +70,8 @@ class Context:
                 continue
             arg = arg_value(site.node, 0, "name")
             module = self.names.const_str(arg)
+            if type(arg) is cst.Name and arg.value in OWN_MODULE_NAMES:
+                continue  # `__import__(__name__)`: the script's own module, already loaded
             computed = arg is None or not (is_plain_literal(arg) or self._plain_parameter(arg))
             out.append((site.node, module, computed))
         return out

@@ -30,6 +30,8 @@ from airlock.analyzer.nodes import (
 from airlock.analyzer.records import PACING, CallSite, Collected, Loop
 from airlock.analyzer.resolve import NameTable
 
+# builtins that, given a mapping, only see its keys
+LISTING_CALLS = frozenset({"sorted", "len", "list", "set", "tuple", "dir", "print"})
 # `x.append(v)` and the like: `v` is now part of `x`
 STORING_METHODS = frozenset(
     {"append", "extend", "insert", "add", "update", "appendleft", "setdefault", "write"}
@@ -132,6 +134,15 @@ class Walker(BindingHandlers):
         self.out.calls.append(site)
         self.out.candidates.append(n)
         func = n.func
+        if type(func) is cst.Attribute and func.attr.value == "keys" and not n.args:
+            self._listed(func.value)
+        elif (
+            type(func) is cst.Name
+            and func.value in LISTING_CALLS
+            and len(n.args) == 1
+            and type(n.args[0].value) in (cst.Name, cst.Attribute)
+        ):
+            self._listed(n.args[0].value)
         if (
             type(func) is cst.Attribute
             and func.attr.value in STORING_METHODS
@@ -139,6 +150,18 @@ class Walker(BindingHandlers):
         ):
             into = self.names.stored_into.setdefault(func.value.value, [])
             into.extend(a.value for a in n.args)
+
+    def _listed(self, e: cst.BaseExpression) -> None:
+        """Mark the chain `a.b.c` as enumerated only (its keys are listed)."""
+        while True:
+            self.out.listed.add(id(e))
+            if type(e) is cst.Attribute:
+                e = e.value  # type: ignore[attr-defined]
+            elif type(e) is cst.Name:
+                return
+            else:
+                self.out.listed.discard(id(e))
+                return
 
     def on_candidate(self, n: cst.BaseExpression) -> None:
         self.record(n)
@@ -209,6 +232,8 @@ class Walker(BindingHandlers):
         self.names.bind_target(n.target, "flow", n.value)
 
     def on_for(self, n: cst.For) -> bool:
+        if type(n.iter) is cst.Attribute:
+            self._listed(n.iter)
         self.names.bind_target(n.target, "flow", n.iter)
         self._iterates(n.iter)
         self.loops.append(Loop(False))
@@ -267,6 +292,8 @@ class Walker(BindingHandlers):
         return False
 
     def on_comp_for(self, n: cst.CompFor) -> None:
+        if type(n.iter) is cst.Attribute:
+            self._listed(n.iter)
         self.names.bind_target(n.target, "flow", n.iter)
         self._iterates(n.iter)
 

@@ -43,6 +43,7 @@ ARG_KEYS = {
     "matches",
     "not_matches",
     "constant",
+    "own_constants",
     "derived_from",
     "resolves_to",
     "missing",

@@ -171,10 +171,15 @@ class CompiledRules:
                 for mods, rule in self.imports:
                     if any(module == m or module.startswith(m + ".") or full == m for m in mods):
                         hits.append(Hit(rule, node, full))
+        listed = ctx.collected.listed  # `sorted(__builtins__.__dict__)`: names listed only
         for node in ctx.collected.attributes:
+            if id(node) in listed:
+                continue
             for rule in self.attributes.get(node.attr.value, ()):
                 hits.append(Hit(rule, node, node.attr.value))
         for node in ctx.collected.dunder_names:
+            if id(node) in listed:
+                continue
             for rule in self.attributes.get(node.value, ()):
                 hits.append(Hit(rule, node, node.value))
         if self.attributes:

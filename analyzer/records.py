@@ -63,6 +63,9 @@ class Collected:
     endless_growth: list[cst.BaseExpression] = field(default_factory=list)
     endless_doubling: list[cst.BaseExpression] = field(default_factory=list)  # `x += x`
     bare_strings: set[int] = field(default_factory=set)
+    # nodes of `a.b.c` chains whose value is only enumerated for its keys (`for k in a.b`,
+    # `a.b.keys()`, `sorted(a.b)`): listing names, not reaching what they name
+    listed: set[int] = field(default_factory=set)
     stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
 
 

@@ -16,7 +16,11 @@ expr = input()
 # ruleid: AIR-EXEC-001
 value = eval(expr)
 # ruleid: AIR-EXEC-001
-exec("print('hello')")
+exec(open("step.py").read())
+# ruleid: AIR-EXEC-001
+exec("help()")
+# ok: AIR-EXEC-001
+exec("total = 1 + 2")
 # ruleid: AIR-EXEC-001
 code = compile(expr, "<agent>", "exec")
 # ruleid: AIR-EXEC-001

@@ -48,3 +48,26 @@ parsed = json.loads('{"a": 1}')
 is_number = isinstance(accuracy, (int, float))
 # ok: AIR-PERS-001, AIR-SEC-004
 label = "profile settings"
+
+
+# Listing names is not reaching them.
+# ok: AIR-ESC-002
+print(sorted(__builtins__.__dict__))
+# ok: AIR-ESC-002
+public = [k for k in __builtins__.__dict__ if not k.startswith("_")]
+# ruleid: AIR-ESC-002
+runner = __builtins__.__dict__["ev" + "al"]
+
+# eval of arithmetic the script writes itself.
+for a in range(3):
+    for op in ["+", "-", "*"]:
+        # ok: AIR-EXEC-001
+        print(eval(f"{a} {op} 2"))
+# ruleid: AIR-EXEC-001
+eval(input("expression: "))
+# ruleid: AIR-EXEC-001
+eval("__import__('os').getcwd()")
+
+# The script's own module.
+# ok: AIR-OBF-003
+me = __import__(__name__)
