@@ -105,7 +105,7 @@ def test_a_program_cannot_imitate_airlock_s_exit_codes(own: int) -> None:
     assert proc.returncode == run_outcome.EXIT_PROGRAM_FAILED, proc.stderr
     assert f"program-exit={own}" in summary(proc) and "decision=ran" in summary(proc)
     data = json.loads(airlock("-", "--json", stdin=f"import sys\nsys.exit({own})\n").stdout)
-    assert data["program_exit_code"] == own and data["exit_code"] == own
+    assert data["program_exit_code"] == own and data["exit_code"] == own, data
     # negative control: on request the program's own code comes through, imitation and all
     assert (
         airlock("-", "--pass-exit-code", stdin=f"import sys\nsys.exit({own})\n").returncode == own
