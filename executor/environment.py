@@ -29,6 +29,10 @@ def build(env: Mapping[str, str], workdir: str, tmpdir: str = "/tmp") -> dict[by
         "TMPDIR": tmpdir,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
+        # caches the runtime writes for itself (matplotlib's font list, fontconfig's cache)
+        # go to the private /tmp: they neither count against nor come back as output files
+        "XDG_CACHE_HOME": f"{tmpdir}/.cache",
+        "MPLCONFIGDIR": f"{tmpdir}/.matplotlib",
     }
     merged.update(env)
     return {_enc(k): _enc(v) for k, v in merged.items()}

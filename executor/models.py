@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+import binascii
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_serializer, field_validator
 
 
 class Limits(BaseModel):
@@ -36,14 +38,38 @@ class LayerStatus(BaseModel):
 
 
 class OutputFile(BaseModel):
-    """A file the code left in its working directory (content is base64 in JSON)."""
+    """A file the code left in its working directory.
 
-    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+    In JSON ``content`` is standard base64 (RFC 4648 section 4, ``base64.b64decode``
+    reads it); it is None, with ``reason`` saying why, when the file was not brought back.
+    """
 
     name: str
     size: int
     content: bytes | None = None  # None when larger than max_output_file_bytes
     truncated: bool = False
+    reason: str | None = None  # why the content is missing
+
+    @field_serializer("content", when_used="json")
+    def _standard_base64(self, content: bytes | None) -> str | None:
+        return None if content is None else base64.b64encode(content).decode("ascii")
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _from_base64(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error:  # written by an older Airlock: URL-safe base64
+            return base64.urlsafe_b64decode(value)
+
+
+class OmittedFile(BaseModel):
+    """A file (or other entry) the run left that did not come back, and why."""
+
+    name: str
+    reason: str
 
 
 KilledBy = Literal["timeout", "memory", "cpu"]
@@ -73,6 +99,8 @@ class ExecutionResult(BaseModel):
     cpu_s: float = 0.0
     peak_memory_mb: float | None = None
     files: list[OutputFile] = Field(default_factory=list)
+    omitted: list[OmittedFile] = Field(default_factory=list)  # at most workfiles.MAX_LISTED
+    omitted_count: int = 0  # every entry left out, listed or not
     layers: list[LayerStatus] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
     degraded: bool = False  # ran with a required layer unavailable (allow_degraded)

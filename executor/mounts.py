@@ -31,6 +31,7 @@ ETC_KEEP = (
     "group", "nsswitch.conf", "host.conf", "resolv.conf", "gai.conf",
     "services", "protocols", "mime.types", "ssl/certs", "ssl/openssl.cnf",
     "ca-certificates", "os-release", "locale.alias", "matplotlibrc", "alternatives",
+    "fonts",
 )  # fmt: skip
 # The child's /dev: a fresh tmpfs with these device nodes bound in (no disk, tty, kvm, fuse,
 # tun, ... of the host, whether or not Landlock is there to refuse them) and a few links.
@@ -218,7 +219,8 @@ def apply(mp: MountPlan) -> None:
     for fd in sources.values():
         os.close(fd)
     for path in mp.masks:
-        syscalls.mount("/dev/null", path, None, syscalls.MS_BIND)
+        with contextlib.suppress(FileNotFoundError):  # removed since the plan was made
+            syscalls.mount("/dev/null", path, None, syscalls.MS_BIND)
 
 
 def _read_only_tree(path: str) -> None:

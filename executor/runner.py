@@ -274,13 +274,12 @@ def _run(
         work: str | int | None = wd.work if inner is None else _inner_work(top)
         if isinstance(work, int):
             fds.append(work)
-        result.files = (
-            []
-            if work is None
-            else workfiles.collect(
+        if work is not None:
+            got = workfiles.collect(
                 work, inputs, limits.max_output_files, limits.max_output_file_bytes
             )
-        )
+            result.files, result.omitted = got.files, got.omitted
+            result.omitted_count = got.omitted_count
         interpret(result, outcome, streams, limits, peak, oom)
         timing["run"] = outcome.wall_s * 1000
         timing["collect"] = (time.monotonic() - t1) * 1000

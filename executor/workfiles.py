@@ -7,15 +7,17 @@ executor read a host file or block.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Mapping
 
-from airlock.executor.models import OutputFile
+from airlock.executor.models import OmittedFile, OutputFile
 
 CODE_NAME = "main.py"
 MAX_DEPTH = 16
 MAX_INPUT_BYTES = 256 * 1024 * 1024
+MAX_LISTED = 256  # omitted entries listed by name (all are counted)
 
 
 def _check_name(name: str) -> str:
@@ -82,63 +84,82 @@ def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> 
         os.close(fd)
 
 
-def collect(
-    work: str | int, skip: dict[str, bytes], max_files: int, max_bytes: int
-) -> list[OutputFile]:
+class Collected:
+    """What came back from the workdir: the files, and every entry left out with why."""
+
+    def __init__(self, max_files: int, max_bytes: int) -> None:
+        self.max_files, self.max_bytes = max_files, max_bytes
+        self.files: list[OutputFile] = []
+        self.omitted: list[OmittedFile] = []
+        self.omitted_count = 0
+
+    def omit(self, name: str, reason: str) -> None:
+        self.omitted_count += 1
+        if len(self.omitted) < MAX_LISTED:
+            self.omitted.append(OmittedFile(name=_printable(name), reason=reason))
+
+
+def collect(work: str | int, skip: dict[str, bytes], max_files: int, max_bytes: int) -> Collected:
     """Regular files under ``work`` (a path, or a directory descriptor that stays the
-    caller's), sorted by name, except unchanged inputs and the code."""
-    out: list[OutputFile] = []
+    caller's), sorted by name, except unchanged inputs and the code; the rest is listed in
+    ``omitted`` with its reason."""
+    out = Collected(max_files, max_bytes)
     try:
         flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         top = os.dup(work) if isinstance(work, int) else os.open(work, flags)
     except OSError:
         return out
-    _walk(top, "", 0, skip, max_files, max_bytes, out)
-    return sorted(out, key=lambda f: f.name)
+    _walk(top, "", 0, skip, out)
+    out.files.sort(key=lambda f: f.name)
+    return out
 
 
-def _walk(
-    dfd: int,
-    prefix: str,
-    depth: int,
-    skip: dict[str, bytes],
-    max_files: int,
-    max_bytes: int,
-    out: list[OutputFile],
-) -> None:
+def _walk(dfd: int, prefix: str, depth: int, skip: dict[str, bytes], out: Collected) -> None:
     try:
         with os.scandir(dfd) as entries:
             names = sorted(e.name for e in entries)
         for name in names:
-            if len(out) >= max_files:
-                return
             rel = prefix + name
             try:
                 fd = os.open(
                     name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dfd
                 )
-            except OSError:
-                continue  # a symlink (ELOOP), or unreadable
+            except OSError as exc:
+                link = exc.errno == errno.ELOOP
+                out.omit(
+                    rel, "a symbolic link (not followed)" if link else f"unreadable: {exc.strerror}"
+                )
+                continue
             try:
                 st = os.fstat(fd)
                 if stat.S_ISDIR(st.st_mode):
                     if depth < MAX_DEPTH:
-                        _walk(os.dup(fd), rel + "/", depth + 1, skip, max_files, max_bytes, out)
+                        _walk(os.dup(fd), rel + "/", depth + 1, skip, out)
+                    else:
+                        out.omit(rel + "/", f"deeper than {MAX_DEPTH} directories")
                     continue
                 if not stat.S_ISREG(st.st_mode):
+                    out.omit(rel, "not a regular file (a FIFO, socket or device)")
                     continue
-                data = _read(fd, max_bytes + 1)
+                if rel != CODE_NAME and len(out.files) >= out.max_files:
+                    out.omit(rel, f"over the cap of {out.max_files} files (max_output_files)")
+                    continue
+                data = _read(fd, out.max_bytes + 1)
             finally:
                 os.close(fd)
             if rel == CODE_NAME or skip.get(rel) == data:
                 continue
-            big = st.st_size > max_bytes or len(data) > max_bytes
-            out.append(
+            big = st.st_size > out.max_bytes or len(data) > out.max_bytes
+            size = max(st.st_size, len(data))
+            out.files.append(
                 OutputFile(  # names that are not UTF-8 come back backslash-escaped
                     name=_printable(rel),
-                    size=max(st.st_size, len(data)),
+                    size=size,
                     content=None if big else data,
                     truncated=big,
+                    reason=f"{size} bytes, over max_output_file_bytes={out.max_bytes}"
+                    if big
+                    else None,
                 )
             )
     finally:

@@ -177,12 +177,21 @@ def run(
             "--pass-exit-code", help="Exit with the program's own code when it ran to completion."
         ),
     ] = False,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            metavar="DIR",
+            help="Write the program's output files here (default: ./airlock-run-RECORD; "
+            "with --json only when given).",
+        ),
+    ] = None,
 ) -> None:
     """Screen a Python file, then run it confined."""
     try:
         code_out = _command(
             source, approve, no_gate, ruleset, timeout, memory_mb, network, file or [],
-            allow_degraded, as_json, db, agent, token, pass_exit_code,
+            allow_degraded, as_json, db, agent, token, pass_exit_code, output_dir,
         )  # fmt: skip
     except (typer.Exit, KeyboardInterrupt):
         raise
@@ -207,6 +216,7 @@ def _command(
     agent: str | None,
     token: str | None = None,
     pass_exit_code: bool = False,
+    output_dir: Path | None = None,
 ) -> int:
     from airlock.audit.errors import AuthError, StoreError, explain
 
@@ -237,14 +247,41 @@ def _command(
     except Exception as exc:  # the scan itself failed: fail closed, never a traceback
         outcome = Outcome("error", error=f"{type(exc).__name__}: {exc}")
     code_out = exit_code_for(outcome, pass_exit_code=pass_exit_code)
+    note = _output_files(outcome, output_dir, as_json)
     if as_json:
         write(sys.stdout, json.dumps(outcome_json(outcome), ensure_ascii=True) + "\n")
     elif outcome.result is not None:
         write(sys.stdout, _safe(sys.stdout, outcome.result.stdout))
         err = visible(outcome.result.stderr)  # shares the summary's stream: always made safe
         write(sys.stderr, err + ("\n" if err and not err.endswith("\n") else ""))
+    if note:
+        write(sys.stderr, visible(note, newlines=False) + "\n")
     write(sys.stderr, summary(outcome, code_out) + "\n")
     return code_out
+
+
+def _output_files(outcome: Outcome, output_dir: Path | None, as_json: bool) -> str | None:
+    """Write the run's output files (see executor.output_dir); one line saying what went
+    where and what was left out, with each reason."""
+    result = outcome.result
+    if result is None or not (result.files or result.omitted_count):
+        return None
+    if output_dir is None and as_json:
+        return None  # the JSON carries them
+    from airlock.executor import output_dir as out
+
+    target = output_dir or Path(f"airlock-run-{outcome.record_id or 'unrecorded'}")
+    try:
+        done = out.write(result.files, str(target))
+    except OSError as exc:
+        return f"airlock: files: not written to {target}: {exc.strerror or exc}"
+    left = [f"{name} ({why})" for name, why in done.refused]
+    left += [f"{o.name} ({o.reason})" for o in result.omitted]
+    more = result.omitted_count - len(result.omitted)
+    line = f"airlock: files: {len(done.written)} written to {target}"
+    if left:
+        line += f"; left out: {'; '.join(left)}" + (f"; and {more} more" if more else "")
+    return line
 
 
 def _safe(stream: Any, text: str) -> str:

@@ -290,5 +290,7 @@ def test_environment_is_scrubbed(monkeypatch) -> None:  # type: ignore[no-untype
         "TMPDIR",
         "PYTHONDONTWRITEBYTECODE",
         "PYTHONIOENCODING",
+        "XDG_CACHE_HOME",
+        "MPLCONFIGDIR",
         "GIVEN",
     }
