@@ -130,3 +130,27 @@ def spawn(subprocess):
 def shout(text):
     # ok: AIR-PROC-001
     return text.system()
+
+
+class Config:
+    def __init__(self):
+        self.name = "app"
+
+
+cfg = Config()
+# ruleid: AIR-ESC-013
+leak = "{0.__init__.__globals__}".format(cfg)
+# ok: AIR-ESC-013
+label = "{0.name}".format(cfg)
+
+
+class Frame:
+    def query(self, expr):
+        return expr
+
+
+df = Frame()
+# ruleid: AIR-ESC-014
+df.query("@__import__('os').system('id')")
+# ok: AIR-ESC-014
+df.query("price > 10 and qty < 3")
