@@ -38,6 +38,8 @@ class ChildPlan:
     seccomp_filter: bytes | None = None
     oom_score_adj: int | None = 1000
     drop_caps_up_to: int | None = None  # set when the child stays root: drop every capability
+    stdin_path: str | None = None  # the bounded stdin, opened by the helper (else /dev/null)
+    stdin_fd: int | None = None
     timings: dict[str, int] = field(default_factory=dict)
 
 
@@ -59,7 +61,7 @@ def _step(plan: ChildPlan, name: str, fn: Callable[..., object], *args: object) 
 
 
 def _stdio(plan: ChildPlan) -> None:
-    null = os.open("/dev/null", os.O_RDONLY)
+    null = os.open("/dev/null", os.O_RDONLY) if plan.stdin_fd is None else plan.stdin_fd
     os.dup2(null, 0)
     os.dup2(plan.stdout_fd, 1)
     os.dup2(plan.stderr_fd, 2)

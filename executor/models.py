@@ -21,6 +21,7 @@ class Limits(BaseModel):
     max_files: int = Field(4096, gt=0, description="inodes in the working directory")
     max_stdout_bytes: int = Field(1_000_000, ge=0)
     max_stderr_bytes: int = Field(1_000_000, ge=0)
+    max_stdin_bytes: int = Field(16_000_000, ge=0, description="bytes run() may feed on stdin")
     max_output_files: int = Field(64, ge=0, description="files returned from the workdir")
     max_output_file_bytes: int = Field(1_000_000, ge=0)
     network: Literal["none", "loopback"] = "none"

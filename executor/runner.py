@@ -7,7 +7,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from airlock.executor import (
     cgroups,
@@ -51,8 +51,16 @@ def run(
     env: Mapping[str, str] | None = None,
     policy: SandboxPolicy | None = None,
     allow_degraded: bool = False,
+    stdin: bytes | None = None,
+    on_stdout: Callable[[bytes], object] | None = None,
+    on_stderr: Callable[[bytes], object] | None = None,
 ) -> ExecutionResult:
     """Run ``code`` as ``main.py`` in a fresh confined interpreter and report what happened.
+
+    ``stdin`` (at most ``limits.max_stdin_bytes``) is what the program reads on its
+    standard input, then end of file; without it stdin is empty. ``on_stdout`` and
+    ``on_stderr`` receive the output as it is written (up to each stream's cap, the same
+    bytes the result keeps); a callback that raises is dropped, the run goes on.
 
     Fails closed: when a layer the policy requires is unavailable the result is ``refused``
     and nothing runs, unless ``allow_degraded`` (then ``degraded`` is set). Bad code never
@@ -64,6 +72,10 @@ def run(
         raise ValueError(f"code must be str, not {type(code).__name__}")
     caller_env = environment.validate(env)
     inputs = workfiles.load_inputs(files)
+    if stdin is not None and not isinstance(stdin, bytes | bytearray | memoryview):
+        raise ValueError(f"stdin must be bytes, not {type(stdin).__name__}")
+    if stdin is not None and len(stdin) > limits.max_stdin_bytes:
+        raise ValueError(f"stdin is larger than max_stdin_bytes={limits.max_stdin_bytes}")
     layers = _consistent(plan_layers(probe_layers(), policy))
     result = ExecutionResult(layers=layers, limits=limits)
     missing = refusal(layers, policy)
@@ -82,7 +94,9 @@ def run(
         )
         return result
     try:
-        _run(code, limits, inputs, files_writable, caller_env, active(layers), result)
+        live = (on_stdout, on_stderr)
+        feed = None if stdin is None else bytes(stdin)
+        _run(code, limits, inputs, files_writable, caller_env, active(layers), result, feed, live)
     except Exception as exc:  # the sandbox itself failed: say so, never raise
         result.killed_reason = f"sandbox failure: {type(exc).__name__}: {exc}"
         result.exit_code = None
@@ -152,6 +166,8 @@ def _run(
     caller_env: dict[str, str],
     on: frozenset[str],
     result: ExecutionResult,
+    stdin: bytes | None = None,
+    live: tuple[Callable[[bytes], object] | None, ...] = (None, None),
 ) -> None:
     t0 = time.monotonic()
     timing = result.timing
@@ -177,6 +193,10 @@ def _run(
         inner = None  # not root: the helper mounts the tmpfs in its own namespaces
         if fs and not root:
             inner = inner_workdir.InnerWorkdir(wd.root, limits.max_disk_mb, inodes)
+        stdin_path = None
+        if stdin is not None:  # beside the workdir, never inside the program's view
+            stdin_path = os.path.join(wd.root, "stdin")
+            workfiles.write_private(stdin_path, stdin)
         code_bytes = code.encode("utf-8", "surrogatepass")
         workfiles.write_inputs(wd.work, code_bytes, inputs, uid, gid, files_writable)
         oom0 = 0
@@ -230,6 +250,7 @@ def _run(
             oom_score_adj=1000,
             # a program left uid 0, or holding a user namespace's capabilities until exec
             drop_caps_up_to=LAST_CAP if "user" not in on and (root or own_userns) else None,
+            stdin_path=stdin_path,
         )
         plan = spawn.SpawnPlan(
             child,
@@ -241,8 +262,8 @@ def _run(
             inner=inner,
         )
         streams = [
-            supervise.Stream(out_r, limits.max_stdout_bytes),
-            supervise.Stream(err_r, limits.max_stderr_bytes),
+            supervise.Stream(out_r, limits.max_stdout_bytes, live=live[0]),
+            supervise.Stream(err_r, limits.max_stderr_bytes, live=live[1]),
         ]
         for s in streams:
             supervise.widen(s.fd)

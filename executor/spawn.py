@@ -13,6 +13,7 @@ status and resource use, step costs, setup failures); report.py owns its format.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import gc
 import os
 import signal
@@ -131,6 +132,9 @@ def contain(sp: SpawnPlan, rep: int) -> None:
     init; waits for init and exits (never returns)."""
     stage = "namespaces"
     try:
+        if sp.child.stdin_path is not None:  # before the view hides where it lies
+            fd = os.open(sp.child.stdin_path, os.O_RDONLY | os.O_CLOEXEC)
+            sp = dataclasses.replace(sp, child=dataclasses.replace(sp.child, stdin_fd=fd))
         t0 = time.perf_counter_ns()
         if sp.userns is not None:
             namespaces.enter_user(*sp.userns)

@@ -33,6 +33,8 @@ class Stream:
     data: bytearray = field(default_factory=bytearray)
     truncated: bool = False
     open: bool = True
+    live: Callable[[bytes], object] | None = None  # called with each kept chunk as it comes
+    live_error: str | None = None  # why ``live`` was dropped (it raised)
 
 
 @dataclass
@@ -62,6 +64,8 @@ def _pump(stream: Stream, devnull: int) -> bool:
             chunk = os.read(stream.fd, min(CHUNK, stream.cap - len(stream.data)))
             stream.data += chunk
             moved = len(chunk)
+            if chunk and stream.live is not None:
+                _tell(stream, chunk)
         else:
             moved = os.splice(stream.fd, devnull, 1 << 20)
             stream.truncated = stream.truncated or moved > 0
@@ -70,6 +74,14 @@ def _pump(stream: Stream, devnull: int) -> bool:
     if not moved:
         stream.open = False
     return True
+
+
+def _tell(stream: Stream, chunk: bytes) -> None:
+    """Hand a chunk to the caller's callback; one that raises is dropped, never the run."""
+    try:
+        stream.live(chunk)  # type: ignore[misc]
+    except Exception as exc:
+        stream.live, stream.live_error = None, f"{type(exc).__name__}: {exc}"
 
 
 def supervise(

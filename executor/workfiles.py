@@ -71,6 +71,13 @@ def write_inputs(
         )
 
 
+def write_private(path: str, data: bytes) -> None:
+    """A file only the executor's own uid can read (0600), replacing what was there."""
+    if os.path.lexists(path):
+        os.unlink(path)
+    _write(path, data, 0o600, None)
+
+
 def _write(path: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     try:
