@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
+from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
 
 if TYPE_CHECKING:
@@ -156,6 +157,16 @@ def create_app(
         data["executions"] = [e.model_dump(mode="json") for e in detail.executions]
         data["reviews"] = [r.model_dump(mode="json") for r in detail.reviews]
         return data
+
+    @app.exception_handler(StoreError)
+    async def _store_down(request: Request, exc: StoreError) -> JSONResponse:
+        # nothing runs unless its record can be written first
+        return _error(request, 503, f"the audit store is unavailable, nothing was run: {exc}")
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        # a bug or a broken store: one line, the contract's shape, no traceback to the client
+        return _error(request, 500, f"internal error: {type(exc).__name__}")
 
     @app.exception_handler(TooMany)
     async def _too_many(request: Request, exc: TooMany) -> JSONResponse:

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -226,3 +227,23 @@ def test_the_async_client(served: tuple[str, str], keys: dict[str, str]) -> None
 
     report, ran = anyio.run(work)
     assert report["verdict"] in ("review", "block") and ran["output"] == "4\n"
+
+
+def test_an_unreachable_store_is_503_and_nothing_runs(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from airlock.audit import api_keys
+
+    db = tmp_path / "gone.db"
+    store = Store(str(db))
+    key = api_keys.create(store, "a", ["execute"])
+    client = TestClient(create_app(store), raise_server_exceptions=False)
+    assert client.post("/execute", json={"code": "print(1)"}, headers={"X-API-Key": key}).json()[
+        "success"
+    ]
+    store.close()
+    db.unlink()
+    db.mkdir()  # the store's file is gone: nothing can be recorded
+    reply = client.post("/execute", json={"code": "print(1)"}, headers={"X-API-Key": key})
+    assert reply.status_code == 503 and reply.json()["success"] is False, reply.text
+    assert reply.json()["error"].startswith("the audit store is unavailable, nothing was run")
