@@ -16,7 +16,7 @@ from airlock.audit.errors import AuthError, StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
 from airlock.audit.store import Store
 from airlock.audit.tables import Execution, Review
-from airlock.executor.models import Limits
+from airlock.executor.models import ExecutionResult, Limits
 from airlock.vocabulary import REVIEW_STATES
 
 
@@ -27,6 +27,7 @@ class ReviewOutcome(BaseModel):
 
     review: Review
     execution: Execution | None = None
+    result: ExecutionResult | None = None  # what the executor returned for that run
     alerts: list[AlertInfo] = []
     alert_error: str | None = None
 
@@ -85,4 +86,6 @@ def decide(
         screening_id, result, run_error=run_error, trigger="review", approved_by=reviewer.name
     )
     alerts, alert_error = raise_alerts(store, screening_id)
-    return ReviewOutcome(review=review, execution=execution, alerts=alerts, alert_error=alert_error)
+    return ReviewOutcome(
+        review=review, execution=execution, result=result, alerts=alerts, alert_error=alert_error
+    )

@@ -117,6 +117,10 @@ def _guarded(
     except (ValueError, OSError) as exc:
         return Outcome("error", error=str(exc), usage_error=True)
     with Store(db) as store:
+        if approve and not files:
+            held = _resolve_held(store, code, token)
+            if held is not None:
+                return held
         g = guard(
             code,
             agent_id=agent,
@@ -131,6 +135,35 @@ def _guarded(
         )
     return Outcome(
         g.decision, g.report, g.result, g.error, record_id=g.record_id, record_error=g.record_error
+    )
+
+
+def _resolve_held(store: Any, code: str, token: str | None) -> Outcome | None:
+    """`--approve` of code identical to an open held item approves and runs that item (its
+    exact code, under the limits it was screened with) instead of adding a new record."""
+    import hashlib
+
+    from airlock.audit.queries import ScreeningFilter
+    from airlock.audit.reviews import decide
+
+    sha = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+    f = ScreeningFilter(code_sha256=sha, review_states=["open"], gate_decisions=["held_for_review"])
+    found = store.list_screenings(f, limit=1, order_by="id", descending=False)
+    if not found:
+        return None
+    held = found[0]
+    out = decide(store, int(held.id or 0), "approved", token=token, expected_sha256=sha)
+    result, ex = out.result, out.execution
+    decision = "ran"
+    if ex is not None and ex.outcome in ("refused", "error"):
+        decision = ex.outcome
+    return Outcome(
+        decision,  # type: ignore[arg-type]
+        None,
+        result,
+        ex.error if ex is not None else None,
+        record_id=held.id,
+        screened=(held.verdict, held.score),
     )
 
 

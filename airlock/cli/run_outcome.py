@@ -54,6 +54,7 @@ class Outcome:
     usage_error: bool = False
     record_id: int | None = None
     record_error: str | None = None
+    screened: tuple[str, int] | None = None  # verdict and score of an earlier screening it ran
 
 
 def program_status(result: ExecutionResult) -> int | None:
@@ -98,6 +99,8 @@ def summary(outcome: Outcome, code: int) -> str:
     parts = ["airlock:"]
     if outcome.report is not None:
         parts.append(f"verdict={outcome.report.verdict} score={outcome.report.score}")
+    elif outcome.screened is not None:
+        parts.append(f"verdict={outcome.screened[0]} score={outcome.screened[1]} (held, approved)")
     else:
         parts.append("verdict=not-screened")
     parts.append(f"decision={outcome.decision}")
@@ -155,8 +158,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         data = plain(result.model_dump(mode="python"))
     report = outcome.report
     data.update(
-        verdict=str(report.verdict) if report else None,
-        score=report.score if report else None,
+        verdict=str(report.verdict) if report else (outcome.screened or (None, None))[0],
+        score=report.score if report else (outcome.screened or (None, None))[1],
         reasons=[r.text for r in report.reasons] if report else [],
         decision=outcome.decision,
         record_id=outcome.record_id,

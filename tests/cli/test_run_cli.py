@@ -211,6 +211,18 @@ def test_review_runs_only_with_approve_by_a_reviewer(
         token = store.add_reviewer("rhea")
     approved = airlock(str(script), "--approve", env={"AIRLOCK_TOKEN": token})
     assert (approved.returncode, approved.stdout) == (0, "RAN\n2\n")
+    first = int(re.search(r"record=(\d+)", summary(held)).group(1))
+    assert f"record={first} " in summary(approved)  # the held item itself was approved and run
+    with Store(str(_store)) as store:
+        assert store.review_queue() == []  # not left open beside a new record
+        d = store.get(first)
+        assert [(r.state, r.by) for r in d.reviews] == [("approved", "rhea")]
+        assert [(e.trigger, e.approved_by, e.stdout) for e in d.executions] == [
+            ("review", "rhea", "RAN\n2\n")
+        ]
+        n = store.count()
+    again = airlock(str(script), "--approve", env={"AIRLOCK_TOKEN": token})  # nothing held now
+    assert again.returncode == 0 and f"record={n + 1} " in summary(again)
     with Store(str(_store)) as store:
         [last] = store.list_screenings(limit=1)
         assert [(r.state, r.by) for r in store.get(last.id).reviews] == [("approved", "rhea")]
