@@ -171,6 +171,8 @@ class Walker(BindingHandlers):
         if n.attr.value in self.attr_names:
             self.record(n)
             self.out.attributes.append(n)
+        elif n.attr.value == "environ":  # a value-flow source: findings name its line
+            self.record(n)
         self.node(n.value)  # not `attr`: it is a name only as an attribute
         return False
 

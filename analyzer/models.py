@@ -28,6 +28,15 @@ class Confidence(StrEnum):
     high = "high"
 
 
+class FlowStep(BaseModel):
+    """One place a flagged value passes through: where it came from, where it went."""
+
+    role: Literal["source", "step", "sink"]
+    line: int = 0
+    column: int = 0  # 0-based, like Finding.column
+    text: str = ""
+
+
 class Finding(BaseModel):
     """One thing a rule (ours or bandit's) found in the scanned source."""
 
@@ -47,6 +56,7 @@ class Finding(BaseModel):
     suppressed: bool = False
     suppression: str | None = None  # how it was suppressed: inline, overlay, baseline
     fingerprint: str = ""  # stable across line shifts: rule id + normalised source line
+    flow: list[FlowStep] = Field(default_factory=list)  # source → sink, for value-flow rules
 
 
 class Reason(BaseModel):

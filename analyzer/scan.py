@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import Any
 
 from airlock.analyzer.bandit_bridge import bandit_findings, bandit_floor
 from airlock.analyzer.builtin_rules import builtin_for
@@ -12,7 +13,7 @@ from airlock.analyzer.checks import CHECKS
 from airlock.analyzer.context import Context
 from airlock.analyzer.engine import walk
 from airlock.analyzer.matchers import CompiledRules, Hit
-from airlock.analyzer.models import Finding, Report, Verdict
+from airlock.analyzer.models import Finding, FlowStep, Report, Verdict
 from airlock.analyzer.parse import Parsed, ParseFailure, decode, parse, salvage
 from airlock.analyzer.recursion import deep_recursion
 from airlock.analyzer.resolve import MAX_NAMES
@@ -162,6 +163,7 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
             for rule in rules:
                 hits.append(Hit(rule, node, name, line, column))
     lines = ctx.lines
+    flow_paths: dict[int, Any] = getattr(ctx, "flow_paths", {})
     out: list[Finding] = []
     if walker.names.overflowed:
         reason = f"name resolution reached its bound of {MAX_NAMES} names per expression"
@@ -182,8 +184,31 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
         src = lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
         f = _finding(hit.rule, hit.name, line, col, src)
         f.end_line, f.end_column = end_line, end_col
+        path = flow_paths.get(id(hit.node)) if hit.rule.match.get("check") in FLOW_CHECKS else None
+        if path is not None:
+            f.flow = _flow_steps(ctx, path, f)
         out.append(f)
     return out
+
+
+FLOW_CHECKS = frozenset({"secret_to_network", "credential_to_network", "destructive_walk"})
+
+
+def _flow_steps(ctx: Context, path: tuple[Any, str, str], sink: Finding) -> list[FlowStep]:
+    """Source → sink of a value-flow finding, with the source's own position."""
+    node, what, name = path
+    line, column, _, _ = ctx.positions.of(node)
+    if not line:  # a node the walk did not pair with a statement: its first spelling
+        try:
+            found = ctx.text.find(ctx.parsed.module.code_for_node(node))
+        except Exception:
+            found = -1
+        if found >= 0:
+            line, column = ctx.positions.at(found)
+    return [
+        FlowStep(role="source", line=line, column=column, text=what),
+        FlowStep(role="sink", line=sink.line, column=sink.column, text=name),
+    ]
 
 
 def _bandit(parsed: Parsed, filename: str, rs: RuleSet) -> list[Finding]:

@@ -124,6 +124,14 @@ def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, st
     return found
 
 
+def _remember(ctx: Context, sink: cst.Call, source: cst.CSTNode, what: str, name: str) -> None:
+    """Keep the path of a reported flow: the scan puts it on the finding (`Finding.flow`)."""
+    paths = getattr(ctx, "flow_paths", None)
+    if paths is None:
+        paths = ctx.flow_paths = {}  # type: ignore[attr-defined]
+    paths[id(sink)] = (source, what, name)
+
+
 def _origins(ctx: Context) -> Origins:
     cached = getattr(ctx, "_origins", None)
     if cached is None:
@@ -170,6 +178,7 @@ def _network_hits(ctx: Context, strong: bool) -> list[CheckHit]:
         for kind, what, node in flows:
             if kind in kinds:
                 out.append((call, f"{what}{_where(ctx, node)} → {sink}", 0, 0))
+                _remember(ctx, call, node, what, sink)
                 break
     return out
 
@@ -246,6 +255,7 @@ def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
                 None,
             )
             if hit is not None:
+                _remember(ctx, call, hit[1], f"a walk of {hit[0]}", sink)
                 out.append(
                     (call, f"entries of a walk of {hit[0]}{_where(ctx, hit[1])} → {sink}", 0, 0)
                 )

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from airlock.analyzer.formats import Results, doc_value
-from airlock.analyzer.models import Confidence, Finding, Severity
+from airlock.analyzer.models import Confidence, Finding, FlowStep, Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {
@@ -187,12 +187,31 @@ def _result(finding: Finding, index: int, uri: dict[str, str], fingerprint: str)
             "origin": finding.origin,
         },
     }
+    if finding.flow:
+        steps = [_flow_location(step, uri) for step in finding.flow]
+        result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+        result["relatedLocations"] = [
+            {"id": i, **step["location"]}
+            for i, step in enumerate(steps[:-1], 1)  # the sink is the result's own location
+        ]
     if finding.suppressed:
         kind = "inSource" if finding.suppression in (None, "inline") else "external"
         result["suppressions"] = [
             {"kind": kind, "justification": f"suppressed ({finding.suppression or 'inline'})"}
         ]
     return result
+
+
+def _flow_location(step: FlowStep, uri: dict[str, str]) -> dict[str, Any]:
+    """One threadFlow location: where a flagged value is, and what it is there."""
+    region = {"startLine": max(step.line, 1), "startColumn": step.column + 1}
+    return {
+        "location": {
+            "physicalLocation": {"artifactLocation": uri, "region": region},
+            "message": {"text": f"{step.role}: {step.text}"},
+        },
+        "kinds": [step.role],
+    }
 
 
 def _pascal(title: str) -> str:

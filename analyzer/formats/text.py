@@ -66,4 +66,7 @@ def _finding(path: str, f: Finding, paint: Paint) -> list[str]:
     lines = [f"  {where}  {f.rule_id}  {severity}/{f.confidence.value}  {f.message}{note}"]
     if f.source_line.strip():
         lines.append("      " + paint(_DIM, f.source_line.strip()[:160]))
+    if f.flow:
+        steps = " → ".join(f"{s.text} (line {s.line})" if s.line else s.text for s in f.flow)
+        lines.append(f"      flow: {steps}")
     return lines

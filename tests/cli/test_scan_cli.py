@@ -109,7 +109,7 @@ def test_json_report_of_a_directory(tree: Path) -> None:
     verdicts = [r["verdict"] for r in doc["results"]]
     assert verdicts == ["block", "allow", "review"]
     for result_ in doc["results"]:
-        assert set(result_) == {"path", "verdict", "score", "findings", "error"}
+        assert set(result_) == {"path", "verdict", "score", "reasons", "findings", "error"}
         for finding in result_["findings"]:
             assert {"rule_id", "severity", "confidence", "line", "column", "message", "origin",
                     "suppressed"} <= set(finding)  # fmt: skip
