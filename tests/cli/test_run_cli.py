@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.timeout(120)]
 AIRLOCK = Path(sys.executable).with_name("airlock")
 # Harmless at run time, but screened as block / review by the default rule set.
 BLOCK = 'import base64\nprint("RAN")\nexec(base64.b64decode("cHJpbnQoMSk="))\n'
-REVIEW = 'print("RAN")\nprint(eval("1+1"))\n'
+REVIEW = 'import os\nprint("RAN")\nprint(len(os.environ.get("AIRLOCK_NOPE", "ab")))\n'
 DOCUMENTED = {2, 3, 4, 5, 6, 70, 77, 124, 137}  # Airlock's own decisions
 # A traceback frame of Airlock or its CLI stack (the program's own tracebacks pass through).
 OUR_FRAME = re.compile(r'File ".*/(audit|executor|analyzer|typer|click)/')
