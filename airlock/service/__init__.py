@@ -40,4 +40,7 @@ def serve(store: Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> N
         access_log=False,  # request lines are the client's text; the store keeps what matters
         server_header=False,
         proxy_headers=False,  # a client cannot claim another address through X-Forwarded-For
+        # longer than clients and load balancers keep idle connections, so the server is
+        # never the side that closes one while a request is on its way
+        timeout_keep_alive=75,
     )
