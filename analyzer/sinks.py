@@ -207,6 +207,14 @@ def _texts(ctx: Context, expr: cst.BaseExpression) -> list[str]:
 
 def _walk_root(ctx: Context, call: cst.Call) -> str | None:
     """The root of a directory walk, when it is `/`, home, a system or document tree."""
+    memo = _origins(ctx).walk_roots
+    key = id(call)
+    if key not in memo:
+        memo[key] = _find_walk_root(ctx, call)
+    return memo[key]
+
+
+def _find_walk_root(ctx: Context, call: cst.Call) -> str | None:
     quals = quals_of(ctx, call.func)
     func = call.func
     if quals & WALKERS:

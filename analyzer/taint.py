@@ -38,6 +38,8 @@ class Origins:
         self.memo: dict[int, frozenset[cst.CSTNode]] = {}
         self._calls_to: dict[str, list[cst.Call]] | None = None
         self._sources: dict[int, tuple[str, str] | None] = {}
+        self._args_memo: dict[tuple[str, str], list[cst.BaseExpression]] = {}
+        self.walk_roots: dict[int, str | None] = {}
 
     def source(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """`source_of(node)`, once per node."""
@@ -137,7 +139,17 @@ class Origins:
                 out |= self.of(child, d)
 
     def _arguments(self, func: str, param: str) -> list[cst.BaseExpression]:
-        """The arguments every call of the snippet's function `func` passes as `param`."""
+        """The arguments every call of the snippet's function `func` passes as `param`
+        (none for `self` / `cls`: the instance, whose attributes flow on their own)."""
+        if param in ("self", "cls"):
+            return []
+        key = (func, param)
+        cached = self._args_memo.get(key)
+        if cached is None:
+            cached = self._args_memo[key] = self._find_arguments(func, param)
+        return cached
+
+    def _find_arguments(self, func: str, param: str) -> list[cst.BaseExpression]:
         out: list[cst.BaseExpression] = []
         for fd in self.names.functions.get(func, ()):
             params = [*fd.params.posonly_params, *fd.params.params]
