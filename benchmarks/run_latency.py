@@ -3,7 +3,8 @@
 Measures `executor.run("pass")` and a small pandas-free data task (parse a CSV string with
 csv, summarise it with statistics) against `subprocess.run([sys.executable, "-c", ...])`
 of the same code, interleaved round by round so machine noise hits every series alike,
-and prints the ratios (target: full stack <= 1.3x a bare start). Then the same ratio for
+and prints the ratios (target: full stack <= 1.3x a bare start). Then what streaming the
+output to on_stdout/on_stderr callbacks adds per run. Then the same ratio for
 each way of starting a run's helper (default, each spawner forced, standbys off), each
 block against its own bare series. Then each layer's own
 cost: the same run with that one layer disabled through `SandboxPolicy(disabled=...)`
@@ -36,6 +37,11 @@ for city, temps in sorted(by_city.items()):
 """
 
 
+LIVE_TASK = (
+    "import sys\nfor i in range(20):\n    print(i, flush=True)\n    sys.stderr.write('e\\n')\n"
+)
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -48,13 +54,18 @@ def bare(code: str, *flags: str) -> Callable[[], object]:
     return call
 
 
-def confined(code: str, disabled: frozenset[str] = frozenset()) -> Callable[[], object]:
+def confined(
+    code: str, disabled: frozenset[str] = frozenset(), live: bool = False
+) -> Callable[[], object]:
     from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, run
 
     policy = SandboxPolicy(required=DEFAULT_REQUIRED - disabled, disabled=disabled)
+    sink: list[bytes] = []
+    streams = {"on_stdout": sink.append, "on_stderr": sink.append} if live else {}
 
     def call() -> object:
-        result = run(code, policy=policy, allow_degraded=True)
+        sink.clear()
+        result = run(code, policy=policy, allow_degraded=True, **streams)
         if result.exit_code != 0:
             raise RuntimeError(f"run failed: {result.killed_reason or result.stderr[-500:]}")
         return result
@@ -129,6 +140,14 @@ def main() -> None:
         print(
             f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  ({verdict} 1.3x)"
         )
+
+    live = measure(
+        {"buffered": confined(LIVE_TASK), "streamed": confined(LIVE_TASK, live=True)}, args.runs
+    )
+    b, e = (statistics.median(live[k]) for k in ("buffered", "streamed"))
+    print(
+        f"\nstreaming (on_stdout/on_stderr, 20 lines): p50 {e - b:+.2f} ms per run (target <= 1 ms)"
+    )
 
     print(f"\n{'helper start path':<20}{'bare p50':>10}{'executor p50':>14}{'ratio':>8}")
     for name, values in PATHS.items():
