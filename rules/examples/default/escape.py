@@ -154,3 +154,5 @@ df = Frame()
 df.query("@__import__('os').system('id')")
 # ok: AIR-ESC-014
 df.query("price > 10 and qty < 3")
+# ok: AIR-ESC-013
+shown = "{0.__class__.__name__}({0.name!r})".format(cfg)
