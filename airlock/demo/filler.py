@@ -167,6 +167,9 @@ def run_demo(
     by_kind: Counter[str] = Counter()
     errors: list[str] = []
     try:
+        # the demo's reviewers: pre-approved snippets run under one of their tokens, as an
+        # approval must (an agent never approves its own code)
+        tokens = {name: _reviewer_token(store, name) for name in ("alice", "bob")}
         planned = plan(count, seed=seed)
         for i, p in enumerate(planned, start=1):
             store.record_at = p.at.replace(tzinfo=UTC) if p.at.tzinfo is None else p.at
@@ -177,6 +180,7 @@ def run_demo(
                 session_id=f"{p.agent.agent_id}-{p.at:%Y%m%d}",
                 limits=limits,
                 approve=p.snippet.approve,
+                token=tokens["alice"] if p.snippet.approve else None,
                 store=store,
             )
             decisions[result.decision] += 1
@@ -187,7 +191,7 @@ def run_demo(
             if progress is not None:
                 progress(i, len(planned))
         store.record_at = None
-        reviews = _review_some(store, random.Random(seed))
+        reviews = _review_some(store, random.Random(seed), tokens)
         alerts = dict(store.alert_counts())
     finally:
         store.close()
@@ -215,12 +219,11 @@ def _reviewer_token(store: Store, name: str) -> str:
         return store.add_reviewer(name)
 
 
-def _review_some(store: Store, rng: random.Random) -> Counter[str]:
+def _review_some(store: Store, rng: random.Random, tokens: dict[str, str]) -> Counter[str]:
     """Decide about part of the queue and acknowledge some alerts, as reviewers would."""
     from airlock.audit.reviews import decide
 
     done: Counter[str] = Counter()
-    tokens = {name: _reviewer_token(store, name) for name in ("alice", "bob")}
     queue = store.review_queue(None, limit=500)
     rng.shuffle(queue)
     # Leave about half the queue open; decide the rest with a realistic spread.

@@ -51,3 +51,19 @@ def test_demo_fills_a_fresh_store_through_the_pipeline(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already holds 12 screenings" in again.output
     more = runner.invoke(app, ["demo", "--db", str(db), "--count", "2", "--append"])
     assert more.exit_code == 0, more.output
+
+
+def test_demo_runs_its_pre_approved_snippets_under_a_reviewer(tmp_path: Path) -> None:
+    """`make demo` died here once approvals needed a reviewer's token: a plan that holds
+    a pre-approved snippet must still fill the store, and that snippet must have run."""
+    from airlock.demo.filler import plan
+
+    count = next(n for n in range(1, 151) if any(p.snippet.approve for p in plan(n, seed=7)))
+    approved_code = {p.snippet.code for p in plan(count, seed=7) if p.snippet.approve}
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db), "--count", str(count), "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    with Store(str(db), upgrade=False) as store:
+        rows = store.list_screenings(None, limit=200)
+    assert len(rows) == count
+    assert {r.gate_decision for r in rows if r.code in approved_code} == {"ran"}
