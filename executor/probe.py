@@ -22,6 +22,17 @@ def rootless() -> bool:
     return os.geteuid() != 0
 
 
+def _try_overlay(base: str) -> None:
+    """The run's own inodes (own_inodes.py) need a read-only overlay; raise if refused."""
+    for name in ("lower", "empty", "view"):
+        os.mkdir(os.path.join(base, name))
+    opts = f"lowerdir={base}/lower:{base}/empty"
+    try:
+        syscalls.mount("probe", f"{base}/view", "overlay", syscalls.MS_RDONLY, opts)
+    except OSError as exc:
+        raise OSError(exc.errno, f"overlayfs unavailable ({exc.strerror})") from None
+
+
 def _try_namespaces() -> dict[str, str | None]:
     """Fork a throwaway child that tries each namespace; maps flag name -> failure or None.
     Not root, it enters a user namespace first (as the helper will); "userns" says whether
@@ -49,6 +60,7 @@ def _try_namespaces() -> dict[str, str | None]:
                     if name == "mnt":
                         syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
                         syscalls.mount("probe", "/mnt", "tmpfs", 0, "size=4k")
+                        _try_overlay("/mnt")
                     results.append(f"{name}=")
                 except OSError as exc:
                     results.append(f"{name}={exc.strerror or exc}")

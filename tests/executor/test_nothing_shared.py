@@ -168,3 +168,20 @@ def test_the_run_sees_a_generic_host_identity() -> None:
     )
     assert host.stdout.splitlines()[1:3] == [boot_id, cmdline], host.stderr
     assert socket.gethostname() != "airlock"
+
+
+def test_the_probe_refuses_the_filesystem_layer_without_overlayfs(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The run's own inodes need overlayfs: a kernel without it gets a clear reason at
+    probe time, not a setup failure in every run."""
+    from airlock.executor import probe, syscalls
+
+    assert probe._try_namespaces()["mnt"] is None  # control: this kernel has it
+    real = syscalls.mount
+
+    def no_overlay(source, target, fstype, flags, data=""):  # type: ignore[no-untyped-def]
+        if fstype == "overlay":
+            raise OSError(19, "mount: No such device")
+        return real(source, target, fstype, flags, data)
+
+    monkeypatch.setattr(syscalls, "mount", no_overlay)
+    assert "overlayfs unavailable" in (probe._try_namespaces()["mnt"] or "")
