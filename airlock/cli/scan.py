@@ -15,7 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from airlock.cli.common import EXIT_USAGE, RulesetOpt, command_group, fail, load_ruleset_or_exit
+from airlock.cli.common import (
+    EXIT_USAGE,
+    RulesetOpt,
+    command_group,
+    fail,
+    load_ruleset_or_exit,
+    visible,
+)
 
 PROGRESS_FROM = 20  # files; fewer finish before a bar is worth drawing
 
@@ -132,7 +139,29 @@ def _render(
     from airlock.analyzer.formats.text import to_text
 
     use_color = color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return to_text(results, color=use_color, duration_s=elapsed)
+    return to_text(_safe_text(results), color=use_color, duration_s=elapsed)
+
+
+def _safe_text(results: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The untrusted parts of text output (file names, code lines, messages built from the
+    code, errors, reasons) with control characters made visible: a scanned file cannot
+    drive the terminal or hide a finding."""
+
+    def one(text: str | None) -> str | None:
+        return None if text is None else visible(text, newlines=False)
+
+    out = []
+    for path, report in results:
+        findings = [
+            f.model_copy(update={"source_line": one(f.source_line), "message": one(f.message)})
+            for f in report.findings
+        ]
+        reasons = [r.model_copy(update={"text": one(r.text)}) for r in report.reasons]
+        safe = report.model_copy(
+            update={"findings": findings, "reasons": reasons, "error": one(report.error)}
+        )
+        out.append((one(path) or "", safe))
+    return out
 
 
 def _tool_metadata() -> tuple[str, str | None]:

@@ -205,3 +205,16 @@ def test_pre_commit_hook_definition() -> None:
     (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "airlock-scan" and hook["language"] == "python"
     assert hook["entry"] == "airlock scan --fail-on block" and hook["types"] == ["python"]
+
+
+def test_text_output_shows_escape_sequences_from_code_and_file_names(tmp_path: Path) -> None:
+    """A scanned file cannot set the window title, hide a finding or recolour its name."""
+    code = 'import os\nos.system("x")  # \x1b]0;owned\x07\x1b[8m hidden \u202e\n'
+    bad = tmp_path / "e\x1b[31mvil.py"
+    bad.write_text(code)
+    assert "\x1b" in bad.read_text()  # negative control: the escapes are there to print
+    out = CliRunner().invoke(app, ["scan", str(tmp_path)])
+    assert out.exit_code == 1, out.output  # the bidi override blocks (trojan source)
+    assert "\x1b" not in out.output and "\u202e" not in out.output
+    assert "\\x1b]0;owned\\x07\\x1b[8m hidden \\u202e" in out.output  # shown, inert
+    assert "e\\x1b[31mvil.py:2:1  AIR-PROC-001" in out.output
