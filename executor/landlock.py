@@ -60,15 +60,21 @@ def rules_for(
     read_write: list[str],
     abi: int,
     read_in_view: tuple[str, ...] = (),
+    write_in_view: tuple[str, ...] = (),
 ) -> list[Rule]:
     """The rule list for a run; paths that do not exist here are skipped, but for
-    ``read_in_view`` (readable paths that exist only in the run's mount view)."""
+    ``read_in_view`` and ``write_in_view`` (paths that exist only in the run's mount view)."""
     full = handled_fs(abi)
     write = (WRITE | (REFER if abi >= 2 else 0) | (TRUNCATE if abi >= 3 else 0)) & full
     rules = [Rule(p, READ_EXEC) for p in read_exec]
     rules += [Rule(p, READ) for p in read]
     rules += [Rule(p, READ | write) for p in read_write]
-    return [r for r in rules if os.path.lexists(r.path)] + [Rule(p, READ) for p in read_in_view]
+    rules = [r for r in rules if os.path.lexists(r.path)]
+    return (
+        rules
+        + [Rule(p, READ) for p in read_in_view]
+        + [Rule(p, READ | write) for p in write_in_view]
+    )
 
 
 def restrict_self(rules: list[Rule], abi: int, deny_tcp: bool) -> None:

@@ -88,6 +88,17 @@ SITE_VIEW = "/run/airlock-site"
 SITE_MASKS = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
 
 
+WORK_VIEW = "/run/airlock-work"  # where the program sees its working directory
+
+
+def work_view(wd: Workdir) -> str:
+    """The path the program sees for its workdir: a generic one (no slot or state path)
+    when /run is there to hold it, else its own."""
+    if not os.path.isdir("/run") or os.path.islink("/run"):
+        return wd.work
+    return WORK_VIEW
+
+
 def site_view(site_dirs: tuple[str, ...]) -> tuple[str, ...]:
     """The paths the program sees for ``site_dirs`` (their own when /run is not there)."""
     if not os.path.isdir("/run") or os.path.islink("/run"):
@@ -179,7 +190,7 @@ def plan(
             for path in sorted(glob.glob(os.path.join(glob.escape(real), pattern))):
                 if os.path.isfile(path) and not os.path.islink(path):
                     masks.append(seen + path[len(real) :])
-    binds.append((wd.work, wd.work, False))
+    binds.append((wd.work, work_view(wd), False))
     return MountPlan(hide_dirs, hide_files, tuple(binds), masks=tuple(masks), scratch=wd.root)
 
 

@@ -206,11 +206,12 @@ def _run(
             oom0 = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
         in_cgroup = group is not None and cgroups.bounds_swap(group)  # memory held there
         site_seen = mounts.site_view(SITE_DIRS) if fs else SITE_DIRS
+        work_seen = mounts.work_view(wd) if fs else wd.work
         tmpdir = "/tmp" if fs else wd.tmp
         rules = None
         if "landlock" in on:
             abi = landlock.abi_version()
-            rw = [wd.work, tmpdir, "/dev/null"] + (["/dev/shm"] if fs else [])
+            rw = [tmpdir, "/dev/null"] + (["/dev/shm"] if fs else [])
             ro = [*ETC_FILES, "/proc", *READ_ONLY_FILES, *([] if fs else ["/etc/hosts"])]
             rules = tuple(
                 landlock.rules_for(
@@ -219,6 +220,7 @@ def _run(
                     rw,
                     abi,
                     (*site_seen, *(identity.READABLE if fs else ())),
+                    (work_seen,),
                 )
             )
         out_r, out_w = _pipe()
@@ -226,7 +228,7 @@ def _run(
         rep_r, rep_w = _pipe(channel=True)
         fds += [out_r, out_w, err_r, err_w, rep_r, rep_w]
         if "environment" in on:
-            child_env = environment.build(caller_env, wd.work, tmpdir)
+            child_env = environment.build(caller_env, work_seen, tmpdir)
         else:
             child_env = {
                 os.fsencode(k): os.fsencode(v) for k, v in {**os.environ, **caller_env}.items()
@@ -235,9 +237,9 @@ def _run(
         own_userns = bool(flags) and not root
         child = ChildPlan(
             executable=INTERPRETER,
-            argv=(INTERPRETER.encode(), b"-I", b"-S", b"-B", b"-c", _boot(wd.work, site_seen)),
+            argv=(INTERPRETER.encode(), b"-I", b"-S", b"-B", b"-c", _boot(work_seen, site_seen)),
             env=child_env,
-            cwd=wd.work,
+            cwd=work_seen,
             stdout_fd=out_w,
             stderr_fd=err_w,
             rlimits=tuple(rlimits.limits_for(limits, in_cgroup)) if "rlimits" in on else None,

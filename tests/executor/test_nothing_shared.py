@@ -185,3 +185,23 @@ def test_the_probe_refuses_the_filesystem_layer_without_overlayfs(monkeypatch) -
 
     monkeypatch.setattr(syscalls, "mount", no_overlay)
     assert "overlayfs unavailable" in (probe._try_namespaces()["mnt"] or "")
+
+
+PATHS = "import os, sys\nprint(repr([os.getcwd(), os.environ['HOME'], __file__, *sys.path]))\n"
+
+
+@need("filesystem")
+def test_no_host_path_of_the_executor_is_shown_to_the_run() -> None:
+    from airlock.executor import settings
+
+    state = settings.current().state_dir.rstrip("/") + "/"
+    venv = [p for p in sys.path if p.endswith("site-packages")]
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = run(PATHS)
+    seen = eval(r.stdout)
+    assert not [p for p in seen if p.startswith(state) or p in venv or p.startswith(checkout)], seen
+    # control: without the run's own view the slot and venv paths are what it sees
+    shared = run(
+        PATHS, policy=SandboxPolicy(disabled=frozenset({"filesystem"})), allow_degraded=True
+    )
+    assert any(p.startswith(state) for p in eval(shared.stdout)), shared.stdout
