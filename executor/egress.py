@@ -1,4 +1,7 @@
-"""The egress proxy: the only way out of a sandbox whose network is an allow-list.
+"""The egress proxy: the way out for a sandbox whose network is an allow-list.
+
+Status: built and tested on its own; runs do not use it yet (`Limits.network` offers
+`none` and `loopback`). What follows is how the integration is meant to work.
 
 A run with `--network allow:HOST[:PORT],…` has no route of its own (its network
 namespace holds only loopback). The host runs this proxy and the sandbox reaches it
@@ -6,9 +9,11 @@ through a socket bound into its namespace; the proxy speaks HTTP proxying (absol
 requests for plain HTTP, `CONNECT` tunnels for HTTPS and anything else), resolves names
 itself (the sandbox has no DNS), and connects only to listed hosts and ports.
 
-Every attempt, allowed or denied, is kept as an `Attempt` (host, port, the address it
-connected to, bytes each way, why it was refused) and passed to `on_attempt`, so the run's
-record, `airlock show` and the alert engine can see it.
+Every attempt, allowed, denied or malformed, is kept as an `Attempt` (host, port, the
+address it connected to, bytes each way, why it was refused) and passed to `on_attempt`,
+for the run's record, `airlock show` and the alert engine to see once runs use it. The
+upstream is sent the listed authority as `Host` (never the sandbox's own `Host` line) and
+only `Content-Length` bodies; a bare CR or LF inside a line is refused.
 
 Rules: a name matches itself (case-insensitive), `*.example.com` matches names below it;
 an IP literal matches only itself. A rule without a port allows 80 and 443. A listed
@@ -35,6 +40,9 @@ HEAD_DEADLINE_S = 10.0  # the whole request head must arrive within this
 CONNECT_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 60.0  # a tunnel with no traffic either way for this long is closed
 MAX_CONNECTIONS = 64
+MAX_ADDRESSES = (
+    8  # of a name's addresses, the first this many are tried, in CONNECT_TIMEOUT_S all told
+)
 _CHUNK = 64 * 1024
 
 
@@ -132,11 +140,29 @@ def _normal_host(host: str, *, wildcard: bool = False) -> str:
 
 
 def is_public(address: str) -> bool:
-    """Whether an IP address is globally routable (not loopback, private, link-local…)."""
+    """Whether an IP address is globally routable (not loopback, private, link-local…),
+    looking through IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4,
+    NAT64, Teredo): the embedded address must be public too."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_global) and not ip.is_multicast
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        for inner in _embedded_ipv4(ip):
+            if not inner.is_global or inner.is_multicast:
+                return False
+    return True
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo is not None:
+        found.append(ip.teredo[1])
+    packed = ip.packed
+    if packed[:12] == bytes(12) and int(ip) > 1:  # IPv4-compatible ::a.b.c.d (deprecated)
+        found.append(ipaddress.IPv4Address(packed[12:]))
+    if ip in ipaddress.ip_network("64:ff9b::/96") or ip in ipaddress.ip_network("64:ff9b:1::/48"):
+        found.append(ipaddress.IPv4Address(packed[12:]))  # NAT64
+    return found
 
 
 @dataclass
@@ -188,6 +214,7 @@ class EgressProxy:
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
         self._handlers: set[threading.Thread] = set()
+        self._open: set[socket.socket] = set()  # every client and upstream socket in use
         self._closing = threading.Event()
         self._unix_path: str | None = None
 
@@ -196,11 +223,8 @@ class EgressProxy:
     def serve_unix(self, path: str) -> str:
         """Listen on a Unix socket at `path` (0600) and serve in the background."""
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old = os.umask(0o177)
-        try:
-            sock.bind(path)
-        finally:
-            os.umask(old)
+        sock.bind(path)
+        os.chmod(path, 0o600)  # before listen(): until then no one can connect
         self._unix_path = path
         self._start(sock)
         return path
@@ -224,12 +248,16 @@ class EgressProxy:
         self._threads.append(thread)
 
     def close(self) -> None:
-        """Stop accepting, end every tunnel, and remove the Unix socket."""
+        """Stop accepting, end every tunnel at once, and remove the Unix socket."""
         self._closing.set()
         with self._lock:
-            handlers = list(self._handlers)
+            handlers, sockets = list(self._handlers), list(self._open)
+        for sock in sockets:  # wakes handlers blocked in recv, send or the relay
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + 5
         for thread in [*self._threads, *handlers]:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self._listener is not None:
             self._listener.close()
         if self._unix_path:
@@ -269,35 +297,53 @@ class EgressProxy:
             thread.start()
 
     def _serve(self, client: socket.socket) -> None:
+        self._track(client)
         try:
             self._handle(client)
         except Exception:  # a broken client must never take the proxy down
             pass
         finally:
+            self._untrack(client)
             client.close()
             self._slots.release()
 
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+        if self._closing.is_set():  # close() began after accept: end this one too
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _untrack(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
     def _handle(self, client: socket.socket) -> None:
         head, rest = _read_head(client)
-        if head is None:
-            _reply(client, 431 if rest == b"too large" else 400, "bad request to the egress proxy")
-            return
-        request = _parse_request(head)
+        request = _parse_request(head) if head is not None else None
         if request is None:
-            _reply(client, 400, "bad request to the egress proxy")
+            why = "request head too large" if rest == b"too large" else "malformed request"
+            self._record(Attempt(host="", port=0, method="?", allowed=False, reason=why))
+            _reply(client, 431 if rest == b"too large" else 400, f"{why} to the egress proxy")
             return
         method, host, port, origin_head = request
         attempt = Attempt(host=host, port=port, method=method, allowed=False)
         start = time.monotonic()
-        upstream = self._connect(attempt)
+        upstream = None if self._closing.is_set() else self._connect(attempt)
+        if upstream is None and attempt.reason is None:
+            attempt.reason = "the proxy is closing"
         if upstream is None:  # recorded before the sandbox learns the answer
             attempt.duration_s = time.monotonic() - start
             self._record(attempt)
             status = 502 if attempt.allowed else 403
             _reply(client, status, f"egress to {host}:{port} refused: {attempt.reason}")
             return
+        self._track(upstream)
         try:
             with upstream:
+                if self._closing.is_set():
+                    attempt.reason = "the proxy is closing"
+                    return
                 if method == "CONNECT":
                     client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 else:
@@ -310,6 +356,7 @@ class EgressProxy:
         except OSError as exc:
             attempt.reason = f"connection failed ({exc.strerror or exc})"
         finally:
+            self._untrack(upstream)
             attempt.duration_s = time.monotonic() - start
             self._record(attempt)
 
@@ -331,9 +378,14 @@ class EgressProxy:
                 attempt.reason = f"{host} resolves to a non-public address ({private[0]})"
                 return None
         attempt.allowed = True
-        for address in addresses:
+        deadline = time.monotonic() + CONNECT_TIMEOUT_S
+        for address in addresses[:MAX_ADDRESSES]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closing.is_set():
+                attempt.reason = attempt.reason or "connect timed out"
+                break
             try:
-                sock = socket.create_connection((address, port), timeout=CONNECT_TIMEOUT_S)
+                sock = socket.create_connection((address, port), timeout=remaining)
             except OSError as exc:
                 attempt.reason = f"connect failed ({exc.strerror or exc})"
                 continue
@@ -434,14 +486,26 @@ def _parse_request(head: bytes) -> tuple[str, str, int, bytes] | None:
         host, port = _split_authority(authority, 80)
     except ValueError:
         return None
+    if any("\n" in line or "\r" in line or "\x00" in line for line in lines):
+        return None  # a bare LF or CR inside a line could smuggle a second request
+    raw = [line for line in lines[1:] if line]
+    if any(":" not in line or line[0] in " \t" for line in raw):
+        return None
+    hop = {"connection", "keep-alive", "host", "te", "trailer", "upgrade", "transfer-encoding"}
+    for line in raw:  # names the client lists in Connection: are hop-by-hop as well
+        if line.split(":", 1)[0].strip().lower() == "connection":
+            hop |= {v.strip().lower() for v in line.split(":", 1)[1].split(",")}
     headers = [
         line
-        for line in lines[1:]
-        if line and not line.lower().startswith(("proxy-", "connection:", "keep-alive:"))
+        for line in raw
+        if not (name := line.split(":", 1)[0].strip().lower()).startswith("proxy-")
+        and name not in hop
     ]
-    if any(":" not in line or line[0] in " \t" for line in headers):
-        return None
-    out = [f"{method} {slash}{path} {version}", *headers, "Connection: close", "", ""]
+    if any(line.split(":", 1)[0].strip().lower() == "transfer-encoding" for line in raw):
+        return None  # chunked bodies are not relayed; Content-Length only
+    authority = f"[{host}]" if ":" in host else host
+    host_line = f"Host: {authority}" if port == 80 else f"Host: {authority}:{port}"
+    out = [f"{method} {slash}{path} {version}", host_line, *headers, "Connection: close", "", ""]
     return method, host, port, "\r\n".join(out).encode("latin-1")
 
 

@@ -8,6 +8,7 @@ import contextlib
 import http.server
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -157,7 +158,10 @@ def test_the_proxy_serves_on_a_unix_socket(web: int, tmp_path: Path) -> None:
             reply = b""
             while chunk := sock.recv(4096):
                 reply += chunk
-    assert reply.startswith(b"HTTP/1.0 200") and reply.endswith(b"hello /u via x")
+    # the upstream sees the listed authority, never the Host the sandbox wrote
+    assert reply.startswith(b"HTTP/1.0 200") and reply.endswith(
+        f"hello /u via 127.0.0.1:{web}".encode()
+    )
     assert not Path(path).exists()
 
 
@@ -171,6 +175,8 @@ def test_the_proxy_serves_on_a_unix_socket(web: int, tmp_path: Path) -> None:
         b"BREW http://127.0.0.1/ HTCPCP/1.0\r\n\r\n",
         b"\x00\xff garbage\r\n\r\n",
         b"GET http://127.0.0.1/ HTTP/1.1\r\n folded: header\r\n\r\n",
+        b"GET http://127.0.0.1/ HTTP/1.1\r\nX: a\nGET http://evil/ HTTP/1.1\r\n\r\n",  # bare LF
+        b"POST http://127.0.0.1/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
     ],
 )
 def test_malformed_requests_get_400_and_the_proxy_keeps_serving(
@@ -247,3 +253,53 @@ def test_parsing_any_text_yields_rules_or_a_config_error(spec: str) -> None:
     for rule in rules:
         assert rule.host and (rule.port is None or 0 < rule.port < 65536)
         assert parse_allow(",".join(str(r) for r in rules)) == rules
+
+
+def test_a_sandbox_host_header_never_reaches_upstream(web: int) -> None:
+    """Domain fronting: the upstream must see the allowed authority only."""
+    with EgressProxy(parse_allow(f"127.0.0.1:{web}")) as proxy:
+        address = proxy.serve_tcp()
+        with socket.create_connection(address, timeout=10) as sock:
+            sock.sendall(
+                f"GET http://127.0.0.1:{web}/h HTTP/1.1\r\nHost: internal.example\r\n"
+                "Connection: X-Secret\r\nX-Secret: 1\r\n\r\n".encode()
+            )
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+    assert reply.endswith(f"hello /h via 127.0.0.1:{web}".encode()), reply
+
+
+def test_a_name_with_any_private_address_is_refused_and_public_ones_pass(echo: int) -> None:
+    """A resolver answering a public and a private address (rebinding) is refused whole."""
+    mixed = EgressProxy(
+        parse_allow(f"api.example.com:{echo}"),
+        resolver=lambda host, port: ["93.184.216.34", "127.0.0.1"],
+    )
+    with mixed as proxy:
+        status, body = _connect(proxy.serve_tcp(), f"api.example.com:{echo}")
+    assert " 403 " in status and b"non-public address (127.0.0.1)" in body
+    control = EgressProxy(  # the same name, its private answer allowed: the tunnel works
+        parse_allow(f"api.example.com:{echo}"),
+        resolver=lambda host, port: ["127.0.0.1"],
+        allow_private=True,
+    )
+    with control as proxy:
+        status, back = _connect(proxy.serve_tcp(), f"api.example.com:{echo}", b"ok")
+    assert " 200 " in status and back == b"OK"
+
+
+def test_close_ends_a_stalled_client_at_once_and_records_malformed_attempts(web: int) -> None:
+    proxy = EgressProxy(parse_allow(f"127.0.0.1:{web}"))
+    address = proxy.serve_tcp()
+    stalled = socket.create_connection(address, timeout=10)
+    stalled.sendall(b"GET http://127.0.0.1/ HTTP/1.1\r\n")  # never finishes its head
+    time.sleep(0.3)
+    start = time.monotonic()
+    proxy.close()
+    assert time.monotonic() - start < 2.0
+    data = stalled.recv(4096)  # the proxy hung up: end of stream, or at most its refusal
+    assert data == b"" or data.startswith(b"HTTP/1.1 400"), data
+    stalled.close()
+    (attempt,) = proxy.attempts
+    assert not attempt.allowed and attempt.reason == "malformed request"
