@@ -33,9 +33,11 @@ def _settings(url: str | None, api_key: str | None) -> tuple[str, dict[str, str]
 
 def _message(response: httpx.Response) -> str:
     try:
-        return str(response.json().get("error") or response.reason_phrase)
+        data = response.json()
     except ValueError:
         return response.reason_phrase or "unreadable reply"
+    found = data.get("error") if isinstance(data, dict) else None
+    return str(found or response.reason_phrase)
 
 
 def _execute_reply(response: httpx.Response) -> dict[str, Any]:
@@ -59,7 +61,13 @@ def _unreachable(exc: httpx.HTTPError) -> dict[str, Any]:
 def _checked(response: httpx.Response) -> dict[str, Any]:
     if response.status_code != 200:
         raise AirlockError(response.status_code, _message(response))
-    return response.json()
+    try:
+        data = response.json()
+    except ValueError:
+        raise AirlockError(200, "the reply is not JSON") from None
+    if not isinstance(data, dict):
+        raise AirlockError(200, "the reply is not a JSON object")
+    return data
 
 
 class Client:
@@ -83,6 +91,8 @@ class Client:
             )
         except httpx.HTTPError as exc:
             return _unreachable(exc)
+        except (TypeError, ValueError) as exc:  # e.g. NaN timeout, lone surrogates: not sendable
+            return {"success": False, "output": "", "error": f"not sent: {exc}"}
         return _execute_reply(response)
 
     def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
@@ -102,6 +112,8 @@ class Client:
             return self._http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise AirlockError(None, f"Airlock service unreachable: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise AirlockError(None, f"not sent: {exc}") from None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -135,6 +147,8 @@ class AsyncClient:
             )
         except httpx.HTTPError as exc:
             return _unreachable(exc)
+        except (TypeError, ValueError) as exc:  # e.g. NaN timeout, lone surrogates: not sendable
+            return {"success": False, "output": "", "error": f"not sent: {exc}"}
         return _execute_reply(response)
 
     async def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
@@ -150,6 +164,8 @@ class AsyncClient:
             return await self._http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise AirlockError(None, f"Airlock service unreachable: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise AirlockError(None, f"not sent: {exc}") from None
 
     async def aclose(self) -> None:
         """Close the connection pool."""

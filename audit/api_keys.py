@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SCOPES = ("scan", "execute", "session", "review", "admin")
 TOKEN_PREFIX = "alk_"
+AGENT_PREFIX = "key:"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\Z")
 _TOKEN = re.compile(r"alk_[A-Za-z0-9_-]{43}\Z")
 
@@ -44,6 +45,12 @@ class Principal:
     scopes: frozenset[str]
     rate_per_minute: int | None = None
     max_concurrent: int | None = None
+
+    @property
+    def agent_id(self) -> str:
+        """The agent id recorded for this key: `key:NAME`, apart from any id a program
+        passes to `guard` itself (key names are never reused, so it names one key)."""
+        return AGENT_PREFIX + self.name
 
     def may(self, scope: str) -> bool:
         """Whether this key carries `scope` (admin carries every scope)."""
@@ -104,7 +111,7 @@ def create(
     try:
         with store.writing() as (session, _ledger):
             if session.scalars(select(ApiKey).where(ApiKey.name == name)).first():
-                raise StoreError(f"a key named {name!r} exists (revoke it first to replace it)")
+                raise StoreError(f"a key named {name!r} exists or existed (names are never reused)")
             session.add(row)
     except IntegrityError:
         raise StoreError(f"a key named {name!r} exists") from None
@@ -112,13 +119,14 @@ def create(
 
 
 def revoke(store: Store, name: str) -> None:
-    """Revoke a key: its token stops working at once; the name may be used again."""
+    """Revoke a key: its token stops working at once. The name stays taken, so the records
+    made under it keep naming one key."""
     with store.writing() as (session, _ledger):
         row = session.scalars(select(ApiKey).where(ApiKey.name == name)).first()
         if row is None:
             raise StoreError(f"no key named {name!r}")
-        row.revoked_at = now()
-        row.name = f"{name}~revoked-{row.id}"[:200]
+        if row.revoked_at is None:
+            row.revoked_at = now()
 
 
 def list_keys(store: Store) -> list[ApiKey]:

@@ -190,7 +190,7 @@ def main() -> None:
             rows = store.list_screenings(limit=args.requests * 2)
         records = {s.id: s for s in rows}
         lost = [rid for rid in accepted if rid not in records]
-        foreign = [s.id for s in rows if s.agent_id != "load"]
+        foreign = [s.id for s in rows if s.agent_id != "key:load"]
         unanswered = [rid for rid in records if rid not in accepted]
         bad_errors = [e for e in errors if e[0] not in killed]
 

@@ -57,7 +57,8 @@ class AirlockCodeExecutor(CodeExecutor):
             ok, text = reply_text(result)
             outputs.append(text)
             if not ok:
-                code = result.result.exit_code if result.result and result.result.exit_code else 1
+                ran = None if isinstance(result, str) else result.result
+                code = ran.exit_code if ran is not None and ran.exit_code else 1
                 return CodeResult(exit_code=code, output="\n".join(outputs))
         return CodeResult(exit_code=0, output="\n".join(outputs))
 

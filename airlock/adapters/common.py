@@ -13,23 +13,35 @@ MAX_LINES_SHOWN = 5
 
 
 def run_code(
-    code: str,
+    code: object,
     *,
     agent_id: str,
     limits: Limits | None = None,
     store: Store | None = None,
     session_id: str | None = None,
-) -> GuardResult:
-    """Screen, gate, run confined and record `code` as `agent_id` (set by the host program)."""
+) -> GuardResult | str:
+    """Screen, gate, run confined and record `code` as `agent_id` (set by the host program).
+
+    Whatever the model sends, this returns: a `GuardResult`, or the one-line reason the
+    code was not even screened (not text, lone surrogates, the store unavailable).
+    """
+    from airlock.audit.errors import StoreError
     from airlock.audit.pipeline import guard
 
     if not isinstance(code, str):
-        raise TypeError(f"code must be a string, not {type(code).__name__}")
-    return guard(code, agent_id=agent_id, limits=limits, store=store, session_id=session_id)
+        return f"code must be a string, not {type(code).__name__}"
+    try:
+        return guard(code, agent_id=agent_id, limits=limits, store=store, session_id=session_id)
+    except (TypeError, ValueError) as exc:
+        return f"not run: {exc}"
+    except StoreError as exc:  # nothing runs that cannot be recorded first
+        return f"not run: the audit store is unavailable ({exc})"
 
 
-def reply_text(result: GuardResult) -> tuple[bool, str]:
+def reply_text(result: GuardResult | str) -> tuple[bool, str]:
     """(ran and exited 0, the text to hand back to the model)."""
+    if isinstance(result, str):
+        return False, result
     data = result.as_dict()
     if data["success"]:
         return True, data["output"]

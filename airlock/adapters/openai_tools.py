@@ -55,7 +55,9 @@ def handle_tool_call(
         return _answer(call_id, {"success": False, "error": "the 'code' argument must be a string"})
     result = run_code(code, agent_id=agent_id, limits=limits, store=store)
     ok, text = reply_text(result)
-    body = {"success": ok, "output" if ok else "error": text, "record_id": result.record_id}
+    body: dict[str, Any] = {"success": ok, "output" if ok else "error": text}
+    if not isinstance(result, str):
+        body["record_id"] = result.record_id
     return _answer(call_id, body)
 
 

@@ -23,7 +23,7 @@ def mcp(db: DbOpt = None) -> None:
     token = os.environ.get(KEY_ENV, "")
     with handled(), open_store(db) as store:
         try:
-            who = authenticate(store, token)
+            authenticate(store, token)
         except AuthenticationError as exc:
             fail(f"${KEY_ENV}: {exc}", EXIT_USAGE)
-        build(store, who).run("stdio")
+        build(store, token).run("stdio")

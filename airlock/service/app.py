@@ -10,6 +10,7 @@ says, and no route here approves anything.
 of the route functions at runtime, and those name closures of `create_app`.)
 """
 
+import logging
 import math
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +18,8 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
 from airlock.audit.errors import StoreError
@@ -101,7 +104,8 @@ def create_app(
     def healthz() -> dict[str, Any]:
         """Liveness and the store's reachability (no key needed, nothing revealed)."""
         try:
-            store.count()
+            with store.reading() as session:
+                session.execute(text("SELECT 1"))
         except Exception:
             return JSONResponse({"ok": False, "store": "unreachable"}, status_code=503)  # type: ignore[return-value]
         return {"ok": True, "store": "ok"}
@@ -135,13 +139,13 @@ def create_app(
             raise ApiError(400, f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
         limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
         with throttle.slot(who):
-            outcome = guard(body.code, agent_id=who.name, limits=limits, store=store)
+            outcome = guard(body.code, agent_id=who.agent_id, limits=limits, store=store)
         return _execute_reply(outcome)
 
     @app.get("/records/{record_id}")
     def record(record_id: int, who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
-        """One screening with its findings, runs and reviews: a key reads its own records;
-        `review` and `admin` keys read every record."""
+        """One screening with its findings, runs and reviews: an execute key reads the
+        records it made; `review` and `admin` keys read every record."""
         from airlock.audit.errors import NotFoundError
 
         if not 0 < record_id < 2**63:
@@ -150,7 +154,9 @@ def create_app(
             detail = store.get(record_id)
         except NotFoundError:
             raise ApiError(404, f"no record {record_id}") from None
-        if not who.may("review") and detail.screening.agent_id != who.name:
+        if not who.may("review") and (
+            not who.may("execute") or detail.screening.agent_id != who.agent_id
+        ):
             raise ApiError(404, f"no record {record_id}")  # not 403: never confirm it exists
         data = detail.screening.model_dump(mode="json")
         data["findings"] = [f.model_dump(mode="json") for f in detail.findings]
@@ -160,8 +166,14 @@ def create_app(
 
     @app.exception_handler(StoreError)
     async def _store_down(request: Request, exc: StoreError) -> JSONResponse:
-        # nothing runs unless its record can be written first
-        return _error(request, 503, f"the audit store is unavailable, nothing was run: {exc}")
+        # nothing runs unless its record can be written first; the details (paths, hosts)
+        # go to the server's log, not to whoever asked
+        logging.getLogger("airlock.service").warning("store unavailable: %s", exc)
+        return _error(request, 503, "the audit store is unavailable, nothing was run")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:

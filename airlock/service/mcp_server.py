@@ -30,8 +30,13 @@ class ToolRefused(ToolError):
     """A call this key may not make, or bad arguments (shown to the client as a tool error)."""
 
 
-def build(store: Store, who: Principal) -> MCPServer:
-    """An MCP server acting as `who` over `store`."""
+def build(store: Store, token: str) -> MCPServer:
+    """An MCP server acting as the key `token` over `store`; the key is checked again on
+    every call (a revoked key stops at once) and its limits apply."""
+    from airlock.audit.api_keys import AuthenticationError, authenticate
+    from airlock.service.limits import Throttle, TooMany
+
+    throttle = Throttle(120, 4)
     server = MCPServer(
         "airlock",
         instructions=(
@@ -41,9 +46,14 @@ def build(store: Store, who: Principal) -> MCPServer:
         log_level="WARNING",
     )
 
-    def need(scope: str) -> None:
+    def need(scope: str) -> Principal:
+        try:
+            who = authenticate(store, token)
+        except AuthenticationError as exc:
+            raise ToolRefused(str(exc)) from None
         if not who.may(scope):
             raise ToolRefused(f"key {who.name!r} lacks the {scope!r} scope")
+        return who
 
     def checked(code: object) -> str:
         if not isinstance(code, str) or len(code) > MAX_CODE_CHARS:
@@ -56,11 +66,15 @@ def build(store: Store, who: Principal) -> MCPServer:
         from airlock.audit.pipeline import guard
         from airlock.executor import Limits
 
-        need("execute")
+        who = need("execute")
         if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
             raise ToolRefused(f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
         limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
-        outcome = guard(checked(code), agent_id=who.name, limits=limits, store=store)
+        try:
+            with throttle.slot(who):
+                outcome = guard(checked(code), agent_id=who.agent_id, limits=limits, store=store)
+        except TooMany as exc:
+            raise ToolRefused(str(exc)) from None
         reply = outcome.as_dict()
         reply["decision"] = outcome.decision
         reply["stderr"] = outcome.result.stderr if outcome.result else ""
@@ -71,8 +85,12 @@ def build(store: Store, who: Principal) -> MCPServer:
         """Screen Python without running or recording it: verdict, score, reasons, findings."""
         from airlock.analyzer import scan
 
-        need("scan")
-        report = scan(checked(code), filename="<mcp>")
+        who = need("scan")
+        try:
+            with throttle.slot(who):
+                report = scan(checked(code), filename="<mcp>")
+        except TooMany as exc:
+            raise ToolRefused(str(exc)) from None
         return report.model_dump(mode="json")
 
     @server.resource("airlock://records/{record_id}", mime_type="application/json")
@@ -80,6 +98,10 @@ def build(store: Store, who: Principal) -> MCPServer:
         """One record (screening, findings, runs, reviews): this key's own, or any for review keys."""
         from airlock.audit.errors import NotFoundError
 
+        try:
+            who = authenticate(store, token)
+        except AuthenticationError as exc:
+            raise ResourceNotFoundError(str(exc)) from None
         missing = ResourceNotFoundError(f"no record {record_id[:20]!r}")
         if not record_id.isdigit() or not 0 < int(record_id) < 2**63:
             raise missing
@@ -87,7 +109,7 @@ def build(store: Store, who: Principal) -> MCPServer:
             detail = store.get(int(record_id))
         except NotFoundError:
             raise missing from None
-        if not who.may("review") and detail.screening.agent_id != who.name:
+        if not who.may("review") and detail.screening.agent_id != who.agent_id:
             raise missing  # never confirm that another key's record exists
         data = detail.screening.model_dump(mode="json")
         data["findings"] = [f.model_dump(mode="json") for f in detail.findings]

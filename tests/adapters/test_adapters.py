@@ -105,6 +105,7 @@ def test_openai_tool_calls_from_a_scripted_completion(store: Store) -> None:
                     {"id": "b", "type": "function", "function": {"name": "run_python", "arguments": json.dumps({"code": BLOCKED})}},
                     {"id": "c", "type": "function", "function": {"name": "shell", "arguments": "{}"}},
                     {"id": "d", "type": "function", "function": {"name": "run_python", "arguments": "{oops"}},
+                    {"id": "e", "type": "function", "function": {"name": "run_python", "arguments": json.dumps({"code": "print('\ud800')"})}},
                 ]},
             }],
         }
@@ -112,10 +113,11 @@ def test_openai_tool_calls_from_a_scripted_completion(store: Store) -> None:
     calls = completion.choices[0].message.tool_calls
     answers = [handle_tool_call(c, agent_id="bot-1", store=store) for c in calls]
     bodies = [json.loads(a["content"]) for a in answers]
-    assert [a["tool_call_id"] for a in answers] == ["a", "b", "c", "d"]
+    assert [a["tool_call_id"] for a in answers] == ["a", "b", "c", "d", "e"]
     assert bodies[0]["success"] and bodies[0]["output"] == "hi\n"
     assert not bodies[1]["success"] and "line 2: exec(" in bodies[1]["error"]
     assert bodies[2] == {"success": False, "error": "unknown tool 'shell'"}
     assert not bodies[3]["success"] and "not JSON" in bodies[3]["error"]
+    assert not bodies[4]["success"] and "lone surrogates" in bodies[4]["error"]  # no crash
     assert set(_agents(store)) == {"bot-1"}  # only the two run_python calls were recorded
     assert len(_agents(store)) == 2

@@ -68,21 +68,25 @@ def test_run_python_runs_records_under_the_key_and_the_record_reads_back(tmp_pat
     assert ran["success"] is True and ran["output"] == "42\n" and ran["decision"] == "ran"
     assert blocked["success"] is False and blocked["decision"] == "blocked"
     record = json.loads(res.contents[0].text)
-    assert record["agent_id"] == "mcp-agent" and record["executions"][0]["stdout"] == "42\n"
+    assert record["agent_id"] == "key:mcp-agent" and record["executions"][0]["stdout"] == "42\n"
 
 
 def test_a_scan_only_key_cannot_run_code(tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
     key = _key(db, "mcp-scanner", "scan")
 
-    async def work(session: ClientSession) -> tuple[Any, Any]:
+    async def work(session: ClientSession) -> tuple[Any, Any, Any]:
         refused = await session.call_tool("run_python", {"code": "print(1)"})
         scanned = await session.call_tool("scan_python", {"code": "import os\nos.system('id')\n"})
-        return refused, scanned
+        revoke = CliRunner().invoke(cli, ["keys", "revoke", "mcp-scanner", "--db", db])
+        assert revoke.exit_code == 0, revoke.output
+        after = await session.call_tool("scan_python", {"code": "x = 1"})
+        return refused, scanned, after
 
-    refused, scanned = anyio.run(_session, db, key, work)
+    refused, scanned, after = anyio.run(_session, db, key, work)
     assert refused.is_error and "lacks the 'execute' scope" in refused.content[0].text
     assert not scanned.is_error and _text(scanned)["verdict"] in ("review", "block")  # control
+    assert after.is_error and "revoked API key" in after.content[0].text  # at once, mid-session
 
 
 def test_without_a_valid_key_the_server_does_not_start(tmp_path: Path) -> None:

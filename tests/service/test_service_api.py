@@ -84,7 +84,7 @@ def test_execute_keeps_the_remote_sandbox_contract_and_records_the_keys_identity
     assert data["success"] is True and data["output"] == "42\n" and data["error"] is None
     assert data["verdict"] == "allow" and data["decision"] == "ran" and data["exit_code"] == 0
     with Store(db) as store:
-        assert store.get(data["record_id"]).screening.agent_id == "agent-7"
+        assert store.get(data["record_id"]).screening.agent_id == "key:agent-7"
 
 
 def test_blocked_code_does_not_run_and_says_why(
@@ -119,6 +119,10 @@ def test_a_revoked_key_stops_working(served: tuple[str, str]) -> None:
     assert CliRunner().invoke(cli, ["keys", "revoke", "short-lived", "--db", db]).exit_code == 0
     reply = _post(base, "/scan", key, code="x = 1")
     assert reply.status_code == 401 and reply.json()["error"] == "revoked API key"
+    again = CliRunner().invoke(
+        cli, ["keys", "create", "short-lived", "--scope", "scan", "--db", db]
+    )
+    assert again.exit_code == 1 and "names are never reused" in again.output
 
 
 def test_records_are_readable_by_their_key_and_by_reviewers_only(
@@ -127,12 +131,14 @@ def test_records_are_readable_by_their_key_and_by_reviewers_only(
     base, _ = served
     rid = _post(base, "/execute", keys["agent"], code="print('mine')").json()["record_id"]
     own = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["agent"]})
-    assert own.status_code == 200 and own.json()["agent_id"] == "agent-7"
+    assert own.status_code == 200 and own.json()["agent_id"] == "key:agent-7"
     assert own.json()["executions"][0]["stdout"] == "mine\n"
     other = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["other"]})
     assert other.status_code == 404
     seen = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["reviewer"]})
     assert seen.status_code == 200
+    scanner = httpx.get(f"{base}/records/{rid}", headers={"X-API-Key": keys["scanner"]})
+    assert scanner.status_code == 404  # a scan key makes no records and reads none
     for bad in ("0", "-1", str(2**64), "abc"):
         reply = httpx.get(f"{base}/records/{bad}", headers={"X-API-Key": keys["reviewer"]})
         assert reply.status_code in (404, 422), (bad, reply.text)
@@ -173,6 +179,10 @@ def test_bad_requests_get_one_line_errors_in_the_contracts_shape(
         assert reply.status_code == 400 and "timeout" in reply.json()["error"], timeout
     path = _post(base, "/scan", keys["scanner"], code="x", ruleset="../../etc/passwd")
     assert path.status_code == 422
+    wrong = httpx.get(base + "/execute", headers={"X-API-Key": keys["agent"]})
+    assert wrong.status_code == 405 and wrong.json()["success"] is False  # the contract's shape
+    nowhere = httpx.get(base + "/nowhere")
+    assert nowhere.status_code == 404 and nowhere.json() == {"error": "Not Found"}
 
 
 def test_health_and_schema_need_no_key(served: tuple[str, str]) -> None:
@@ -198,7 +208,7 @@ def test_the_client_is_a_drop_in_for_the_remote_sandbox_contract(
     with Client(base, keys["agent"]) as client:
         done = client.execute("print('via client')", "python", 5)
         assert done["success"] is True and done["output"] == "via client\n"
-        assert client.record(done["record_id"])["agent_id"] == "agent-7"
+        assert client.record(done["record_id"])["agent_id"] == "key:agent-7"
         with pytest.raises(AirlockError, match="HTTP 403"):
             client.scan("x = 1")
     with Client(base, "alk_" + "y" * 43) as client:
@@ -206,6 +216,9 @@ def test_the_client_is_a_drop_in_for_the_remote_sandbox_contract(
     assert refused == {"success": False, "output": "", "error": "unknown API key"}
     with Client(base, keys["other"]) as client, pytest.raises(AirlockError, match="HTTP 404"):
         client.record(done["record_id"])
+    with Client(base, keys["agent"]) as client:  # what cannot be sent is a reply, not a raise
+        nan = client.execute("print(1)", "python", float("nan"))
+    assert nan["success"] is False and nan["error"].startswith("not sent:")
     with Client("http://127.0.0.1:9", keys["agent"]) as client:  # nothing listens on port 9
         down = client.execute("print(1)")
     assert down["success"] is False and down["error"].startswith("Airlock service unreachable")
@@ -229,21 +242,38 @@ def test_the_async_client(served: tuple[str, str], keys: dict[str, str]) -> None
     assert report["verdict"] in ("review", "block") and ran["output"] == "4\n"
 
 
-def test_an_unreachable_store_is_503_and_nothing_runs(tmp_path: Path) -> None:
+def test_a_store_that_cannot_record_is_503_and_nothing_runs(tmp_path: Path) -> None:
+    """The key authenticates, but the record of intent cannot be written: the code must not
+    run (the pipeline writes the record first) and the client hears 503, no details."""
+    import sqlite3
+
     from fastapi.testclient import TestClient
 
     from airlock.audit import api_keys
 
-    db = tmp_path / "gone.db"
+    db = tmp_path / "store.db"
     store = Store(str(db))
     key = api_keys.create(store, "a", ["execute"])
     client = TestClient(create_app(store), raise_server_exceptions=False)
     assert client.post("/execute", json={"code": "print(1)"}, headers={"X-API-Key": key}).json()[
         "success"
     ]
-    store.close()
-    db.unlink()
-    db.mkdir()  # the store's file is gone: nothing can be recorded
-    reply = client.post("/execute", json={"code": "print(1)"}, headers={"X-API-Key": key})
-    assert reply.status_code == 503 and reply.json()["success"] is False, reply.text
-    assert reply.json()["error"].startswith("the audit store is unavailable, nothing was run")
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON screenings BEGIN SELECT RAISE(ABORT, 'disk gone'); END"
+    )
+    conn.commit()
+    conn.close()
+    reply = client.post("/execute", json={"code": "print(2)"}, headers={"X-API-Key": key})
+    assert reply.status_code == 503 and reply.json() == {
+        "success": False,
+        "output": "",
+        "error": "the audit store is unavailable, nothing was run",
+    }
+    with Store(str(db)) as after:
+        runs = [
+            e
+            for s in after.list_screenings(None, limit=10)
+            for e in after.get(int(s.id or 0)).executions
+        ]
+    assert len(runs) == 1  # only the first request ran
