@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import errno
 import hashlib
 import json
 import os
@@ -129,7 +130,13 @@ def public_pem(key: Ed25519PrivateKey) -> str:
 
 
 def take(session: Session, key: Ed25519PrivateKey, *, when: datetime | None = None) -> Checkpoint:
-    """Sign the store's current head."""
+    """Sign the store's current head, after the whole chain verifies (a checkpoint never
+    anchors a store that is already broken; CheckpointError then)."""
+    from airlock.audit.verify import verify
+
+    report = verify(session)
+    if not report.ok:
+        raise CheckpointError(f"not signing a broken chain: {report.line()}")
     head = session.get(ChainHead, 1)
     seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     time = (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -235,28 +242,35 @@ def _create_key(path: Path) -> Ed25519PrivateKey:
 
 
 def _read_private(path: Path) -> bytes:
-    """A private key file's bytes, refused when others can read or replace it."""
+    """A private key file's bytes, refused unless it is a regular file of this user that
+    no one else may read or write (checked on the open descriptor, no symlink followed)."""
+    return _read_bounded(path, private=True)
+
+
+def _read_bounded(path: Path, *, private: bool = False) -> bytes:
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if private else 0)
     try:
-        info = os.stat(path)
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror}") from None
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        mode = stat.S_IMODE(info.st_mode)
-        raise CheckpointError(
-            f"the checkpoint key {path} is open to other users (mode {mode:04o}); chmod 600 it"
-        )
-    return _read_bounded(path)
-
-
-def _read_bounded(path: Path) -> bytes:
+        why = "a symlink" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise CheckpointError(f"cannot read {path}: {why}") from None
     try:
-        info = os.stat(path)
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise CheckpointError(f"{path} is not a regular file")
-        with open(path, "rb") as handle:
+        mode = stat.S_IMODE(info.st_mode)
+        if private and (mode & 0o077):
+            raise CheckpointError(
+                f"the checkpoint key {path} is open to other users (mode {mode:04o}); chmod 600 it"
+            )
+        if private and info.st_uid != os.geteuid():
+            raise CheckpointError(f"the checkpoint key {path} belongs to another user")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_FILE + 1)
     except OSError as exc:
         raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE:
         raise CheckpointError(f"{path} is larger than {MAX_FILE} bytes")
     return data

@@ -157,7 +157,30 @@ def _problem(seq: int, expected_seq: int, prev: str, table: str, row: dict[str, 
         return str(exc)
     if link_hash(prev, content) != row["hash"]:
         return "content does not match its hash (edited)"
+    if table == "screenings":
+        code_problem = _exact_code_problem(row)
+        if code_problem:
+            return code_problem
     return cache_problem
+
+
+def _exact_code_problem(row: dict[str, Any]) -> str | None:
+    """`code_b64` (the exact bytes, when the text column cannot hold them) is not hashed
+    itself: it must match the hashed `code_sha256`, or what is shown and run would differ."""
+    import base64
+    import binascii
+    import hashlib
+
+    raw = row.get("code_b64")
+    if raw is None:
+        return None
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return "code_b64 is not base64 (edited)"
+    if hashlib.sha256(data).hexdigest() != row.get("code_sha256"):
+        return "the exact code (code_b64) does not match the screened code's sha256 (edited)"
+    return None
 
 
 def verify(session: Session) -> VerifyReport:

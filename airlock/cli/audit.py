@@ -73,7 +73,10 @@ def checkpoint(
     except CheckpointError as exc:
         fail(str(exc), EXIT_USAGE)
     with handled(), open_store(db) as store, store.reading() as session:
-        cp = take(session, signer)
+        try:
+            cp = take(session, signer)
+        except CheckpointError as exc:
+            fail(str(exc))
     if out is None:
         typer.echo(cp.dumps())
         return
@@ -88,7 +91,7 @@ def public_key(key: KeyOpt = None) -> None:
     from airlock.audit.checkpoint import CheckpointError, public_pem, signing_key
 
     try:
-        typer.echo(public_pem(signing_key(key)), nl=False)
+        typer.echo(public_pem(signing_key(key, create=False)), nl=False)
     except CheckpointError as exc:
         fail(str(exc), EXIT_USAGE)
 

@@ -296,3 +296,39 @@ def _chain_alone_holds(url: str) -> bool:
         return False
     finally:
         engine.dispose()
+
+
+def test_rewriting_the_exact_code_of_a_record_breaks_verify(db_url: str) -> None:
+    """code_b64 (exact bytes of code with NUL) sits beside the hashed columns; a rewrite of
+    it must not pass as intact, or `airlock show` would display other code."""
+    import base64
+
+    with Store(db_url) as store:
+        store.record(code="x = 1\x00", report=report(), gate_decision="blocked")
+    assert _verify(db_url)[0] == 0  # control
+    forged = base64.b64encode(b"import os; os.system('rm -rf ~')").decode()
+    engine = make_engine(resolve_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(update(Screening.__table__).values(code_b64=forged))  # type: ignore[attr-defined]
+    engine.dispose()
+    code, output = _verify(db_url)
+    assert code == 1 and "does not match the screened code's sha256" in output, output
+
+
+def test_no_checkpoint_of_a_broken_chain_and_no_key_through_a_symlink(
+    sqlite_url: str, key: Path, tmp_path: Path
+) -> None:
+    _fill(sqlite_url, 1)
+    _checkpoint(sqlite_url, key, tmp_path / "cp.json")  # control: an intact chain is signed
+    link = tmp_path / "link.key"
+    link.symlink_to(key)
+    code, output = _cli("audit", "checkpoint", "--db", sqlite_url, "--key", str(link))
+    assert code == 2 and "a symlink" in output, output
+    code, output = _cli("audit", "public-key", "--key", str(tmp_path / "typo.key"))
+    assert code == 2 and "no checkpoint key" in output and not (tmp_path / "typo.key").exists()
+    engine = make_engine(resolve_url(sqlite_url))
+    with engine.begin() as conn:
+        conn.execute(update(Screening.__table__).where(Screening.id == 1).values(agent_id="x"))  # type: ignore[attr-defined]
+    engine.dispose()
+    code, output = _cli("audit", "checkpoint", "--db", sqlite_url, "--key", str(key))
+    assert code == 1 and "not signing a broken chain" in output, output
