@@ -105,6 +105,7 @@ def main() -> None:
     if not base:
         sys.exit("set AIRLOCK_TEST_PG_URL to a PostgreSQL server (loopback)")
     import httpx
+    from sqlalchemy import text
 
     from airlock.audit.store import Store
 
@@ -148,6 +149,9 @@ def main() -> None:
                     start = time.perf_counter()
                     while True:  # the load balancer: a server that refuses connections is out
                         live = [p for p, _ in servers if p not in dead]
+                        if not live:
+                            ok, error, body = False, "no server left", {}
+                            break
                         port = live[i % len(live)]
                         try:
                             reply = http.post(
@@ -155,6 +159,8 @@ def main() -> None:
                                 json={"code": CODE, "language": "python", "timeout": 10},
                             )
                             body = reply.json()
+                            if not isinstance(body, dict):
+                                raise ValueError("reply is not a JSON object")
                             ok = reply.status_code == 200 and body.get("success") is True
                             error = None if ok else f"HTTP {reply.status_code}: {body.get('error')}"
                         except httpx.ConnectError:  # never reached a server: safe to send elsewhere
@@ -188,6 +194,14 @@ def main() -> None:
         with Store(url) as store:
             verdict = store.verify()
             rows = store.list_screenings(limit=args.requests * 2)
+            with store.reading() as session:
+                runs_per_record = dict(
+                    session.execute(
+                        text("SELECT screening_id, count(*) FROM executions GROUP BY screening_id")
+                    ).all()
+                )
+        twice = [rid for rid, n in runs_per_record.items() if n != 1]
+        answered = len(latencies) + len(errors)
         records = {s.id: s for s in rows}
         lost = [rid for rid in accepted if rid not in records]
         foreign = [s.id for s in rows if s.agent_id != "key:load"]
@@ -224,8 +238,10 @@ def main() -> None:
         in_flight = len(errors) - len(bad_errors)
         if killed:
             print(f"  errors at the killed server: {in_flight} (in flight; at most {args.clients})")
+        print(f"  answered {answered} of {args.requests}; records run more than once: {len(twice)}")
         ok = not lost and not foreign and not bad_errors and in_flight <= args.clients
-        ok = ok and verdict.ok and (bool(killed) or not unanswered)
+        ok = ok and verdict.ok and not twice and answered == args.requests
+        ok = ok and len(unanswered) <= (in_flight if killed else 0)
         print("all checks hold" if ok else "CHECKS FAILED")
         if not ok:
             for port, error in bad_errors[:5]:
