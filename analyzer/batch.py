@@ -10,6 +10,7 @@ come back in a stable order: the order of the expanded path list.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -201,16 +202,50 @@ def _scan_chunk(paths: list[str]) -> list[Report]:
 def _scan_one(path: str, ruleset: Any, trusted: bool | None) -> Report:
     from airlock.analyzer.scan import scan
 
+    limit = int(getattr(getattr(ruleset, "policy", None), "max_source_bytes", 500_000))
     try:
-        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
+        data = read_source(path, limit)
     except OSError as exc:
         return unreadable_report(path, ruleset, exc.strerror or str(exc))
+    except NotASourceFile as exc:
+        return unreadable_report(path, ruleset, str(exc))
     options: dict[str, Any] = {} if trusted is None else {"trusted": trusted}
     name = "<stdin>" if path == STDIN else path
     try:
         return scan(data, ruleset=ruleset, filename=name, **options)
     except Exception as exc:  # scan fails closed itself; this guards the batch
         return unreadable_report(path, ruleset, f"analyzer error: {type(exc).__name__}: {exc}")
+
+
+class NotASourceFile(Exception):
+    """A path that names a FIFO, a device or a socket: never opened for reading as code."""
+
+
+def read_source(path: str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of a code file (enough for the size rule to fire), never
+    blocking: FIFOs, devices and sockets are refused, found by the open descriptor itself."""
+    if path == STDIN:
+        return sys.stdin.buffer.read(limit + 1)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a FIFO" if stat.S_ISFIFO(mode) else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket"
+                if stat.S_ISSOCK(mode) else "not a regular file"
+            )  # fmt: skip
+            raise NotASourceFile(f"{kind}, not a code file: refused unread")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def unreadable_report(path: str, ruleset: Any, why: str) -> Report:
