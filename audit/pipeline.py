@@ -66,8 +66,23 @@ class GuardResult(BaseModel):
         return str(self.report.verdict) if self.report else "block"
 
     def as_dict(self) -> dict[str, Any]:
-        """The plain result agent frameworks expect: success, output, error, verdict, record_id."""
+        """The plain result agent frameworks expect: success, output, error, verdict,
+        record_id, plus the program's stderr and its output files (content in standard
+        base64, None for a file over the size cap)."""
+        import base64
+
         output = self.result.stdout if self.result else ""
+        files = [
+            {
+                "name": f.name,
+                "size": f.size,
+                "truncated": f.truncated,
+                "content_base64": None
+                if f.content is None
+                else base64.b64encode(f.content).decode("ascii"),
+            }
+            for f in (self.result.files if self.result else [])
+        ]
         return {
             "success": self.decision == "ran"
             and self.result is not None
@@ -77,6 +92,8 @@ class GuardResult(BaseModel):
             "error": self._error_text(),
             "verdict": self.verdict,
             "record_id": self.record_id,
+            "stderr": self.result.stderr if self.result else "",
+            "files": files,
         }
 
     def _error_text(self) -> str | None:

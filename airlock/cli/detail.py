@@ -58,6 +58,9 @@ def detail_lines(d: ScreeningDetail) -> Iterator[str]:
         if e.stderr:
             yield "  stderr:" + (" (truncated)" if e.stderr_truncated else "")
             yield "    " + e.stderr.rstrip("\n").replace("\n", "\n    ")
+        for f in e.files or []:
+            cut = ", truncated" if f.get("truncated") else ""
+            yield f"  file: {f.get('name')} ({f.get('size')} bytes{cut})"
     for r in d.reviews:
         until = f" until {stamp(r.expires_at)}" if r.expires_at else ""
         yield f"--- review {r.id}: {r.state}{until} by {r.by} at {stamp(r.created_at)}: {r.note or '-'}"

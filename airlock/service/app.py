@@ -190,22 +190,12 @@ def create_app(
 def _execute_reply(outcome: Any) -> dict[str, Any]:
     from airlock.audit.convert import outcome_of
 
-    reply = outcome.as_dict()
+    reply = outcome.as_dict()  # the contract's fields plus stderr and files (standard base64)
     result = outcome.result
     reply["decision"] = outcome.decision
     reply["exit_code"] = result.exit_code if result else None
     reply["outcome"] = outcome_of(result) if result else None
-    reply["stderr"] = result.stderr if result else ""
-    reply["files"] = [_file(f) for f in result.files] if result else []
     return reply
-
-
-def _file(f: Any) -> dict[str, Any]:
-    """An output file with its content in standard base64 (RFC 4648 section 4)."""
-    import base64
-
-    content = None if f.content is None else base64.b64encode(f.content).decode("ascii")
-    return {"name": f.name, "size": f.size, "truncated": f.truncated, "content_base64": content}
 
 
 def _error(
