@@ -9,7 +9,7 @@ Only a failure of the store itself propagates (as `StoreError`), and then nothin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -141,6 +141,9 @@ def run_code(
     limits: Limits | None,
     files: Mapping[str, Any] | None,
     policy: GatePolicy,
+    stdin: bytes | None = None,
+    on_stdout: Callable[[bytes], object] | None = None,
+    on_stderr: Callable[[bytes], object] | None = None,
 ) -> tuple[ExecutionResult | None, str | None]:
     """Run through the executor; an exception becomes the error text."""
     try:
@@ -153,6 +156,9 @@ def run_code(
                 files=files,
                 policy=policy.sandbox,
                 allow_degraded=policy.allow_degraded,
+                stdin=stdin,
+                on_stdout=on_stdout,
+                on_stderr=on_stderr,
             ),
             None,
         )
@@ -226,9 +232,16 @@ def guard(
     approve: bool = False,
     token: str | None = None,
     store: Store | None = None,
+    stdin: bytes | None = None,
+    on_stdout: Callable[[bytes], object] | None = None,
+    on_stderr: Callable[[bytes], object] | None = None,
 ) -> GuardResult:
     """Screen `code`, let the gate decide, record the decision, run it if allowed, record
     the result, raise alerts.
+
+    `stdin` (bytes, bounded by `limits.max_stdin_bytes`) is what the program reads; the
+    `on_stdout` / `on_stderr` callbacks receive its output as it is written (the record
+    keeps the capped copy, as without them).
 
     The screening and the decision to run are written before the program starts: if they
     cannot be, nothing runs and `StoreError` propagates. If the result cannot be written
@@ -291,7 +304,10 @@ def guard(
         )
         intent = store.record(gate_decision="ran", intent=True, approved_by=by, **common)
         assert intent.id is not None
-        result, run_error = run_code(code, limits=limits, files=files, policy=policy)
+        result, run_error = run_code(
+            code, limits=limits, files=files, policy=policy,
+            stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr,
+        )  # fmt: skip
         record_error: str | None = None
         try:
             store.add_execution(

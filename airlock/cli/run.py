@@ -68,6 +68,7 @@ def screen_and_run(
     db: str | None = None,
     agent: str | None = None,
     token: str | None = None,
+    stdin: bytes | None = None,
 ) -> Outcome:
     """Scan (unless ``gate`` is off), let the verdict decide, run if allowed, record it.
 
@@ -82,11 +83,13 @@ def screen_and_run(
     if gate:
         return _guarded(
             code, ruleset=ruleset, approve=approve, limits=limits, files=files,
-            allow_degraded=allow_degraded, db=db, agent=agent, token=token,
+            allow_degraded=allow_degraded, db=db, agent=agent, token=token, stdin=stdin,
         )  # fmt: skip
     report = None
     try:
-        result = execute(code, limits=limits, files=files, allow_degraded=allow_degraded)
+        result = execute(
+            code, limits=limits, files=files, allow_degraded=allow_degraded, stdin=stdin
+        )
     except ValueError as exc:  # invalid input file names or contents
         return Outcome("error", report, error=str(exc), usage_error=True)
     except Exception as exc:
@@ -105,6 +108,7 @@ def _guarded(
     db: str | None,
     agent: str | None,
     token: str | None,
+    stdin: bytes | None = None,
 ) -> Outcome:
     """screen → gate → record → run → record → alerts through `audit.guard`."""
     from airlock.audit.actor import default_user
@@ -132,6 +136,7 @@ def _guarded(
             token=token,
             policy=GatePolicy(allow_degraded=allow_degraded),
             store=store,
+            stdin=stdin,
         )
     return Outcome(
         g.decision, g.report, g.result, g.error, record_id=g.record_id, record_error=g.record_error
@@ -219,12 +224,21 @@ def run(
             "with --json only when given).",
         ),
     ] = None,
+    stdin: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin",
+            metavar="PATH|-",
+            help="Feed this file (or our stdin, when the code comes from a file) to the "
+            "program's standard input, up to the limit of 16 MB; without it stdin is empty.",
+        ),
+    ] = None,
 ) -> None:
     """Screen a Python file, then run it confined."""
     try:
         code_out = _command(
             source, approve, no_gate, ruleset, timeout, memory_mb, network, file or [],
-            allow_degraded, as_json, db, agent, token, pass_exit_code, output_dir,
+            allow_degraded, as_json, db, agent, token, pass_exit_code, output_dir, stdin,
         )  # fmt: skip
     except (typer.Exit, KeyboardInterrupt):
         raise
@@ -250,12 +264,16 @@ def _command(
     token: str | None = None,
     pass_exit_code: bool = False,
     output_dir: Path | None = None,
+    stdin: str | None = None,
 ) -> int:
     from airlock.audit.errors import AuthError, StoreError, explain
 
+    if stdin == "-" and source == "-":
+        fail("--stdin - needs the code in a file: our stdin already carries the code", EXIT_USAGE)
     code = _read_source(source)
     files = _parse_files(file)
     limits = _limits(timeout, memory_mb, network)
+    fed = None if stdin is None else _read_stdin(stdin, limits.max_stdin_bytes)
     if not no_gate:
         load_ruleset_or_exit(ruleset)
     try:
@@ -270,6 +288,7 @@ def _command(
             db=db,
             agent=agent,
             token=token,
+            stdin=fed,
         )
     except StoreError as exc:  # nothing runs that cannot be recorded
         fail(f"audit store: {explain(exc)} (not recorded, so not run)", EXIT_UNRECORDABLE)
@@ -325,6 +344,21 @@ def _safe(stream: Any, text: str) -> str:
     except (AttributeError, ValueError):
         tty = False
     return visible(text) if tty else text
+
+
+def _read_stdin(source: str, limit: int) -> bytes:
+    """What the program reads on stdin: a file's bytes or ours, at most `limit`."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read(limit + 1)
+    except OSError as exc:
+        fail(f"cannot read --stdin {source}: {exc.strerror or exc}", EXIT_USAGE)
+    if len(data) > limit:
+        fail(f"--stdin {source} is larger than {limit} bytes", EXIT_USAGE)
+    return data
 
 
 def _read_source(source: str) -> str:
