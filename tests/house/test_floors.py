@@ -117,3 +117,13 @@ def test_the_repository_folders_are_the_installed_packages() -> None:
     packages = set(config["tool"]["setuptools"]["packages"])
     on_disk = {n for n, p in modules().items() if p.name == "__init__.py"}
     assert packages == on_disk
+
+
+def test_every_test_module_name_is_unique() -> None:
+    """pytest imports test files by basename (no packages under tests/): two files of one
+    name in different folders stop the whole run at collection."""
+    from collections import Counter
+
+    root = Path(__file__).resolve().parents[1]
+    names = Counter(p.name for p in root.rglob("test_*.py"))
+    assert not [n for n, k in names.items() if k > 1], sorted(n for n, k in names.items() if k > 1)
