@@ -130,7 +130,9 @@ def test_connect_tunnels_to_a_listed_port_and_refuses_others(echo: int) -> None:
         assert " 200 " in status and back == b"SECRET-FREE PAYLOAD"
         status, body = _connect(address, f"127.0.0.1:{echo + 1}")
         assert " 403 " in status and b"not on the allow-list" in body
-    tunnel, refused = proxy.attempts
+    # recorded as each one ends: the tunnel may finish after the refusal is recorded
+    by_port = {a.port: a for a in proxy.attempts}
+    tunnel, refused = by_port[echo], by_port[echo + 1]
     assert tunnel.allowed and tunnel.bytes_out == 19 and tunnel.bytes_in == 19
     assert not refused.allowed and refused.port == echo + 1
 
