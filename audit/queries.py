@@ -63,6 +63,20 @@ class ScreeningDetail(BaseModel):
     executions: list[Any] = Field(default_factory=list)  # Execution, oldest first
     reviews: list[Any] = Field(default_factory=list)  # Review, oldest first
 
+    def as_data(self) -> dict[str, Any]:
+        """The screening with its findings, executions and reviews, JSON-ready; `code` is
+        the exact code screened (also where the text column could not hold it)."""
+        data = self.screening.model_dump(mode="json")
+        data.pop("code_b64", None)
+        if self.screening.code_b64:
+            from airlock.audit.intents import exact_code
+
+            data["code"] = exact_code(self.screening)
+        data["findings"] = [f.model_dump(mode="json") for f in self.findings]
+        data["executions"] = [e.model_dump(mode="json") for e in self.executions]
+        data["reviews"] = [r.model_dump(mode="json") for r in self.reviews]
+        return data
+
 
 def _where(f: ScreeningFilter | None) -> list[Any]:
     if f is None:

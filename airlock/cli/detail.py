@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from airlock.cli.common import dump, stamp
+from airlock.cli.common import stamp
 
 if TYPE_CHECKING:
     from airlock.audit.queries import ScreeningDetail
@@ -16,16 +16,7 @@ if TYPE_CHECKING:
 
 def detail_data(d: ScreeningDetail) -> dict[str, Any]:
     """The screening with its findings, executions and reviews, JSON-ready."""
-    data = dump(d.screening)
-    data.pop("code_b64", None)
-    if d.screening.code_b64:  # the exact code, which the text column cannot hold
-        from airlock.audit.intents import exact_code
-
-        data["code"] = exact_code(d.screening)
-    data["findings"] = [dump(f) for f in d.findings]
-    data["executions"] = [dump(e) for e in d.executions]
-    data["reviews"] = [dump(r) for r in d.reviews]
-    return data
+    return d.as_data()
 
 
 def detail_lines(d: ScreeningDetail) -> Iterator[str]:

@@ -158,10 +158,7 @@ def create_app(
             not who.may("execute") or detail.screening.agent_id != who.agent_id
         ):
             raise ApiError(404, f"no record {record_id}")  # not 403: never confirm it exists
-        data = detail.screening.model_dump(mode="json")
-        data["findings"] = [f.model_dump(mode="json") for f in detail.findings]
-        data["executions"] = [e.model_dump(mode="json") for e in detail.executions]
-        data["reviews"] = [r.model_dump(mode="json") for r in detail.reviews]
+        data = detail.as_data()
         return data
 
     @app.exception_handler(StoreError)

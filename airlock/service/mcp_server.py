@@ -111,10 +111,7 @@ def build(store: Store, token: str) -> MCPServer:
             raise missing from None
         if not who.may("review") and detail.screening.agent_id != who.agent_id:
             raise missing  # never confirm that another key's record exists
-        data = detail.screening.model_dump(mode="json")
-        data["findings"] = [f.model_dump(mode="json") for f in detail.findings]
-        data["executions"] = [e.model_dump(mode="json") for e in detail.executions]
-        data["reviews"] = [r.model_dump(mode="json") for r in detail.reviews]
+        data = detail.as_data()
         return json.dumps(data)
 
     return server
