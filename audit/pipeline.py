@@ -173,8 +173,19 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
     except Exception as exc:
         return [], "alert engine unavailable: " + _describe(exc)
     try:
-        drafts = evaluate(store.event(screening_id), store)
-        changes = store.record_alert_changes(list(drafts))
+        drafts = list(evaluate(store.event(screening_id), store))
+    except Exception as exc:
+        return [], "alert evaluation failed: " + _describe(exc)
+    checkpoint_error = None
+    try:
+        from airlock.audit.auto_checkpoint import due
+
+        draft = due(store, screening_id)
+        drafts += [draft] if draft is not None else []
+    except Exception as exc:
+        checkpoint_error = "automatic checkpoint failed: " + _describe(exc)
+    try:
+        changes = store.record_alert_changes(drafts)
     except Exception as exc:
         return [], "alert evaluation failed: " + _describe(exc)
     infos = [
@@ -189,7 +200,7 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
     ]
     opened = [int(a.id or 0) for a, action in changes if action == "opened"]
     if not opened:  # events folded into an alert already sent are not news
-        return infos, None
+        return infos, checkpoint_error
     try:  # the local log at once; the webhook from the outbox, off the caller's path
         from airlock.audit.alerts.deliver import Delivery
         from airlock.audit.alerts.outbox import flush, flush_in_background
@@ -203,7 +214,7 @@ def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str 
         return infos, "alert delivery failed (kept in the outbox, retried later): " + "; ".join(
             why for _, why in report.failed
         )
-    return infos, None
+    return infos, checkpoint_error
 
 
 def _check_text(name: str, value: object, *, optional: bool = True) -> None:

@@ -7,7 +7,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import select, update
+
 from airlock.analyzer.models import Finding, Reason, Report
+from airlock.audit.chain import GENESIS, content_of, link_hash
+from airlock.audit.db import make_engine, resolve_url
+from airlock.audit.tables import CHAINED, ChainHead, FindingRow
 from airlock.executor.models import ExecutionResult, LayerStatus, Limits
 
 PG_ENV = "AIRLOCK_TEST_PG_URL"
@@ -76,3 +81,28 @@ def pg_schema_url(base: str) -> Iterator[str]:
 def pg_base() -> str | None:
     """The PostgreSQL test server URL, if one is configured."""
     return os.environ.get(PG_ENV) or None
+
+
+def rechain(url: str) -> None:
+    """What an attacker with write access does after editing: recompute every hash."""
+    engine = make_engine(resolve_url(url))
+    with engine.begin() as conn:
+        rows = []
+        for table, model in CHAINED.items():
+            tbl = model.__table__  # type: ignore[attr-defined]
+            rows += [(r["seq"], table, dict(r)) for r in conn.execute(select(tbl)).mappings()]
+        prev = GENESIS
+        for seq, table, row in sorted(rows, key=lambda item: item[0]):
+            findings = []
+            if table == "screenings":
+                ft = FindingRow.__table__  # type: ignore[attr-defined]
+                q = select(ft).where(ft.c.screening_id == row["id"]).order_by(ft.c.id)
+                findings = [dict(f) for f in conn.execute(q).mappings()]
+            row["prev_hash"] = prev  # the link is part of the hashed content
+            digest = link_hash(prev, content_of(table, row, findings))
+            tbl = CHAINED[table].__table__  # type: ignore[attr-defined]
+            conn.execute(update(tbl).where(tbl.c.seq == seq).values(hash=digest, prev_hash=prev))
+            prev = digest
+        count = len(rows)
+        conn.execute(update(ChainHead.__table__).values(seq=count, hash=prev))  # type: ignore[attr-defined]
+    engine.dispose()

@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from audit_factories import report, result
+from audit_factories import rechain, report, result
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from airlock.audit import checkpoint as cpmod
-from airlock.audit.chain import GENESIS, content_of, link_hash
 from airlock.audit.db import make_engine, resolve_url
 from airlock.audit.store import Store
 from airlock.audit.tables import CHAINED, ChainHead, FindingRow, Screening
@@ -75,31 +74,6 @@ def _hash_at(conn, seq: int) -> str | None:
     return None
 
 
-def _rechain(url: str) -> None:
-    """What an attacker with write access does after editing: recompute every hash."""
-    engine = make_engine(resolve_url(url))
-    with engine.begin() as conn:
-        rows = []
-        for table, model in CHAINED.items():
-            tbl = model.__table__  # type: ignore[attr-defined]
-            rows += [(r["seq"], table, dict(r)) for r in conn.execute(select(tbl)).mappings()]
-        prev = GENESIS
-        for seq, table, row in sorted(rows, key=lambda item: item[0]):
-            findings = []
-            if table == "screenings":
-                ft = FindingRow.__table__  # type: ignore[attr-defined]
-                q = select(ft).where(ft.c.screening_id == row["id"]).order_by(ft.c.id)
-                findings = [dict(f) for f in conn.execute(q).mappings()]
-            row["prev_hash"] = prev  # the link is part of the hashed content
-            digest = link_hash(prev, content_of(table, row, findings))
-            tbl = CHAINED[table].__table__  # type: ignore[attr-defined]
-            conn.execute(update(tbl).where(tbl.c.seq == seq).values(hash=digest, prev_hash=prev))
-            prev = digest
-        count = len(rows)
-        conn.execute(update(ChainHead.__table__).values(seq=count, hash=prev))  # type: ignore[attr-defined]
-    engine.dispose()
-
-
 def test_an_untouched_store_holds_its_checkpoint_and_records_after_it_chain_on(
     db_url: str, key: Path, tmp_path: Path
 ) -> None:
@@ -124,7 +98,7 @@ def test_a_rewrite_that_recomputes_every_hash_fails_against_the_checkpoint(
         )  # type: ignore[attr-defined]
     engine.dispose()
     assert _verify(db_url)[0] == 1  # an edit alone is caught by the chain
-    _rechain(db_url)
+    rechain(db_url)
     code, output = _verify(db_url)
     assert code == 0, output  # control: the keyless chain cannot see a full rewrite
     code, output = _verify(db_url, key, cp)
