@@ -8,12 +8,14 @@ until an expiry, after which the item returns to the queue).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from airlock.audit.binding import bound_code
 from airlock.audit.errors import AuthError, StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
+from airlock.audit.rescreen import check_current
 from airlock.audit.store import Store
 from airlock.audit.tables import Execution, Review
 from airlock.executor.models import ExecutionResult, Limits
@@ -42,6 +44,8 @@ def decide(
     expires_at: datetime | None = None,
     policy: GatePolicy | None = None,
     expected_sha256: str | None = None,
+    expected_ruleset_version: str | None = None,
+    ruleset: Any = None,
 ) -> ReviewOutcome:
     """Record an authenticated reviewer's decision; `approved` also runs the held code.
 
@@ -49,7 +53,11 @@ def decide(
     `AuthError` and nothing is recorded. An approval runs only the exact code that was
     screened (`audit.binding`: `CodeMismatch` and a critical alert otherwise), under its
     recorded limits, and the approval is recorded before the code starts.
-    `expected_sha256` is the code's sha256 (or a prefix) as the reviewer saw it.
+    `expected_sha256` is the code's sha256 (or a prefix) and `expected_ruleset_version`
+    the rule-set version as the reviewer saw them. When the rule set has a new version
+    since the screening, the code is screened again and not run if it is now blocked
+    (`audit.rescreen`: `RulesChanged` and an alert); `ruleset` is that rule set when it
+    cannot be loaded by its recorded name (a user's file: its path or a loaded RuleSet).
     """
     if state not in REVIEW_STATES:
         raise StoreError(f"unknown review state {state!r} (one of {', '.join(REVIEW_STATES)})")
@@ -76,7 +84,13 @@ def decide(
         raise StoreError(f"screening {screening_id} was already approved (its run was interrupted)")
     if screening.agent_id is not None and screening.agent_id == reviewer.name:
         raise AuthError(f"{reviewer.name} submitted screening {screening_id}; another must approve")
-    code = bound_code(store, screening, expected_sha256=expected_sha256)
+    code = bound_code(
+        store,
+        screening,
+        expected_sha256=expected_sha256,
+        expected_ruleset_version=expected_ruleset_version,
+    )
+    check_current(store, code, screening, ruleset)
     limits = Limits.model_validate(screening.limits) if screening.limits else Limits()
     review = store.add_review(
         screening_id, state, by=reviewer.name, note=note, run_timeout_s=limits.timeout_s

@@ -13,6 +13,7 @@ from airlock.cli.common import (
     command_group,
     dump,
     handled,
+    load_ruleset_or_exit,
     open_store,
     parse_when,
     print_json,
@@ -30,6 +31,20 @@ NoteOpt = Annotated[str, typer.Option("--note", help="Why (recorded).")]
 ShaOpt = Annotated[
     str | None,
     typer.Option("--sha256", help="The code's sha256 (or a prefix) as you reviewed it."),
+]
+ApproveRulesetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ruleset",
+        "-r",
+        help="The screening's rule set as a file, when its name alone does not find it.",
+    ),
+]
+RulesetVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ruleset-version", help="The rule-set version shown with the code you reviewed."
+    ),
 ]
 
 
@@ -89,6 +104,8 @@ def _decide(
     db: str | None,
     expires: str | None = None,
     sha256: str | None = None,
+    ruleset_version: str | None = None,
+    ruleset: str | None = None,
 ) -> None:
     from airlock.audit.reviews import decide
 
@@ -96,7 +113,8 @@ def _decide(
         when = parse_when(expires, future=True) if expires else None
         out = decide(
             store, record_id, state, token=token, note=note, expires_at=when,
-            expected_sha256=sha256,
+            expected_sha256=sha256, expected_ruleset_version=ruleset_version,
+            ruleset=load_ruleset_or_exit(ruleset) if ruleset else None,
         )  # fmt: skip
     r = out.review
     say(f"screening {record_id}: {r.state} by {r.by} (review {r.id})")
@@ -118,11 +136,14 @@ def approve(
     record_id: IdArg,
     note: NoteOpt = "",
     sha256: ShaOpt = None,
+    ruleset_version: RulesetVersionOpt = None,
+    ruleset: ApproveRulesetOpt = None,
     token: TokenOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Approve held code and run it under its recorded limits (exactly the screened code)."""
-    _decide(record_id, "approved", note, token, db, sha256=sha256)
+    """Approve held code and run it under its recorded limits (exactly the screened code;
+    screened again first if its rule set has a new version, and not run if now blocked)."""
+    _decide(record_id, "approved", note, token, db, sha256=sha256, ruleset_version=ruleset_version)
 
 
 @app.command("deny")

@@ -122,7 +122,7 @@ def _guarded(
         return Outcome("error", error=str(exc), usage_error=True)
     with Store(db) as store:
         if approve and not files:
-            held = _resolve_held(store, code, token)
+            held = _resolve_held(store, code, token, ruleset)
             if held is not None:
                 return held
         g = guard(
@@ -143,9 +143,10 @@ def _guarded(
     )
 
 
-def _resolve_held(store: Any, code: str, token: str | None) -> Outcome | None:
-    """`--approve` of code identical to an open held item approves and runs that item (its
-    exact code, under the limits it was screened with) instead of adding a new record."""
+def _resolve_held(store: Any, code: str, token: str | None, ruleset: str) -> Outcome | None:
+    """`--approve` of code identical to an open held item, held under the same rule set,
+    approves and runs that item (its exact code, under the limits it was screened with,
+    checked against the rule set's current version) instead of adding a new record."""
     import hashlib
 
     from airlock.audit.queries import ScreeningFilter
@@ -156,8 +157,12 @@ def _resolve_held(store: Any, code: str, token: str | None) -> Outcome | None:
     found = store.list_screenings(f, limit=1, order_by="id", descending=False)
     if not found:
         return None
-    held = found[0]
-    out = decide(store, int(held.id or 0), "approved", token=token, expected_sha256=sha)
+    held, rules = found[0], load_ruleset_or_exit(ruleset)
+    if held.ruleset != rules.name:
+        return None
+    out = decide(
+        store, int(held.id or 0), "approved", token=token, expected_sha256=sha, ruleset=rules
+    )
     result, ex = out.result, out.execution
     decision = "ran"
     if ex is not None and ex.outcome in ("refused", "error"):

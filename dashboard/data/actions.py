@@ -54,11 +54,12 @@ def decide(
     note: str = "",
     expires_at: datetime | None = None,
     sha256: dict[int, str] | None = None,
+    ruleset_version: dict[int, str] | None = None,
 ) -> ActionResult:
     """Record a review decision on each screening (who, when, why); approving runs held code.
 
-    `token` is the signed-in reviewer's; `sha256` the code hash each item showed (an
-    approval runs only that code)."""
+    `token` is the signed-in reviewer's; `sha256` the code hash and `ruleset_version` the
+    rule-set version each item showed (an approval runs only that code, so screened)."""
     from airlock.audit.reviews import decide as record_decision
 
     if state not in DECISIONS:
@@ -77,6 +78,7 @@ def decide(
                     note=note.strip(),
                     expires_at=expires_at if state == "accepted-risk" else None,
                     expected_sha256=(sha256 or {}).get(sid),
+                    expected_ruleset_version=(ruleset_version or {}).get(sid),
                 )
                 result.done.append(sid)
                 if outcome.execution is not None:

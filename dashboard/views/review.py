@@ -100,12 +100,17 @@ if decision == "approved":
     st.caption("Approving runs the held code in the sandbox under the limits it was screened with.")
 
 
-def apply(ids: list[int], what: str, shown: dict[int, str] | None = None) -> None:
+def apply(
+    ids: list[int],
+    what: str,
+    shown: dict[int, str] | None = None,
+    versions: dict[int, str] | None = None,
+) -> None:
     """Record the decision on `ids` and report back on the next run."""
     try:
         result = actions.decide(
             info.url, ids, decision, token=reviewer_token(), note=note, expires_at=expires_at,
-            sha256=shown,
+            sha256=shown, ruleset_version=versions,
         )  # fmt: skip
     except DataError as exc:
         st.session_state["rv_flash"] = ("warn", str(exc))
@@ -131,7 +136,8 @@ with one, st.container(border=True):
         st.code(annotated_code(record["code"], record["findings"]), language="python")
     if st.button("Record decision", key="rv_apply_one", type="primary"):
         seen = {int(chosen): record["code_sha256"]} if record is not None else None
-        apply([int(chosen)], f"screening #{chosen}", seen)
+        versions = {int(chosen): record["ruleset_version"]} if record is not None else None
+        apply([int(chosen)], f"screening #{chosen}", seen, versions)
         st.rerun()
 with bulk, st.container(border=True):
     st.markdown(f"**Every item this filter selects ({total:,})**")
