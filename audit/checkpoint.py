@@ -91,6 +91,9 @@ def default_key_path() -> Path:
 def signing_key(path: Path | None = None, *, create: bool = True) -> Ed25519PrivateKey:
     """The private key at `path` (default location if None), created 0600 on first use."""
     path = path or default_key_path()
+    from airlock.executor import private_paths
+
+    private_paths.hide(path)  # no run sees the key, wherever it lies
     if not os.path.lexists(path):
         if not create:
             raise CheckpointError(f"no checkpoint key at {path}")

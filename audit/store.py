@@ -53,6 +53,10 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
     def __init__(self, db: str | os.PathLike[str] | None = None, *, upgrade: bool = True) -> None:
         self.url = dbmod.resolve_url(db)
         self._path = self.url.database if self.url.get_backend_name() == "sqlite" else None
+        if self._path and self._path != ":memory:":  # never in a run's view, wherever it lies
+            from airlock.executor import private_paths
+
+            private_paths.hide(self._path)
         try:
             self.engine = dbmod.make_engine(self.url)
             if upgrade:

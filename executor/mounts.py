@@ -18,7 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 
-from airlock.executor import identity, own_inodes, syscalls
+from airlock.executor import identity, own_inodes, private_paths, syscalls
 
 KEEP_TOP = frozenset(
     {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc"}
@@ -77,6 +77,7 @@ class MountPlan:
     binds: tuple[tuple[str, str, bool], ...]  # (source, target, read_only)
     devices: tuple[str, ...] = DEVICES
     masks: tuple[str, ...] = ()  # files in the bound view covered with /dev/null afterwards
+    private: tuple[str, ...] = ()  # directories covered with an empty read-only tmpfs last
     scratch: str | None = None  # the run's slot tmpfs (holds the overlays' empty lower)
 
 
@@ -191,7 +192,35 @@ def plan(
                 if os.path.isfile(path) and not os.path.islink(path):
                     masks.append(seen + path[len(real) :])
     binds.append((wd.work, work_view(wd), False))
-    return MountPlan(hide_dirs, hide_files, tuple(binds), masks=tuple(masks), scratch=wd.root)
+    needed = (*(src for src, _, _ in binds), *map(os.path.realpath, read_only), *site_dirs)
+    private_dirs, private_files = private_paths.cover(tuple(needed))
+    shown = [f"/{d}" for d in KEEP_TOP] + [os.path.realpath(src) for src, _, ro in binds if ro]
+    shown += [os.path.realpath(d) for d in site_dirs]
+
+    def visible(paths: tuple[str, ...]) -> tuple[str, ...]:  # the rest is hidden already
+        return tuple(p for p in paths if any(_under(p, top) for top in shown))
+
+    private_dirs, private_files = visible(private_dirs), visible(private_files)
+    masks += _seen(private_files, site_dirs, view)
+    return MountPlan(
+        hide_dirs,
+        hide_files,
+        tuple(binds),
+        masks=tuple(masks),
+        private=tuple(_seen(private_dirs, site_dirs, view)),
+        scratch=wd.root,
+    )
+
+
+def _seen(paths: tuple[str, ...], site_dirs: tuple[str, ...], view: tuple[str, ...]) -> list[str]:
+    """Each host path where the run sees it: itself, and inside a site dir's view."""
+    out = list(paths)
+    for path in paths:
+        for real, seen in zip(site_dirs, view, strict=True):
+            real = os.path.realpath(real)
+            if seen != real and _under(path, real):
+                out.append(seen + path[len(real) :])
+    return out
 
 
 def apply(mp: MountPlan) -> None:
@@ -232,6 +261,9 @@ def apply(mp: MountPlan) -> None:
     for path in mp.masks:
         with contextlib.suppress(FileNotFoundError):  # removed since the plan was made
             syscalls.mount("/dev/null", path, None, syscalls.MS_BIND)
+    for d in mp.private:  # the store's directory, wherever it lies (private_paths)
+        if os.path.isdir(d):
+            syscalls.mount("airlock-private", d, "tmpfs", flags | syscalls.MS_RDONLY, HIDE_OPTS)
 
 
 def _read_only_tree(path: str) -> None:
