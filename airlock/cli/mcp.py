@@ -1,8 +1,12 @@
-"""`airlock mcp`: the MCP server over stdio, acting as the key in $AIRLOCK_API_KEY."""
+"""`airlock mcp`: the MCP server over stdio (as the key in $AIRLOCK_API_KEY) or over
+streamable HTTP (`--http`: each request's bearer key)."""
 
 from __future__ import annotations
 
 import os
+from typing import Annotated
+
+import typer
 
 from airlock.cli.common import EXIT_USAGE, DbOpt, command_group, fail, handled, open_store
 
@@ -10,9 +14,23 @@ app = command_group()
 
 
 @app.command("mcp")
-def mcp(db: DbOpt = None) -> None:
+def mcp(
+    http: Annotated[
+        bool,
+        typer.Option(
+            "--http",
+            help="Streamable HTTP at /mcp; every request sends 'Authorization: Bearer KEY'.",
+        ),
+    ] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind with --http (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8701,
+    db: DbOpt = None,
+) -> None:
     """Serve the MCP tools run_python and scan_python (and records as resources) on
-    stdin/stdout, as the API key in $AIRLOCK_API_KEY (see `airlock keys create`)."""
+    stdin/stdout, as the API key in $AIRLOCK_API_KEY (see `airlock keys create`), or with
+    --http on http://HOST:PORT/mcp, as the key each request carries."""
     import importlib.util
 
     if importlib.util.find_spec("mcp") is None:
@@ -20,6 +38,22 @@ def mcp(db: DbOpt = None) -> None:
     from airlock.audit.api_keys import AuthenticationError, authenticate
     from airlock.service.mcp_server import KEY_ENV, build
 
+    if http:
+        from airlock.service import is_loopback
+        from airlock.service.mcp_server import serve_http
+
+        if not is_loopback(host):
+            typer.echo(
+                f"airlock: warning: serving MCP on {host}, reachable from other machines; "
+                "put TLS in front of it",
+                err=True,
+            )
+        with handled(), open_store(db) as store:
+            typer.echo(
+                f"airlock: MCP for {store.display_url} on http://{host}:{port}/mcp", err=True
+            )
+            serve_http(store, host, port)
+        return
     token = os.environ.get(KEY_ENV, "")
     with handled(), open_store(db) as store:
         try:

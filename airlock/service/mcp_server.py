@@ -1,10 +1,13 @@
-"""The MCP server (official `mcp` SDK): Airlock's tools for any MCP client, over stdio.
+"""The MCP server (official `mcp` SDK): Airlock's tools for any MCP client, over stdio or
+streamable HTTP.
 
 Tools: `run_python(code, timeout?)` screens, gates, runs confined and records (what
 `POST /execute` does) and `scan_python(code)` screens only. Records are resources at
-`airlock://records/{id}`. The server acts as one API key given in $AIRLOCK_API_KEY
-(never on the command line): that key's name is the agent id recorded, its scopes
-decide which tools work, and no tool approves anything.
+`airlock://records/{id}`. Over stdio the server acts as one API key given in
+$AIRLOCK_API_KEY (never on the command line); over HTTP every request carries a key as
+`Authorization: Bearer KEY` (`http_app`). Either way the key is checked again on every
+call, its name is the agent id recorded, its scopes decide which tools work, and no
+tool approves anything.
 """
 
 from __future__ import annotations
@@ -30,13 +33,44 @@ class ToolRefused(ToolError):
     """A call this key may not make, or bad arguments (shown to the client as a tool error)."""
 
 
-def build(store: Store, token: str) -> MCPServer:
-    """An MCP server acting as the key `token` over `store`; the key is checked again on
-    every call (a revoked key stops at once) and its limits apply."""
+class KeyVerifier:
+    """The SDK's bearer-token check, answered by Airlock's API keys (`audit.api_keys`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def verify_token(self, token: str) -> Any:
+        from mcp.server.auth.provider import AccessToken
+
+        from airlock.audit.api_keys import AuthenticationError, authenticate
+
+        try:
+            who = authenticate(self.store, token)
+        except AuthenticationError:
+            return None
+        return AccessToken(token=token, client_id=who.name, scopes=sorted(who.scopes))
+
+
+def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServer:
+    """An MCP server over `store` acting as the key `token`, or, with `token=None`, as the
+    bearer key of each HTTP request (`url` is the server's own address, named in its
+    protected-resource metadata). The key is checked again on every call (a revoked key
+    stops at once) and its limits apply."""
     from airlock.audit.api_keys import AuthenticationError, authenticate
     from airlock.service.limits import Throttle, TooMany
 
     throttle = Throttle(120, 4)
+    extra: dict[str, Any] = {}
+    if token is None:
+        from mcp.server.auth.settings import AuthSettings
+
+        extra = dict(
+            token_verifier=KeyVerifier(store),
+            auth=AuthSettings(
+                issuer_url=url or "http://127.0.0.1", resource_server_url=url,
+                validate_token_resource=False,
+            ),
+        )  # fmt: skip
     server = MCPServer(
         "airlock",
         instructions=(
@@ -44,11 +78,20 @@ def build(store: Store, token: str) -> MCPServer:
             "sandbox and is recorded. Blocked or held code does not run; the reply says why."
         ),
         log_level="WARNING",
+        **extra,
     )
+
+    def current() -> str:
+        if token is not None:
+            return token
+        from mcp.server.auth.middleware.auth_context import get_access_token
+
+        access = get_access_token()
+        return access.token if access is not None else ""
 
     def need(scope: str) -> Principal:
         try:
-            who = authenticate(store, token)
+            who = authenticate(store, current())
         except AuthenticationError as exc:
             raise ToolRefused(str(exc)) from None
         if not who.may(scope):
@@ -99,7 +142,7 @@ def build(store: Store, token: str) -> MCPServer:
         from airlock.audit.errors import NotFoundError
 
         try:
-            who = authenticate(store, token)
+            who = authenticate(store, current())
         except AuthenticationError as exc:
             raise ResourceNotFoundError(str(exc)) from None
         missing = ResourceNotFoundError(f"no record {record_id[:20]!r}")
@@ -115,3 +158,22 @@ def build(store: Store, token: str) -> MCPServer:
         return json.dumps(data)
 
     return server
+
+
+def serve_http(store: Store, host: str, port: int) -> None:
+    """Streamable HTTP at http://HOST:PORT/mcp until interrupted; each request's
+    `Authorization: Bearer KEY` decides who acts (no key, no session)."""
+    import uvicorn
+
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    app = build(store, None, url=url + "/mcp").streamable_http_app(host=host)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        timeout_keep_alive=75,
+    )
