@@ -35,6 +35,7 @@ class ChildPlan:
     landlock_rules: tuple[landlock.Rule, ...] | None = None
     landlock_abi: int = 0
     deny_tcp: bool = True
+    tcp_connect_port: int | None = None  # with deny_tcp: the one port it may connect to
     seccomp_filter: bytes | None = None
     oom_score_adj: int | None = 1000
     drop_caps_up_to: int | None = None  # set when the child stays root: drop every capability
@@ -107,7 +108,8 @@ def confine(plan: ChildPlan) -> None:
     _step(plan, "no_new_privs", syscalls.prctl, syscalls.PR_SET_NO_NEW_PRIVS, 1)
     if plan.landlock_rules is not None:
         rules = list(plan.landlock_rules)
-        _step(plan, "landlock", landlock.restrict_self, rules, plan.landlock_abi, plan.deny_tcp)
+        abi, port = plan.landlock_abi, plan.tcp_connect_port
+        _step(plan, "landlock", landlock.restrict_self, rules, abi, plan.deny_tcp, port)
     if plan.rlimits is not None:
         _step(plan, "rlimits", rlimits.apply, list(plan.rlimits))
     _step(plan, "close_fds", syscalls.cloexec_from, 3)

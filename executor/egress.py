@@ -40,6 +40,8 @@ HEAD_DEADLINE_S = 10.0  # the whole request head must arrive within this
 CONNECT_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 60.0  # a tunnel with no traffic either way for this long is closed
 MAX_CONNECTIONS = 64
+MAX_KEPT = 256  # attempts kept in full (``attempts``); every one is counted (``total``)
+MAX_METHOD = 16  # characters of a request's method kept in its Attempt
 MAX_ADDRESSES = (
     8  # of a name's addresses, the first this many are tried, in CONNECT_TIMEOUT_S all told
 )
@@ -202,6 +204,7 @@ class EgressProxy:
         resolver: Resolver = resolve,
         max_connections: int = MAX_CONNECTIONS,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_kept: int = MAX_KEPT,
     ) -> None:
         self.rules = tuple(rules)
         self.allow_private = allow_private
@@ -211,6 +214,8 @@ class EgressProxy:
         self._idle = idle_timeout_s
         self._lock = threading.Lock()
         self._attempts: list[Attempt] = []
+        self._max_kept = max_kept
+        self.total = 0  # every attempt recorded, kept or not
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
         self._handlers: set[threading.Thread] = set()
@@ -239,6 +244,16 @@ class EgressProxy:
         self._start(sock)
         return sock.getsockname()[:2]
 
+    def serve_socket(self, sock: socket.socket) -> None:
+        """Serve on a listening TCP socket made elsewhere: a run's helper binds one to
+        127.0.0.1 inside the run's network namespace and hands it over (runner.py), so the
+        sandbox's only way out is a connection this proxy accepts."""
+        if sock.type != socket.SOCK_STREAM or not sock.getsockopt(
+            socket.SOL_SOCKET, socket.SO_ACCEPTCONN
+        ):
+            raise EgressConfigError("the egress proxy needs a listening stream socket")
+        self._start(sock)
+
     def _start(self, sock: socket.socket) -> None:
         sock.listen(32)
         sock.settimeout(0.2)
@@ -248,15 +263,21 @@ class EgressProxy:
         self._threads.append(thread)
 
     def close(self) -> None:
-        """Stop accepting, end every tunnel at once, and remove the Unix socket."""
+        """Stop accepting, end every tunnel at once, and remove the Unix socket. Every
+        connection accepted has its attempt recorded by the time this returns."""
         self._closing.set()
-        with self._lock:
+        if self._listener is not None:  # wakes the accept loop at once (Linux)
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + 5
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        with self._lock:  # after the accept loop: no handler can start after this
             handlers, sockets = list(self._handlers), list(self._open)
         for sock in sockets:  # wakes handlers blocked in recv, send or the relay
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + 5
-        for thread in [*self._threads, *handlers]:
+        for thread in handlers:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self._listener is not None:
             self._listener.close()
@@ -272,7 +293,8 @@ class EgressProxy:
 
     @property
     def attempts(self) -> list[Attempt]:
-        """Every attempt so far (a copy)."""
+        """The attempts so far, the first ``max_kept`` of them (a copy; ``total`` counts
+        them all)."""
         with self._lock:
             return list(self._attempts)
 
@@ -427,8 +449,11 @@ class EgressProxy:
                     setattr(attempt, counter, getattr(attempt, counter) + len(data))
 
     def _record(self, attempt: Attempt) -> None:
+        attempt.method = attempt.method[:MAX_METHOD]
         with self._lock:
-            self._attempts.append(attempt)
+            self.total += 1
+            if len(self._attempts) < self._max_kept:
+                self._attempts.append(attempt)
         if self._on_attempt is not None:
             with contextlib.suppress(Exception):
                 self._on_attempt(attempt)

@@ -2,7 +2,9 @@
 
 Reads and executes are allowed beneath the interpreter's directories, /usr, /lib*, /etc and
 /proc; writes only beneath the run's working directory (and its private /tmp, /dev/shm).
-Everything else, including every other host path, is denied by the kernel.
+Everything else, including every other host path, is denied by the kernel. TCP (ABI 4 on)
+is denied outright with no network, or allowed only to connect to one port (the egress
+proxy's) with an allow-list.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from airlock.executor import syscalls
 
 SYS_CREATE_RULESET, SYS_ADD_RULE, SYS_RESTRICT_SELF = 444, 445, 446
 CREATE_RULESET_VERSION = 1
-RULE_PATH_BENEATH = 1
+RULE_PATH_BENEATH, RULE_NET_PORT = 1, 2
 
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 REMOVE_DIR, REMOVE_FILE, MAKE_CHAR, MAKE_DIR = 1 << 4, 1 << 5, 1 << 6, 1 << 7
@@ -77,10 +79,14 @@ def rules_for(
     )
 
 
-def restrict_self(rules: list[Rule], abi: int, deny_tcp: bool) -> None:
-    """Build the ruleset and enforce it on the calling thread (no_new_privs must be set)."""
+def restrict_self(
+    rules: list[Rule], abi: int, deny_tcp: bool, connect_port: int | None = None
+) -> None:
+    """Build the ruleset and enforce it on the calling thread (no_new_privs must be set).
+    ``deny_tcp`` refuses TCP bind and connect but, with ``connect_port``, connecting there."""
     handled = handled_fs(abi)
     attr = struct.pack("=Q", handled)
+    net = abi >= 4 and deny_tcp
     if abi >= 4:
         attr += struct.pack("=Q", (NET_BIND_TCP | NET_CONNECT_TCP) if deny_tcp else 0)
     if abi >= 6:
@@ -98,6 +104,9 @@ def restrict_self(rules: list[Rule], abi: int, deny_tcp: bool) -> None:
                 syscalls.syscall(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, beneath, 0)
             finally:
                 os.close(fd)
+        if net and connect_port is not None:
+            port = ctypes.create_string_buffer(struct.pack("=QQ", NET_CONNECT_TCP, connect_port))
+            syscalls.syscall(SYS_ADD_RULE, ruleset, RULE_NET_PORT, port, 0)
         syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
         syscalls.syscall(SYS_RESTRICT_SELF, ruleset, 0)
     finally:

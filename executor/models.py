@@ -6,7 +6,45 @@ import base64
 import binascii
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+NETWORK_HELP = "none, loopback, or allow:HOST[:PORT],… (an egress allow-list)"
+
+
+class AllowList(BaseModel):
+    """An egress allow-list (``allow:HOST[:PORT],…``): the only hosts, and ports, a run may
+    reach, through the host-side proxy (executor/egress.py). Each rule is kept in its
+    canonical form (lowercase IDNA name, ``*.suffix`` or IP literal, optional port; a rule
+    without a port allows 80 and 443). In JSON and ``str()`` it is the ``allow:…`` string."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rules: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _canonical(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(str(rule) for rule in _parse(",".join(value)))
+        return value
+
+    @classmethod
+    def parse(cls, spec: str) -> AllowList:
+        """``allow:HOST[:PORT],…`` (the prefix optional) as a list; ValueError, one line."""
+        return cls(rules=tuple(str(rule) for rule in _parse(spec)))
+
+    def entries(self) -> tuple[Any, ...]:
+        """The rules as ``egress.Allow`` entries, for the proxy."""
+        return _parse(",".join(self.rules))
+
+    def __str__(self) -> str:
+        return "allow:" + ",".join(self.rules)
+
+
+def _parse(spec: str) -> tuple[Any, ...]:
+    from airlock.executor.egress import parse_allow  # only when an allow-list is used
+
+    return parse_allow(spec)
 
 
 class Limits(BaseModel):
@@ -24,7 +62,27 @@ class Limits(BaseModel):
     max_stdin_bytes: int = Field(16_000_000, ge=0, description="bytes run() may feed on stdin")
     max_output_files: int = Field(64, ge=0, description="files returned from the workdir")
     max_output_file_bytes: int = Field(1_000_000, ge=0)
-    network: Literal["none", "loopback"] = "none"
+    network: Literal["none", "loopback"] | AllowList = Field(
+        "none", description=NETWORK_HELP, union_mode="left_to_right"
+    )
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in ("none", "loopback"):
+            if not value.strip().lower().startswith("allow:"):
+                raise ValueError(f"network must be {NETWORK_HELP}, not {value[:80]!r}")
+            return AllowList.parse(value)
+        return value
+
+    @field_serializer("network")
+    def _network_text(self, network: str | AllowList) -> str:
+        return str(network)
+
+    @property
+    def egress(self) -> AllowList | None:
+        """The allow-list when the network is one, else None."""
+        return self.network if isinstance(self.network, AllowList) else None
 
 
 class LayerStatus(BaseModel):
@@ -73,6 +131,29 @@ class OmittedFile(BaseModel):
     reason: str
 
 
+class EgressAttempt(BaseModel):
+    """One connection attempt through the egress proxy, as the host-side proxy saw it (never
+    what the program says): the host and port asked for, whether the allow-list let it
+    through, why not (or why it failed), the address connected to and the bytes each way."""
+
+    host: str
+    port: int
+    method: str
+    allowed: bool
+    reason: str | None = None
+    address: str | None = None
+    bytes_out: int = 0  # from the program to the destination
+    bytes_in: int = 0  # from the destination to the program
+    started: float = 0.0  # Unix time
+    duration_s: float = 0.0
+
+    def __str__(self) -> str:  # "allowed CONNECT example.com:443 out 517 B in 4096 B"
+        word = "allowed" if self.allowed else "denied"
+        where = f"[{self.host}]" if ":" in self.host else self.host or "?"
+        text = f"{word} {self.method} {where}:{self.port} out {self.bytes_out} B"
+        return text + f" in {self.bytes_in} B" + (f": {self.reason}" if self.reason else "")
+
+
 KilledBy = Literal["timeout", "memory", "cpu"]
 
 
@@ -109,6 +190,9 @@ class ExecutionResult(BaseModel):
     slot: int | None = None  # the sandbox slot (uid, cgroup, tmpfs) this run used
     run_uid: int | None = None  # the uid the code ran as
     timing: dict[str, float] = Field(default_factory=dict)  # milliseconds per sandbox phase
+    # with an allow-list: the proxy's record of every attempt (the first MAX_EGRESS_LISTED)
+    egress: list[EgressAttempt] = Field(default_factory=list)
+    egress_count: int = 0  # every attempt, listed or not
 
     @property
     def ok(self) -> bool:

@@ -9,11 +9,12 @@ line, at most ``PIPE_BUF`` bytes (so writes from several processes never interle
     T <step>=<ns> ...              what confinement steps cost
     E <layer> <message>            a setup failure (message backslash-escaped, ASCII)
     W                              the rootless workdir's descriptor rides along (SCM_RIGHTS)
+    N                              the egress listener's descriptor rides along (SCM_RIGHTS)
 
-The channel is a SOCK_SEQPACKET socket (a pipe works for everything but ``W``). Whatever
-it carries is decoded without raising: a line that is not one of these messages becomes
-``Malformed`` with the reason, and ``Reports`` keeps it apart; a descriptor that comes
-with anything but one ``W`` is closed unused.
+The channel is a SOCK_SEQPACKET socket (a pipe works for everything but ``W`` and ``N``).
+Whatever it carries is decoded without raising: a line that is not one of these messages
+becomes ``Malformed`` with the reason, and ``Reports`` keeps it apart; a descriptor that
+comes with anything but one ``W`` or one ``N`` is closed unused.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ class WorkdirFd:
 
 
 @dataclass(frozen=True)
+class EgressListenerFd:
+    """The descriptor sent with this message is a TCP socket listening on 127.0.0.1 in the
+    run's network namespace: the egress proxy serves on it (runner.py)."""
+
+
+@dataclass(frozen=True)
 class Malformed:
     """A line that is not a valid message (kept for diagnosis, never acted upon)."""
 
@@ -74,7 +81,7 @@ class Malformed:
     why: str
 
 
-Message = InitPid | Status | Timings | SetupError | WorkdirFd | Malformed
+Message = InitPid | Status | Timings | SetupError | WorkdirFd | EgressListenerFd | Malformed
 
 
 def _check_name(name: str) -> bytes:
@@ -125,6 +132,8 @@ def encode(msg: Message) -> bytes:
         line = head + _escape(msg.message, PIPE_BUF - 1 - len(head))
     elif isinstance(msg, WorkdirFd):
         line = b"W"
+    elif isinstance(msg, EgressListenerFd):
+        line = b"N"
     else:
         raise ValueError(f"cannot encode {type(msg).__name__}")
     return line + b"\n"
@@ -186,6 +195,8 @@ def _decode(line: bytes) -> Message:
         return Timings(tuple(steps))
     if kind == b"W" and not rest:
         return WorkdirFd()
+    if kind == b"N" and not rest:
+        return EgressListenerFd()
     if kind == b"E":
         layer, sep, text = rest.partition(b" ")
         if not sep or not _NAME.match(layer) or not text.isascii():
@@ -243,13 +254,17 @@ class Reports:
     errors: list[SetupError] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
     workdir_fd: int | None = None  # the caller closes it
+    egress_fd: int | None = None  # the caller closes it
 
     def add(self, messages: list[Message], fds: list[int] | None = None) -> None:
         """Take in decoded messages (the first init pid and the last status count) and the
-        descriptors that came with them: one ``W`` with one descriptor gives the workdir."""
+        descriptors that came with them: one ``W`` with one descriptor gives the workdir,
+        one ``N`` with one descriptor the egress listener (the first of each only)."""
         fds = list(fds or ())
         if len(fds) == 1 and messages == [WorkdirFd()] and self.workdir_fd is None:
             self.workdir_fd = fds.pop()
+        elif len(fds) == 1 and messages == [EgressListenerFd()] and self.egress_fd is None:
+            self.egress_fd = fds.pop()
         for fd in fds:
             os.close(fd)
         for msg in messages:
@@ -262,7 +277,7 @@ class Reports:
                 self.timings.update(msg.steps)
             elif isinstance(msg, SetupError):
                 self.errors.append(msg)
-            elif isinstance(msg, WorkdirFd):
+            elif isinstance(msg, WorkdirFd | EgressListenerFd):
                 pass
             else:
                 self.malformed.append(msg)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 from airlock.executor import (
     cgroups,
+    egress_run,
     environment,
     identity,
     inner_workdir,
@@ -82,6 +83,9 @@ def run(
     if missing and not allow_degraded:
         result.refused = missing
         return result
+    if limits.egress is not None and "network" not in active(layers):  # degraded or not
+        result.refused = "network: an egress allow-list needs the run's own network namespace"
+        return result
     result.degraded = missing is not None
     needed = sum(
         -(-len(data) // 4096) * 4096
@@ -130,8 +134,10 @@ def _consistent(layers: list[LayerStatus]) -> list[LayerStatus]:
 
 
 @functools.cache
-def _filter(allow_inet: bool) -> bytes:
-    return seccomp.compile_filter(seccomp.build_filter(syscalls.MACHINE, allow_inet))
+def _filter(network: str) -> bytes:
+    """The seccomp filter for a network kind: none, loopback or allow (an allow-list)."""
+    loopback, egress = network == "loopback", network == "allow"
+    return seccomp.compile_filter(seccomp.build_filter(syscalls.MACHINE, loopback, egress))
 
 
 def _boot(work: str, site: tuple[str, ...]) -> bytes:
@@ -183,6 +189,7 @@ def _run(
         standby.discard(sb)
         sb = None
     fds: list[int] = []
+    route = egress_run.RunEgress(limits.egress) if limits.egress is not None else None
     helper: int | None = None
     pidfd, is_child = -1, True
     finished = False
@@ -233,6 +240,9 @@ def _run(
             child_env = {
                 os.fsencode(k): os.fsencode(v) for k, v in {**os.environ, **caller_env}.items()
             }
+        if route is not None:
+            child_env.update({k.encode(): v.encode() for k, v in egress_run.proxy_env().items()})
+        network = "allow" if route is not None else str(limits.network)
         flags = namespaces.flags_for("tree_kill" in on, "network" in on, fs)
         own_userns = bool(flags) and not root
         child = ChildPlan(
@@ -247,8 +257,9 @@ def _run(
             gid=gid if "user" in on else None,
             landlock_rules=rules,
             landlock_abi=landlock.abi_version() if rules is not None else 0,
-            deny_tcp=limits.network == "none",
-            seccomp_filter=_filter(limits.network == "loopback") if "seccomp" in on else None,
+            deny_tcp=network != "loopback",
+            tcp_connect_port=egress_run.PORT if route is not None else None,
+            seccomp_filter=_filter(network) if "seccomp" in on else None,
             oom_score_adj=1000,
             # a program left uid 0, or holding a user namespace's capabilities until exec
             drop_caps_up_to=LAST_CAP if "user" not in on and (root or own_userns) else None,
@@ -257,11 +268,12 @@ def _run(
         plan = spawn.SpawnPlan(
             child,
             flags,
-            limits.network == "loopback",
+            network != "none",
             mounts.plan(wd, [sys.base_prefix], SITE_DIRS, site_seen) if fs else None,
             group,
             userns=(os.getuid(), os.getgid()) if own_userns else None,
             inner=inner,
+            egress_port=egress_run.PORT if route is not None else None,
         )
         streams = [
             supervise.Stream(out_r, limits.max_stdout_bytes, live=live[0]),
@@ -285,8 +297,13 @@ def _run(
             return launch.kill_tree(helper, init_pid if timed_out else None, group, session)
 
         outcome = supervise.supervise(
-            helper, pidfd, is_child, streams, rep_r, limits.timeout_s, kill, started
-        )
+            helper, pidfd, is_child, streams, rep_r, limits.timeout_s, kill, started,
+            on_egress=route.take if route is not None else None,
+        )  # fmt: skip
+        if outcome.reports.egress_fd is not None:
+            fds.append(outcome.reports.egress_fd)
+        if route is not None:
+            route.finish(result)
         if outcome.status is not None:
             helper = None
         t1 = time.monotonic()
@@ -309,6 +326,8 @@ def _run(
         finished = helper is None and not outcome.survivors  # reaped, and the cgroup empty
     finally:
         t2 = time.monotonic()
+        if route is not None:
+            route.close()
         if sb is not None:
             standby.discard(sb)  # unless it became this run's helper
         if helper is not None:  # the sandbox failed mid-run: make sure nothing is left

@@ -5,7 +5,10 @@ system calls, and the 32-bit ``int 0x80`` entry, kill the process), then refuses
 EPERM what agent code never needs: tracing, mounting, namespaces, kernel keyrings and
 modules, the LDT, raising rlimits, ``socket()`` for every family the run is not allowed
 (AF_UNIX included, so pathname sockets of host services stay out of reach) and
-``socketpair()`` for any family but AF_UNIX (others only load kernel modules).
+``socketpair()`` for any family but AF_UNIX (others only load kernel modules). A run
+whose network is an egress allow-list may make AF_INET stream sockets and nothing else
+(no UDP, so no DNS of its own; no IPv6, raw or packet sockets): all it can reach is the
+proxy's listener on its own loopback.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ NAMESPACE_FLAGS = (
     | syscalls.CLONE_NEWNET
 )  # fmt: skip
 TIOCSTI, TIOCLINUX = 0x5412, 0x541C
+SOCK_STREAM, SOCK_TYPE_MASK = 1, 0xF  # socket()'s type argument also carries flags
 
 # classic BPF opcodes and seccomp return values
 LD_ABS, JEQ, JGE, JSET, RET, AND = 0x20, 0x15, 0x35, 0x45, 0x06, 0x54
@@ -98,8 +102,11 @@ def _ins(code: int, k: int, jt: int = 0, jf: int = 0) -> tuple[int, int, int, in
     return (code, jt, jf, k)
 
 
-def build_filter(machine: str, allow_inet: bool) -> list[tuple[int, int, int, int]]:
-    """The filter program as (code, jt, jf, k) tuples for ``machine``."""
+def build_filter(
+    machine: str, allow_inet: bool, inet_stream_only: bool = False
+) -> list[tuple[int, int, int, int]]:
+    """The filter program as (code, jt, jf, k) tuples for ``machine``: ``allow_inet`` lets
+    socket() make AF_INET and AF_INET6 sockets, ``inet_stream_only`` AF_INET stream ones."""
     if machine not in SYSCALLS:
         raise OSError(errno.ENOSYS, f"no seccomp syscall table for {machine}")
     nr = SYSCALLS[machine]
@@ -131,7 +138,10 @@ def build_filter(machine: str, allow_inet: bool) -> list[tuple[int, int, int, in
     block += [_ins(JEQ, SIGXCPU, 0, 1), eperm, allow]
     prog += [_ins(JEQ, nr["fcntl"], 0, len(block)), *block]
     block = [_ins(LD_ABS, _arg_lo(0))]
-    if allow_inet:
+    if inet_stream_only:
+        block += [_ins(JEQ, AF_INET, 0, 3), _ins(LD_ABS, _arg_lo(1)), _ins(AND, SOCK_TYPE_MASK)]
+        block += [_ins(JEQ, SOCK_STREAM, 1, 0)]
+    elif allow_inet:
         block += [_ins(JEQ, AF_INET, 2, 0), _ins(JEQ, AF_INET6, 1, 0)]
     block += [eperm, allow]
     prog += [_ins(JEQ, nr["socket"], 0, len(block)), *block]

@@ -1,7 +1,9 @@
 """The process tree of one run: helper -> init (PID 1 of a new PID namespace) -> program.
 
 helper  (forked from the caller) joins the slot cgroup, starts a session, enters the new
-        namespaces and builds the mount view, forks init, reports init's pid, waits.
+        namespaces (with an egress allow-list: binds the proxy's listener on the new
+        loopback and hands it to the host), builds the mount view, forks init, reports
+        init's pid, waits.
 init    mounts a fresh /proc, forks the program, reaps, and reports the program's wait
         status; when init exits the kernel kills every process left in the namespace.
 program calls ``confine`` and execs the interpreter.
@@ -17,6 +19,7 @@ import dataclasses
 import gc
 import os
 import signal
+import socket
 import time
 from dataclasses import dataclass
 
@@ -45,6 +48,7 @@ class SpawnPlan:
     cgroup: cgroups.SlotCgroup | None
     userns: tuple[int, int] | None = None  # not root: (uid, gid) mapped in an own user ns
     inner: inner_workdir.InnerWorkdir | None = None  # not root: the helper mounts the tmpfs
+    egress_port: int | None = None  # an allow-list: the proxy's port on the run's loopback
 
 
 def _fail(fd: int, layer: str, exc: object) -> None:
@@ -139,6 +143,9 @@ def contain(sp: SpawnPlan, rep: int) -> None:
         if sp.userns is not None:
             namespaces.enter_user(*sp.userns)
         namespaces.enter(sp.ns_flags, sp.loopback)
+        if sp.egress_port is not None:
+            stage = "network"
+            _egress_listener(sp.egress_port, rep)
         t1 = time.perf_counter_ns()
         stage = "filesystem"
         if sp.inner is not None:
@@ -160,6 +167,16 @@ def contain(sp: SpawnPlan, rep: int) -> None:
     except BaseException as exc:
         _fail(rep, stage, exc)
         os._exit(SETUP_FAILED)
+
+
+def _egress_listener(port: int, rep: int) -> None:
+    """Listen on 127.0.0.1:``port`` in the run's (new, loopback-only) network namespace and
+    send the socket to the host, whose egress proxy accepts on it; this process keeps no
+    copy, so neither init nor the program holds it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as listener:
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
+        report.send(rep, report.EgressListenerFd(), (listener.fileno(),))
 
 
 def _init(sp: SpawnPlan, rep: int) -> None:

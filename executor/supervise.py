@@ -93,13 +93,15 @@ def supervise(
     timeout_s: float,
     kill: Callable[[int | None, bool], bool],
     started: float,
+    on_egress: Callable[[int], object] | None = None,
 ) -> Outcome:
     """Run the loop until the helper exits; returns the helper's status and the reports.
 
     ``kill(init_pid, timed_out)`` is called on timeout, and again once the helper has exited
     but before it is reaped (so its pid, the session id, cannot have been reused). With
     ``reap`` the helper is our child and is reaped here; otherwise the spawner reaps it.
-    The caller owns ``pidfd``.
+    ``on_egress`` is called with the egress listener's descriptor as soon as it arrives
+    (the caller still closes ``reports.egress_fd``). The caller owns ``pidfd``.
     """
     out = Outcome()
     decoder = report.Decoder()
@@ -129,6 +131,9 @@ def supervise(
                 elif fd == report_fd:
                     _read_report(report_fd, decoder, out, poller)
                     _watch_init(helper, out)
+                    if on_egress is not None and out.reports.egress_fd is not None:
+                        on_egress(out.reports.egress_fd)
+                        on_egress = None
                 else:
                     _pump(by_fd[fd], devnull)
                     if not by_fd[fd].open:

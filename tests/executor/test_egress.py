@@ -305,3 +305,25 @@ def test_close_ends_a_stalled_client_at_once_and_records_malformed_attempts(web:
     stalled.close()
     (attempt,) = proxy.attempts
     assert not attempt.allowed and attempt.reason == "malformed request"
+
+
+def test_attempts_beyond_the_kept_number_are_counted_not_kept(web: int) -> None:
+    with EgressProxy(parse_allow(f"127.0.0.1:{web}"), max_kept=2) as proxy:
+        address = proxy.serve_tcp()
+        for i in range(4):
+            assert _get(address, f"http://127.0.0.2:{web}/{i}")[0] == 403
+    assert proxy.total == 4 and len(proxy.attempts) == 2
+
+
+def test_serving_on_a_handed_over_listener_and_closing_at_once(web: int) -> None:
+    """How a run uses the proxy: on a listener made elsewhere; close() does not wait for
+    the accept loop's poll, and a socket that is not listening is refused."""
+    with socket.socket() as idle, pytest.raises(EgressConfigError, match="listening stream"):
+        EgressProxy([]).serve_socket(idle)
+    listener = socket.create_server(("127.0.0.1", 0))
+    proxy = EgressProxy(parse_allow(f"127.0.0.1:{web}"))
+    proxy.serve_socket(listener)
+    assert _get(listener.getsockname()[:2], f"http://127.0.0.1:{web}/h")[0] == 200
+    started = time.monotonic()
+    proxy.close()
+    assert time.monotonic() - started < 0.1 and len(proxy.attempts) == 1

@@ -127,3 +127,22 @@ def test_send_writes_one_line_to_a_pipe() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_only_one_n_with_one_descriptor_gives_the_egress_listener() -> None:
+    """The first ``N`` with exactly one descriptor is kept; a second, or a descriptor with
+    any other message, is closed unused (never mistaken for the listener)."""
+    made = [os.open(os.devnull, os.O_RDONLY) for _ in range(5)]  # none reused below
+    got = report.Reports()
+    got.add(report.Decoder().feed(b"I 7\n"), [made[0]])  # with the wrong message: closed
+    assert got.egress_fd is None and got.init_pid == 7
+    got.add(report.Decoder().feed(b"N\n"), [made[1], made[2]])  # two at once: both closed
+    assert got.egress_fd is None
+    got.add(report.Decoder().feed(report.encode(report.EgressListenerFd())), [made[3]])
+    assert got.egress_fd == made[3]  # control: the real one is kept
+    got.add(report.Decoder().feed(b"N\n"), [made[4]])  # a second one: closed
+    assert got.egress_fd == made[3]
+    for fd in (*made[:3], made[4]):
+        with pytest.raises(OSError):
+            os.fstat(fd)
+    os.close(made[3])

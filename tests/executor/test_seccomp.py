@@ -35,9 +35,11 @@ def test_syscall_numbers_match_kernel_headers(machine: str) -> None:
 
 
 @pytest.mark.parametrize("machine", sorted(seccomp.SYSCALLS))
-@pytest.mark.parametrize("inet", [False, True])
-def test_filter_checks_arch_first_and_jumps_stay_inside(machine: str, inet: bool) -> None:
-    prog = seccomp.build_filter(machine, inet)
+@pytest.mark.parametrize(("inet", "stream"), [(False, False), (True, False), (False, True)])
+def test_filter_checks_arch_first_and_jumps_stay_inside(
+    machine: str, inet: bool, stream: bool
+) -> None:
+    prog = seccomp.build_filter(machine, inet, stream)
     assert prog[0] == (seccomp.LD_ABS, 0, 0, seccomp.OFF_ARCH)
     assert prog[1][3] == seccomp.AUDIT_ARCH[machine] and prog[2][3] == seccomp.RET_KILL_PROCESS
     assert prog[-1] == (seccomp.RET, 0, 0, seccomp.RET_ALLOW)

@@ -1,0 +1,299 @@
+"""Runs with an egress allow-list, against loopback servers on the host: a listed host is
+reachable through the proxy (urllib, requests, a CONNECT tunnel) and recorded with its
+bytes; anything else is refused and recorded as denied, with the reason; no raw route and
+no DNS inside. Each refusal has a control showing the same thing works where it should.
+The record comes from the host-side proxy: what the program prints or sends cannot add to
+it or change it."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from executor_support import need
+
+from airlock.executor import Limits, SandboxPolicy, run
+from airlock.executor.egress_run import PORT
+from airlock.executor.models import AllowList, ExecutionResult
+
+pytestmark = need("network", "filesystem", "tree_kill")
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = f"hello {self.path} via {self.headers.get('Host')}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[int]:
+    """An HTTP server on the host's loopback (the sandbox's own loopback is another one)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[int]:
+    """A TCP server that sends back what it receives, upper-cased (a stand-in for TLS)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                while data := conn.recv(4096):
+                    conn.sendall(data.upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+def _run(code: str, network: str, **kw: object) -> ExecutionResult:
+    result = run(code, limits=Limits(network=network, timeout_s=30), **kw)  # type: ignore[arg-type]
+    assert result.refused is None and result.killed_reason is None, result
+    return result
+
+
+def _lines(result: ExecutionResult) -> dict[str, str]:
+    """``key: value`` lines the program printed."""
+    assert result.exit_code == 0, result.stderr
+    return dict(line.split(": ", 1) for line in result.stdout.splitlines())
+
+
+URLLIB = """
+import sys, urllib.request, urllib.error
+for url in sys.argv[1:] or URLS:
+    try:
+        print(url + ": " + urllib.request.urlopen(url, timeout=20).read().decode())
+    except urllib.error.HTTPError as exc:
+        print(url + ": " + str(exc.code) + " " + exc.read().decode().strip())
+    except OSError as exc:
+        print(url + ": error " + str(exc))
+"""
+
+
+def test_a_listed_host_is_reachable_and_an_unlisted_one_is_denied_and_recorded(web: int) -> None:
+    listed, unlisted = f"http://127.0.0.1:{web}/data", f"http://127.0.0.2:{web}/data"
+    code = f"URLS = [{listed!r}, {unlisted!r}]\n" + URLLIB
+    result = _run(code, f"allow:127.0.0.1:{web}")
+    seen = _lines(result)
+    assert seen[listed] == f"hello /data via 127.0.0.1:{web}"
+    assert seen[unlisted].startswith("403 ") and "not on the allow-list" in seen[unlisted]
+    assert result.egress_count == 2
+    by_host = {a.host: a for a in result.egress}
+    ok, no = by_host["127.0.0.1"], by_host["127.0.0.2"]
+    assert ok.allowed and ok.port == web and ok.method == "GET" and ok.address == "127.0.0.1"
+    assert ok.bytes_out > 0 and ok.bytes_in > len(seen[listed]) and ok.reason is None
+    assert not no.allowed and no.reason == "not on the allow-list" and no.port == web
+    assert no.bytes_in == no.bytes_out == 0 and no.address is None
+
+
+def test_requests_goes_through_the_proxy_from_the_environment(web: int) -> None:
+    pytest.importorskip("requests")
+    code = f"import requests\nprint('got: ' + requests.get('http://127.0.0.1:{web}/r').text)"
+    result = _run(code, f"allow:127.0.0.1:{web}")
+    assert _lines(result)["got"] == f"hello /r via 127.0.0.1:{web}"
+    (attempt,) = result.egress
+    assert attempt.allowed and attempt.bytes_in > 0
+
+
+def test_a_connect_tunnel_carries_bytes_both_ways_and_counts_them(echo: int) -> None:
+    code = f"""
+import os, socket, urllib.parse
+proxy = urllib.parse.urlsplit(os.environ["HTTPS_PROXY"])
+with socket.create_connection((proxy.hostname, proxy.port), timeout=20) as s:
+    s.sendall(b"CONNECT 127.0.0.1:{echo} HTTP/1.1\\r\\n\\r\\n")
+    head = b""
+    while b"\\r\\n\\r\\n" not in head:
+        head += s.recv(1)
+    s.sendall(b"tunnelled payload")
+    s.shutdown(socket.SHUT_WR)
+    back = b""
+    while chunk := s.recv(4096):
+        back += chunk
+print("status: " + head.split(b"\\r\\n")[0].decode())
+print("back: " + back.decode())
+"""
+    seen = _lines(result := _run(code, f"allow:127.0.0.1:{echo}"))
+    assert " 200 " in seen["status"] and seen["back"] == "TUNNELLED PAYLOAD"
+    (attempt,) = result.egress
+    assert attempt.method == "CONNECT" and attempt.allowed
+    assert attempt.bytes_out == attempt.bytes_in == len("tunnelled payload")
+
+
+RAW = """
+import socket, sys
+for host, port in [(h, int(p)) for h, p in (a.rsplit(":", 1) for a in sys.argv[1:] or TARGETS)]:
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+        print(f"{host}:{port}: connected")
+    except OSError as exc:
+        print(f"{host}:{port}: {type(exc).__name__} {exc.errno}")
+"""
+
+
+@pytest.mark.parametrize("landlock", [True, False], ids=["landlock", "namespace-only"])
+def test_no_raw_route_even_to_a_listed_address(web: int, landlock: bool) -> None:
+    """The host's server is listed, yet connecting to it directly fails: the run's network
+    namespace has its own loopback (with Landlock also refusing any port but the proxy's);
+    only the proxy's listener answers (control), and the host reaches the server."""
+    targets = [f"127.0.0.1:{web}", f"10.255.255.1:{web}", f"127.0.0.1:{PORT}"]
+    policy = SandboxPolicy(disabled=frozenset() if landlock else frozenset({"landlock"}))
+    result = _run(f"TARGETS = {targets!r}\n" + RAW, f"allow:127.0.0.1:{web}", policy=policy)
+    seen = _lines(result)
+    refused = "PermissionError 13" if landlock else "ConnectionRefusedError 111"
+    assert seen[f"127.0.0.1:{web}"] == refused
+    assert seen[f"10.255.255.1:{web}"] != "connected"
+    assert seen[f"127.0.0.1:{PORT}"] == "connected"  # control: the way out is there
+    socket.create_connection(("127.0.0.1", web), timeout=5).close()  # control: it listens
+    assert all(a.host == "" and a.reason == "malformed request" for a in result.egress)
+
+
+DNS = """
+import socket
+for name in NAMES:
+    try:
+        print(name + ": " + socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+    except OSError as exc:
+        print(name + ": " + type(exc).__name__)
+for kind in ("SOCK_DGRAM", "SOCK_RAW"):
+    try:
+        socket.socket(socket.AF_INET, getattr(socket, kind)).close()
+        print(kind + ": made")
+    except OSError as exc:
+        print(kind + ": " + type(exc).__name__ + " " + str(exc.errno))
+try:
+    socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
+    print("inet6: made")
+except OSError as exc:
+    print("inet6: " + str(exc.errno))
+"""
+
+
+def test_no_dns_inside_names_are_resolved_by_the_proxy(web: int) -> None:
+    """Inside, a name does not resolve (no server, and seccomp refuses UDP sockets);
+    /etc/hosts still works (control). The proxy resolves a listed name on the host, and
+    refuses `localhost` because it resolves to loopback (a non-public address)."""
+    names = ["example.com", "localhost"]
+    result = _run(f"NAMES = {names!r}\n" + DNS, f"allow:127.0.0.1:{web},localhost:{web}")
+    seen = _lines(result)
+    assert seen["example.com"] == "gaierror" and seen["localhost"] == "127.0.0.1"
+    assert seen["SOCK_DGRAM"] == seen["SOCK_RAW"] == "PermissionError 1"
+    assert seen["inet6"] == "1"
+    code = f"URLS = ['http://localhost:{web}/']\n" + URLLIB
+    result = _run(code, f"allow:127.0.0.1:{web},localhost:{web}")
+    assert "non-public address (127.0.0.1)" in _lines(result)[f"http://localhost:{web}/"]
+    (attempt,) = result.egress
+    assert not attempt.allowed and attempt.host == "localhost"
+
+
+@need("seccomp")
+def test_loopback_runs_keep_udp_and_egress_runs_do_not() -> None:
+    """Control for the seccomp part: the same UDP socket is made with network=loopback."""
+    seen = _lines(_run("NAMES = []\n" + DNS, "loopback"))
+    assert seen["SOCK_DGRAM"] == "made" and seen["inet6"] == "made"
+
+
+def test_what_the_program_writes_cannot_change_the_record(web: int) -> None:
+    """The program prints attempts that never happened and sends the proxy junk: the record
+    holds only what the proxy saw (one allowed GET and one malformed request)."""
+    fake = json.dumps({"host": "evil.example", "port": 443, "allowed": True})
+    code = f"""
+import socket, urllib.request
+print({fake!r})
+urllib.request.urlopen("http://127.0.0.1:{web}/ok", timeout=20).read()
+with socket.create_connection(("127.0.0.1", {PORT})) as s:
+    s.sendall(b"NOT A REQUEST\\r\\n\\r\\n")
+    s.recv(100)
+"""
+    result = _run(code, f"allow:127.0.0.1:{web}")
+    assert result.exit_code == 0, result.stderr
+    kinds = sorted((a.host, a.allowed, a.reason) for a in result.egress)
+    assert kinds == [("", False, "malformed request"), ("127.0.0.1", True, None)]
+    assert all(a.host != "evil.example" for a in result.egress)
+
+
+def test_none_and_loopback_runs_are_unchanged() -> None:
+    code = (
+        "import os, socket\n"
+        "print('proxy: ' + repr([k for k in os.environ if 'proxy' in k.lower()]))\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 9), timeout=2)\n"
+        "except OSError as exc:\n    print('connect: ' + type(exc).__name__)\n"
+    )
+    for network, connect in (("none", "PermissionError"), ("loopback", "ConnectionRefusedError")):
+        result = _run(code, network)
+        seen = _lines(result)
+        assert seen == {"proxy": "[]", "connect": connect}, network
+        assert result.egress == [] and result.egress_count == 0
+
+
+def test_an_allow_list_is_refused_without_a_network_namespace(web: int) -> None:
+    """Degraded or not: without its own network namespace an allow-list means nothing."""
+    policy = SandboxPolicy(disabled=frozenset({"network"}))
+    limits = Limits(network=f"allow:127.0.0.1:{web}")
+    result = run("print(1)", limits=limits, policy=policy, allow_degraded=True)
+    assert result.refused == "network: an egress allow-list needs the run's own network namespace"
+    assert result.exit_code is None and result.stdout == ""
+    control = run("print(1)", limits=Limits(network="loopback"), policy=policy, allow_degraded=True)
+    assert control.refused is None and control.stdout == "1\n"
+
+
+def test_an_open_tunnel_is_closed_and_recorded_when_the_run_times_out(echo: int) -> None:
+    code = f"""
+import socket, time
+s = socket.create_connection(("127.0.0.1", {PORT}))
+s.sendall(b"CONNECT 127.0.0.1:{echo} HTTP/1.1\\r\\n\\r\\nabc")
+time.sleep(60)
+"""
+    limits = Limits(network=f"allow:127.0.0.1:{echo}", timeout_s=1.5)
+    result = run(code, limits=limits)
+    assert result.timed_out and result.wall_s < 10
+    (attempt,) = result.egress
+    assert attempt.allowed and attempt.bytes_out == 3 and attempt.bytes_in == 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("internet", "network must be none, loopback, or allow:HOST[:PORT]"),
+        ("allow:", "empty entry in egress allow-list"),
+        ("allow:example.com:0", "bad port in egress allow-list entry"),
+        ("allow:exa mple.com", "bad host in egress allow-list entry"),
+        ("allow:a.com,,b.com", "empty entry in egress allow-list"),
+    ],
+)
+def test_a_bad_allow_list_is_a_one_line_value_error(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        Limits(network=spec)
+
+
+def test_an_allow_list_keeps_its_canonical_string_form() -> None:
+    limits = Limits(network="allow:Example.COM, 127.0.0.1:8080,[::1]:443,*.Api.example.org")
+    assert isinstance(limits.network, AllowList)
+    text = "allow:example.com,127.0.0.1:8080,[::1]:443,*.api.example.org"
+    assert str(limits.network) == text and limits.model_dump(mode="json")["network"] == text
+    assert Limits.model_validate_json(limits.model_dump_json()) == limits
+    assert Limits(network="loopback").egress is None and limits.egress == limits.network
