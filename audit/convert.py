@@ -89,6 +89,10 @@ def execution_row(
         degraded=result.degraded,
         refused=result.refused,
         error=error,
+        egress=None
+        if result.limits.egress is None
+        else [a.model_dump(mode="json") for a in result.egress],
+        egress_count=result.egress_count,
         **extra,
     )
 
@@ -136,4 +140,16 @@ def event_of(
         degraded=bool(ex and ex.degraded),
         stdout=ex.stdout if ex else "",
         stderr=ex.stderr if ex else "",
+        egress_denied=_denied(ex.egress if ex else None),
     )
+
+
+def _denied(egress: list[dict[str, Any]] | None) -> list[str]:
+    """``host:port: reason`` of each attempt the egress proxy refused (not allowed)."""
+    out = []
+    for a in egress or []:
+        if isinstance(a, dict) and not a.get("allowed"):
+            host = str(a.get("host") or "?")
+            host = f"[{host}]" if ":" in host else host
+            out.append(f"{host}:{a.get('port')}: {a.get('reason') or 'refused'}")
+    return out

@@ -119,8 +119,19 @@ V1 = Encoding(
     kinds=V1_KINDS,
 )
 
-ENCODINGS: dict[int, Encoding] = {1: V1}
-CURRENT = 1  # the version new records are hashed with
+# Version 2: a run's egress attempts (what the proxy saw, and how many) are hashed too.
+V2 = Encoding(
+    version=2,
+    tables={
+        **V1.tables,
+        "executions": (*V1.tables["executions"], *_f("egress:json egress_count:int")),
+    },
+    findings=V1.findings,
+    kinds=V1_KINDS,
+)
+
+ENCODINGS: dict[int, Encoding] = {1: V1, 2: V2}
+CURRENT = 2  # the version new records are hashed with
 
 
 def encoding_of(version: int | None) -> Encoding:

@@ -42,6 +42,8 @@ class RecordedEvent(BaseModel):
     degraded: bool = False
     stdout: str = ""
     stderr: str = ""
+    # an allow-list run: "host:port: reason" of each attempt the egress proxy refused
+    egress_denied: list[str] = Field(default_factory=list)
 
 
 class AlertDraft(BaseModel):

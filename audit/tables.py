@@ -135,6 +135,9 @@ class Execution(SQLModel, table=True):
     degraded: bool = False
     refused: str | None = _text(nullable=True)
     error: str | None = _text(nullable=True)
+    # an allow-list run: each attempt the host-side proxy saw (ExecutionResult.egress)
+    egress: list[dict[str, Any]] | None = _json(nullable=True)
+    egress_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
 
 
 class Review(SQLModel, table=True):

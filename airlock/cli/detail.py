@@ -19,6 +19,26 @@ def detail_data(d: ScreeningDetail) -> dict[str, Any]:
     return d.as_data()
 
 
+def _egress_lines(e: Any) -> Iterator[str]:
+    """An allow-list run's attempts, as the host-side proxy recorded them."""
+    if e.egress is None:
+        return
+    network = (e.limits or {}).get("network", "?")
+    yield f"  egress: {e.egress_count} attempt(s) through the proxy ({network})"
+    for a in e.egress:
+        host = str(a.get("host") or "?")
+        host = f"[{host}]" if ":" in host else host
+        word = "allowed" if a.get("allowed") else "DENIED"
+        via = f" via {a.get('address')}" if a.get("address") else ""
+        why = f": {a.get('reason')}" if a.get("reason") else ""
+        yield (
+            f"    {word} {a.get('method')} {host}:{a.get('port')}{via}"
+            f"  out {a.get('bytes_out')} B  in {a.get('bytes_in')} B{why}"
+        )
+    if e.egress_count > len(e.egress):
+        yield f"    … and {e.egress_count - len(e.egress)} more, not listed"
+
+
 def detail_lines(d: ScreeningDetail) -> Iterator[str]:
     """The screening as lines of text, in the order a reviewer reads it."""
     s = d.screening
@@ -52,6 +72,7 @@ def detail_lines(d: ScreeningDetail) -> Iterator[str]:
         for f in e.files or []:
             cut = ", truncated" if f.get("truncated") else ""
             yield f"  file: {f.get('name')} ({f.get('size')} bytes{cut})"
+        yield from _egress_lines(e)
     for r in d.reviews:
         until = f" until {stamp(r.expires_at)}" if r.expires_at else ""
         yield f"--- review {r.id}: {r.state}{until} by {r.by} at {stamp(r.created_at)}: {r.note or '-'}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,11 +45,6 @@ RUN_HELP = """Screen a Python file (or - for stdin), then run it in the confined
 
 A block verdict never runs; a review verdict runs only with --approve; --no-gate skips
 the scan. The program's output goes to stdout/stderr, then one summary line to stderr."""
-
-
-class Network(StrEnum):
-    none = "none"
-    loopback = "loopback"
 
 
 app = command_group()
@@ -195,8 +189,16 @@ def run(
         int | None, typer.Option("--memory-mb", min=1, max=1 << 20, help="Memory limit in MB.")
     ] = None,
     network: Annotated[
-        Network, typer.Option("--network", help="none, or a private loopback only.")
-    ] = Network.none,
+        str,
+        typer.Option(
+            "--network",
+            metavar="none|loopback|allow:HOST[:PORT],…",
+            help="none; a private loopback only; or an egress allow-list: connections only "
+            "to the listed hosts (a rule without a port allows 80 and 443, *.example.com "
+            "names below it) through a proxy on the host, which resolves the names and "
+            "records every attempt.",
+        ),
+    ] = "none",
     file: Annotated[
         list[str] | None,
         typer.Option("--file", metavar="NAME=PATH", help="An input file (repeatable)."),
@@ -260,7 +262,7 @@ def _command(
     ruleset: str,
     timeout: float | None,
     memory_mb: int | None,
-    network: Network,
+    network: str,
     file: list[str],
     allow_degraded: bool,
     as_json: bool,
@@ -395,10 +397,16 @@ def _parse_files(specs: list[str]) -> dict[str, Path]:
     return files
 
 
-def _limits(timeout: float | None, memory_mb: int | None, network: Network) -> Limits:
+def _limits(timeout: float | None, memory_mb: int | None, network: str) -> Limits:
     from airlock.executor import Limits
 
-    values: dict[str, Any] = {"network": network.value}
+    values: dict[str, Any] = {}
+    try:
+        values["network"] = Limits(network=network).network
+    except ValueError as exc:  # pydantic's ValidationError: keep the one line that matters
+        errors = getattr(exc, "errors", None)
+        why = errors()[0]["msg"].removeprefix("Value error, ") if errors else str(exc)
+        fail(f"--network: {why}", EXIT_USAGE)
     if timeout is not None and not math.isfinite(timeout):
         fail(f"--timeout must be a finite number of seconds, not {timeout}", EXIT_USAGE)
     if timeout is not None:

@@ -135,6 +135,8 @@ def summary(outcome: Outcome, code: int) -> str:
                 flags.append(f"signal={result.signal}")
             if result.killed_reason:
                 flags.append(f"killed={result.killed_reason!r}")
+            if result.limits.egress is not None:
+                flags.append(egress_summary(result))
             parts += flags
         active = [layer.name for layer in result.layers if layer.status == "active"]
         others = [str(layer) for layer in result.layers if layer.status != "active"]
@@ -146,6 +148,16 @@ def summary(outcome: Outcome, code: int) -> str:
     if outcome.record_error:
         parts.append(f"not-recorded={outcome.record_error!r}")
     return visible(" ".join(parts), newlines=False)
+
+
+def egress_summary(result: ExecutionResult) -> str:
+    """``egress=N`` attempts through the proxy, with how many were denied."""
+    denied = sum(1 for a in result.egress if not a.allowed)
+    more = result.egress_count - len(result.egress)
+    text = f"egress={result.egress_count}"
+    if denied or more:
+        text += f" ({denied} denied" + (f", {more} not listed" if more else "") + ")"
+    return text
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from airlock.audit.alerts.rules import (
     AgentBurstParams,
     AlertRule,
     AlertRules,
+    EgressDeniedParams,
     LayerParams,
     LimitKillParams,
     SandboxErrorParams,
@@ -230,6 +231,20 @@ def _sandbox_error(rule: AlertRule, event: RecordedEvent, _h: History) -> AlertD
     return _draft(rule, event, detail, _key(rule, event.agent_id, event.gate_decision))
 
 
+def _egress_denied(rule: AlertRule, event: RecordedEvent, _h: History) -> AlertDraft | None:
+    params = rule.params
+    assert isinstance(params, EgressDeniedParams)
+    if not event.egress_denied:
+        return None
+    named = [_short(d, 120) for d in event.egress_denied[: params.max_listed]]
+    more = len(event.egress_denied) - len(named)
+    detail = (
+        f"agent {_agent(event)}: run of {event.code_sha256[:12]} was refused "
+        f"{len(event.egress_denied)} connection(s) off its allow-list: " + "; ".join(named)
+    ) + (f"; and {more} more" if more else "")
+    return _draft(rule, event, detail, _key(rule, event.agent_id, event.code_sha256))
+
+
 CHECKS: Mapping[str, Check] = {
     "blocked-attempt": _blocked_attempt,
     "limit-kill": _limit_kill,
@@ -239,6 +254,7 @@ CHECKS: Mapping[str, Check] = {
     "layer-unavailable": _layer_unavailable,
     "repeat-blocked-hash": _repeat_blocked_hash,
     "sandbox-error": _sandbox_error,
+    "egress-denied": _egress_denied,
 }
 
 

@@ -87,6 +87,12 @@ class LayerParams(_Params):
     on_degraded: bool = True
 
 
+class EgressDeniedParams(_Params):
+    """How many refused attempts the alert detail names."""
+
+    max_listed: int = Field(5, ge=1, le=50)
+
+
 class SandboxErrorParams(_Params):
     """Which gate decisions raise the alert."""
 
@@ -102,6 +108,7 @@ KINDS: dict[str, type[_Params]] = {
     "layer-unavailable": LayerParams,
     "repeat-blocked-hash": NoParams,
     "sandbox-error": SandboxErrorParams,
+    "egress-denied": EgressDeniedParams,
 }
 
 _RULE_KEYS = ("id", "kind", "title", "severity", "enabled", "description", "params")

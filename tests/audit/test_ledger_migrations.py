@@ -82,28 +82,31 @@ def test_an_unknown_hash_version_is_reported_never_passed(db_url: str) -> None:
 
 
 def test_records_of_two_encoding_versions_verify_together(db_url: str, monkeypatch) -> None:
-    """A new encoding (here: version 2 stops hashing `scan_ms`) applies to new records;
-    records written under version 1 keep verifying under theirs, and relabelling one
-    record's version is caught."""
+    """A new encoding (here: the next version stops hashing `scan_ms`) applies to new
+    records; records written under the current one keep verifying under theirs, and
+    relabelling one record's version is caught."""
     from dataclasses import replace
 
     from airlock.audit import encoding
 
-    v1 = encoding.ENCODINGS[1]
-    tables = dict(v1.tables)
-    tables["screenings"] = tuple(f for f in v1.tables["screenings"] if f[0] != "scan_ms")
-    monkeypatch.setitem(encoding.ENCODINGS, 2, replace(v1, version=2, tables=tables))
-    first = _fill(db_url)  # version 1
-    monkeypatch.setattr(encoding, "CURRENT", 2)
+    now, later = CURRENT, CURRENT + 1
+    base = encoding.ENCODINGS[now]
+    tables = dict(base.tables)
+    tables["screenings"] = tuple(f for f in base.tables["screenings"] if f[0] != "scan_ms")
+    monkeypatch.setitem(encoding.ENCODINGS, later, replace(base, version=later, tables=tables))
+    first = _fill(db_url)  # the current version
+    monkeypatch.setattr(encoding, "CURRENT", later)
     with Store(db_url) as store:
         newer = store.record(code="z = 3", report=report(), gate_decision="ran", result=result())
     engine = make_engine(resolve_url(db_url))
     with engine.connect() as conn:
         versions = dict(conn.execute(text("SELECT id, hash_version FROM screenings")).all())
-    assert versions[first] == 1 and versions[newer.id] == 2
+    assert versions[first] == now and versions[newer.id] == later
     code, output = _verify(db_url)
     assert code == 0, output
-    with engine.begin() as conn:  # negative control: claim version 2 for a version-1 record
-        conn.execute(text("UPDATE screenings SET hash_version = 2 WHERE id = :i"), {"i": first})
+    with engine.begin() as conn:  # negative control: claim the newer version for an older record
+        conn.execute(
+            text("UPDATE screenings SET hash_version = :v WHERE id = :i"), {"v": later, "i": first}
+        )
     engine.dispose()
     assert _verify(db_url)[0] == 1

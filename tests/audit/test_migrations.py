@@ -31,13 +31,17 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_models(db_url: str) -> 
     engine.dispose()
 
 
-def test_upgrade_from_previous_revision_keeps_data(db_url: str) -> None:
+def test_upgrade_from_previous_revision_keeps_data(db_url: str, monkeypatch) -> None:
+    from airlock.audit import encoding
+
     engine = make_engine(resolve_url(db_url))
+    monkeypatch.setattr(encoding, "CURRENT", 1)
     with Store(db_url) as old:  # records hashed as 0001's code did (hash_version 1)
         row = old.record(
             code="x=1", report=report("review", 20, ("R",)), gate_decision="ran", result=result()
         )
         old.add_review(row.id, "false-positive", by="me")
+    monkeypatch.undo()
     migrate.downgrade(engine, "0001")  # a 0001 store holding them
     assert migrate.current_revision(engine) == "0001"
     assert "ix_screenings_verdict_created" not in _indexes(engine, "screenings")

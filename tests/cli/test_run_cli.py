@@ -276,6 +276,24 @@ def test_network_option() -> None:
     assert airlock("-", "--no-gate", stdin=code).returncode != 0
 
 
+def test_network_allow_list_option() -> None:
+    """An allow-list run: the proxy refuses an unlisted host, the summary counts it and the
+    JSON carries the attempt as the proxy recorded it."""
+    code = (
+        "import urllib.request, urllib.error\n"
+        "try:\n    urllib.request.urlopen('http://192.0.2.1:8080/', timeout=10)\n"
+        "except urllib.error.HTTPError as exc:\n    print(exc.code)\n"
+    )
+    proc = airlock("-", "--no-gate", "--network", "allow:example.com:443", stdin=code)
+    assert (proc.returncode, proc.stdout) == (0, "403\n"), proc.stderr
+    assert "egress=1 (1 denied)" in summary(proc)
+    out = airlock("-", "--no-gate", "--json", "--network", "allow:example.com", stdin=code)
+    data = json.loads(out.stdout)
+    assert data["limits"]["network"] == "allow:example.com" and data["egress_count"] == 1
+    [attempt] = data["egress"]
+    assert attempt["host"] == "192.0.2.1" and attempt["reason"] == "not on the allow-list"
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
@@ -287,6 +305,8 @@ def test_network_option() -> None:
         (["-"], b"\xff\xfe\x00bad", "not UTF-8"),
         (["-", "--timeout", "-1"], "pass\n", "timeout"),
         (["-", "--network", "internet"], "pass\n", "network"),
+        (["-", "--network", "allow:example.com:0"], "pass\n", "--network: bad port"),
+        (["-", "--network", "allow:"], "pass\n", "--network: empty entry"),
     ],
 )
 def test_usage_errors_are_clear(args: list[str], stdin: str | bytes | None, message: str) -> None:

@@ -242,6 +242,18 @@ def test_sandbox_error_near_miss(make_event, history) -> None:
     assert evaluate(make_event(gate_decision="ran", exit_code=3), history) == []
 
 
+def test_egress_denied_names_the_refused_attempts(make_event, history) -> None:
+    denied = [f"h{i}.example:443: not on the allow-list" for i in range(7)]
+    draft = fired(evaluate(make_event(egress_denied=denied), history))["egress-denied"]
+    assert draft.severity == "medium" and "7 connection(s)" in draft.detail
+    assert "h0.example:443: not on the allow-list" in draft.detail and "and 2 more" in draft.detail
+    assert "h6.example" not in draft.detail
+
+
+def test_egress_denied_near_miss_only_allowed_attempts(make_event, history) -> None:
+    assert evaluate(make_event(egress_denied=[]), history) == []
+
+
 def test_disabled_rules_do_not_run(make_event, history, tmp_path) -> None:
     user = tmp_path / "alerts.yaml"
     user.write_text("rules:\n  - id: blocked-attempt\n    enabled: false\n")

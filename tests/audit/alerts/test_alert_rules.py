@@ -18,6 +18,7 @@ SHIPPED = {
     "layer-unavailable": "medium",
     "repeat-blocked-hash": "high",
     "sandbox-error": "medium",
+    "egress-denied": "medium",
 }
 
 
