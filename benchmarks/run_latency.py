@@ -4,7 +4,8 @@ Measures `executor.run("pass")` and a small pandas-free data task (parse a CSV s
 csv, summarise it with statistics) against `subprocess.run([sys.executable, "-c", ...])`
 of the same code, interleaved round by round so machine noise hits every series alike,
 and prints the ratios (target: full stack <= 1.3x a bare start). Then what streaming the
-output to on_stdout/on_stderr callbacks adds per run. Then the same ratio for
+output to on_stdout/on_stderr callbacks adds per run, and what an egress allow-list
+(`network="allow:…"`: the proxy's listener and its thread) adds. Then the same ratio for
 each way of starting a run's helper (default, each spawner forced, standbys off), each
 block against its own bare series. Then each layer's own
 cost: the same run with that one layer disabled through `SandboxPolicy(disabled=...)`
@@ -55,9 +56,9 @@ def bare(code: str, *flags: str) -> Callable[[], object]:
 
 
 def confined(
-    code: str, disabled: frozenset[str] = frozenset(), live: bool = False
+    code: str, disabled: frozenset[str] = frozenset(), live: bool = False, network: str = "none"
 ) -> Callable[[], object]:
-    from airlock.executor import DEFAULT_REQUIRED, SandboxPolicy, run
+    from airlock.executor import DEFAULT_REQUIRED, Limits, SandboxPolicy, run
 
     policy = SandboxPolicy(required=DEFAULT_REQUIRED - disabled, disabled=disabled)
     sink: list[bytes] = []
@@ -65,7 +66,8 @@ def confined(
 
     def call() -> object:
         sink.clear()
-        result = run(code, policy=policy, allow_degraded=True, **streams)
+        limits = Limits(network=network)
+        result = run(code, limits=limits, policy=policy, allow_degraded=True, **streams)
         if result.exit_code != 0:
             raise RuntimeError(f"run failed: {result.killed_reason or result.stderr[-500:]}")
         return result
@@ -147,6 +149,20 @@ def main() -> None:
     b, e = (statistics.median(live[k]) for k in ("buffered", "streamed"))
     print(
         f"\nstreaming (on_stdout/on_stderr, 20 lines): p50 {e - b:+.2f} ms per run (target <= 1 ms)"
+    )
+
+    egress = measure(
+        {
+            "bare": bare("pass"),
+            "none": confined("pass"),
+            "allow-list": confined("pass", network="allow:example.com"),
+        },
+        args.runs,
+    )
+    b, n, a = (statistics.median(egress[k]) for k in ("bare", "none", "allow-list"))
+    print(
+        f"egress allow-list: p50 {a - n:+.2f} ms per run "
+        f"(pass: none {n / b:.2f}x, allow-list {a / b:.2f}x a bare start)"
     )
 
     print(f"\n{'helper start path':<20}{'bare p50':>10}{'executor p50':>14}{'ratio':>8}")
