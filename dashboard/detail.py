@@ -155,3 +155,13 @@ def _show_run(run: dict[str, Any]) -> None:
         if run.get("files"):
             st.markdown("Files left in the working directory")
             st.dataframe(pd.DataFrame(run["files"]), hide_index=True)
+        if run.get("egress") is not None:  # an allow-list run: what the host-side proxy saw
+            denied = sum(1 for a in run["egress"] if not a.get("allowed"))
+            st.markdown(
+                f"Egress through the proxy: {run.get('egress_count', 0)} attempt(s), "
+                f"{denied} denied"
+            )
+            if run["egress"]:
+                cols = ["allowed", "method", "host", "port", "address", "bytes_out", "bytes_in"]
+                frame = pd.DataFrame(run["egress"]).reindex(columns=[*cols, "reason"])
+                st.dataframe(frame, hide_index=True, width="stretch")

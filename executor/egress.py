@@ -1,17 +1,20 @@
 """The egress proxy: the way out for a sandbox whose network is an allow-list.
 
-Status: built and tested on its own; runs do not use it yet (`Limits.network` offers
-`none` and `loopback`). What follows is how the integration is meant to work.
+Status: in use by runs whose `Limits.network` is an allow-list (`allow:HOST[:PORT],…`);
+egress_run.py is the run's side.
 
-A run with `--network allow:HOST[:PORT],…` has no route of its own (its network
-namespace holds only loopback). The host runs this proxy and the sandbox reaches it
-through a socket bound into its namespace; the proxy speaks HTTP proxying (absolute-form
-requests for plain HTTP, `CONNECT` tunnels for HTTPS and anything else), resolves names
-itself (the sandbox has no DNS), and connects only to listed hosts and ports.
+A run with an allow-list has no route of its own (its network namespace holds only
+loopback). The run's helper binds a TCP listener on 127.0.0.1 inside that namespace and
+hands it to the host, where this proxy serves on it (`serve_socket`; `serve_unix` and
+`serve_tcp` serve elsewhere, for tests and other callers). The proxy speaks HTTP
+proxying (absolute-form requests for plain HTTP, `CONNECT` tunnels for HTTPS and anything
+else), resolves names itself (the sandbox has no DNS), and connects only to listed hosts
+and ports.
 
 Every attempt, allowed, denied or malformed, is kept as an `Attempt` (host, port, the
-address it connected to, bytes each way, why it was refused) and passed to `on_attempt`,
-for the run's record, `airlock show` and the alert engine to see once runs use it. The
+address it connected to, bytes each way, why it was refused; the first `max_kept` of
+them, `total` counts all) and passed to `on_attempt`; for a run they become
+`ExecutionResult.egress`, the run's record, `airlock show` and the egress-denied alert. The
 upstream is sent the listed authority as `Host` (never the sandbox's own `Host` line) and
 only `Content-Length` bodies; a bare CR or LF inside a line is refused.
 

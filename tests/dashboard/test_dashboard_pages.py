@@ -140,6 +140,35 @@ def test_execution_detail_shows_the_run(app: App, seeded: Seeded) -> None:
     assert layers and "unavailable" in set(layers[0]["status"])
 
 
+def test_execution_detail_lists_egress_attempts(app: App, seeded: Seeded) -> None:
+    """An allow-list run's attempts as the proxy recorded them; other runs show none."""
+    from dashboard_seed import Verdict, _report
+
+    from airlock.audit.store import Store
+    from airlock.executor.models import EgressAttempt, ExecutionResult, Limits
+
+    limits = Limits(network="allow:api.example.com")
+    attempts = [
+        EgressAttempt(host="api.example.com", port=443, method="CONNECT", allowed=True,
+                      address="93.184.215.14", bytes_out=517, bytes_in=4096),
+        EgressAttempt(host="evil.example", port=443, method="CONNECT", allowed=False,
+                      reason="not on the allow-list"),
+    ]  # fmt: skip
+    result = ExecutionResult(exit_code=0, limits=limits, egress=attempts, egress_count=2)
+    with Store(str(seeded.path)) as store:
+        row = store.record(
+            code="import requests\n", report=_report(Verdict.allow, 0, []),
+            gate_decision="ran", result=result, limits=limits,
+        )  # fmt: skip
+    at = ok(app("views/executions.py", id=str(row.id)))
+    assert "Egress through the proxy: 2 attempt(s), 1 denied" in [m.value for m in at.markdown]
+    [frame] = [df.value for df in at.dataframe if "bytes_in" in df.value.columns]
+    assert list(frame["host"]) == ["api.example.com", "evil.example"]
+    assert list(frame["reason"].fillna("")) == ["", "not on the allow-list"]
+    other = ok(app("views/executions.py", id=str(seeded.limit_ids[0])))  # control
+    assert not any("Egress" in m.value for m in other.markdown)
+
+
 def test_open_a_row_then_go_back_to_the_same_filtered_list(app: App, seeded: Seeded) -> None:
     at = ok(app("views/executions.py", verdicts="block"))
     at.selectbox(key="ex_open").set_value(seeded.block_ids[0]).run()
