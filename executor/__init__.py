@@ -18,7 +18,14 @@ import importlib
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the spawner ~10 ms
 if TYPE_CHECKING:
-    from airlock.executor.models import ExecutionResult, LayerStatus, Limits, OutputFile
+    from airlock.executor.models import (
+        AllowList,
+        EgressAttempt,
+        ExecutionResult,
+        LayerStatus,
+        Limits,
+        OutputFile,
+    )
     from airlock.executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
     from airlock.executor.probe import probe_layers
     from airlock.executor.runner import run
@@ -29,6 +36,8 @@ _EXPORTS = {
     "DEFAULT_REQUIRED": "airlock.executor.policy",
     "LAYERS": "airlock.executor.policy",
     "SandboxPolicy": "airlock.executor.policy",
+    "AllowList": "airlock.executor.models",
+    "EgressAttempt": "airlock.executor.models",
     "ExecutionResult": "airlock.executor.models",
     "LayerStatus": "airlock.executor.models",
     "Limits": "airlock.executor.models",
@@ -40,6 +49,8 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_REQUIRED",
     "LAYERS",
+    "AllowList",
+    "EgressAttempt",
     "ExecutionResult",
     "LayerStatus",
     "Limits",
