@@ -297,3 +297,42 @@ def test_an_allow_list_keeps_its_canonical_string_form() -> None:
     assert str(limits.network) == text and limits.model_dump(mode="json")["network"] == text
     assert Limits.model_validate_json(limits.model_dump_json()) == limits
     assert Limits(network="loopback").egress is None and limits.egress == limits.network
+
+
+def test_attempts_beyond_the_listed_number_are_still_counted() -> None:
+    code = f"""
+import socket
+for i in range(300):
+    with socket.create_connection(("127.0.0.1", {PORT}), timeout=10) as s:
+        s.sendall(b"CONNECT 192.0.2.1:443 HTTP/1.1\\r\\n\\r\\n")
+        s.recv(200)
+print("done")
+"""
+    result = _run(code, "allow:example.com")
+    assert result.stdout == "done\n", result.stderr
+    assert result.egress_count == 300 and len(result.egress) == 256
+    assert all(a.reason == "not on the allow-list" for a in result.egress)
+
+
+def test_concurrent_runs_each_record_only_their_own_attempts(web: int) -> None:
+    """Two allow-list runs at once: each has its own namespace, listener and proxy, so each
+    record holds its own attempt and its own list decides (one listed, one not)."""
+    results: dict[str, ExecutionResult] = {}
+    url = f"http://127.0.0.1:{web}/"
+
+    def one(name: str, network: str) -> None:
+        code = f"import time\ntime.sleep(0.3)\nURLS = [{url + name!r}]\n" + URLLIB
+        results[name] = _run(code, network)
+
+    threads = [
+        threading.Thread(target=one, args=("a", f"allow:127.0.0.1:{web}")),
+        threading.Thread(target=one, args=("b", "allow:example.com")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert _lines(results["a"])[url + "a"] == f"hello /a via 127.0.0.1:{web}"
+    assert _lines(results["b"])[url + "b"].startswith("403 ")
+    [a], [b] = results["a"].egress, results["b"].egress
+    assert a.allowed and not b.allowed and a.port == b.port == web
