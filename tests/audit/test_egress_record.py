@@ -104,3 +104,24 @@ def test_runs_without_an_allow_list_record_no_egress(sqlite_url: str) -> None:
         assert ex.egress is None and ex.egress_count == 0
     shown = CliRunner().invoke(app, ["show", str(res.record_id), "--db", sqlite_url])
     assert "egress" not in shown.output
+
+
+def test_an_approved_held_run_keeps_its_allow_list(sqlite_url: str, web: int) -> None:
+    """Held for review, then approved: it runs under the allow-list it was screened with
+    (read back from the record), and the approval's run records its attempts."""
+    from airlock.audit.reviews import decide
+
+    code = "import subprocess\n" + _fetch(f"http://127.0.0.1:{web}/held")  # review: a process
+    limits = Limits(network=f"allow:127.0.0.1:{web}", timeout_s=30)
+    with Store(sqlite_url) as store:
+        token = store.add_reviewer("alice")
+        held = guard(code, store=store, limits=limits)
+        assert held.decision == "held_for_review", held
+        assert store.get(held.record_id).screening.limits["network"] == str(limits.network)
+        out = decide(store, held.record_id, "approved", token=token)
+        if out.result is not None and out.result.refused:
+            pytest.skip(f"the executor refused to run here: {out.result.refused}")
+        assert out.result is not None and out.result.stdout == "hi\n"
+        assert out.result.limits.network == limits.network
+        [ex] = store.get(held.record_id).executions
+        assert ex.trigger == "review" and ex.egress_count == 1 and ex.egress[0]["allowed"]
