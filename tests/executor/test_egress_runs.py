@@ -190,6 +190,14 @@ try:
     print("inet6: made")
 except OSError as exc:
     print("inet6: " + str(exc.errno))
+for fam, kind in (("AF_UNIX", "SOCK_STREAM"), ("AF_NETLINK", "SOCK_RAW"), ("AF_PACKET", "SOCK_RAW")):
+    try:
+        socket.socket(getattr(socket, fam), getattr(socket, kind)).close()
+        print(fam + ": made")
+    except OSError as exc:
+        print(fam + ": " + str(exc.errno))
+a, b = socket.socketpair()
+print("socketpair: made")
 """
 
 
@@ -202,7 +210,8 @@ def test_no_dns_inside_names_are_resolved_by_the_proxy(web: int) -> None:
     seen = _lines(result)
     assert seen["example.com"] == "gaierror" and seen["localhost"] == "127.0.0.1"
     assert seen["SOCK_DGRAM"] == seen["SOCK_RAW"] == "PermissionError 1"
-    assert seen["inet6"] == "1"
+    assert seen["inet6"] == seen["AF_UNIX"] == seen["AF_NETLINK"] == seen["AF_PACKET"] == "1"
+    assert seen["socketpair"] == "made"  # control: a pair of its own still works
     code = f"URLS = ['http://localhost:{web}/']\n" + URLLIB
     result = _run(code, f"allow:127.0.0.1:{web},localhost:{web}")
     assert "non-public address (127.0.0.1)" in _lines(result)[f"http://localhost:{web}/"]
