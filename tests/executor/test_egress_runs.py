@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import http.server
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from executor_support import need
@@ -142,6 +146,56 @@ print("back: " + back.decode())
     (attempt,) = result.egress
     assert attempt.method == "CONNECT" and attempt.allowed
     assert attempt.bytes_out == attempt.bytes_in == len("tunnelled payload")
+
+
+@pytest.fixture(scope="module")
+def tls_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, bytes]]:
+    """An HTTPS server on the host's loopback with a fresh self-signed certificate for
+    127.0.0.1: (port, the certificate in PEM)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    where = tmp_path_factory.mktemp("tls")
+    key, cert = where / "key.pem", where / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], Path(cert).read_bytes()
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_with_requests_goes_through_a_connect_tunnel(tls_web: tuple[int, bytes]) -> None:
+    """Real TLS, verified against the server's certificate, end to end through the proxy
+    (which sees only the CONNECT line and ciphertext); control: the same run without the
+    port on the list is refused."""
+    pytest.importorskip("requests")
+    port, cert = tls_web
+    code = (
+        "import requests\n"
+        "try:\n"
+        f"    r = requests.get('https://127.0.0.1:{port}/tls', verify='ca.pem', timeout=20)\n"
+        "    print('got: ' + r.text)\n"
+        "except requests.exceptions.ProxyError as exc:\n"
+        "    print('got: refused ' + type(exc).__name__)\n"
+    )
+    result = _run(code, f"allow:127.0.0.1:{port}", files={"ca.pem": cert})
+    assert _lines(result)["got"] == f"hello /tls via 127.0.0.1:{port}"
+    (attempt,) = result.egress
+    assert attempt.method == "CONNECT" and attempt.allowed and attempt.port == port
+    assert attempt.bytes_out > 200 and attempt.bytes_in > len(cert) // 2  # handshake + data
+    refused = _run(code, "allow:127.0.0.1:443", files={"ca.pem": cert})
+    assert _lines(refused)["got"] == "refused ProxyError"
+    (attempt,) = refused.egress
+    assert not attempt.allowed and attempt.reason == "not on the allow-list"
 
 
 RAW = """
