@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from airlock.executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
     from airlock.executor.probe import probe_layers
     from airlock.executor.runner import run
+    from airlock.executor.session import Session, SessionClosed
 
 # Loaded on first use, so the small spawner process (executor.zygote) can import the
 # isolation modules without pydantic and the rest of the front door.
@@ -44,6 +45,8 @@ _EXPORTS = {
     "OutputFile": "airlock.executor.models",
     "probe_layers": "airlock.executor.probe",
     "run": "airlock.executor.runner",
+    "Session": "airlock.executor.session",
+    "SessionClosed": "airlock.executor.session",
 }
 
 __all__ = [
@@ -56,6 +59,8 @@ __all__ = [
     "Limits",
     "OutputFile",
     "SandboxPolicy",
+    "Session",
+    "SessionClosed",
     "probe_layers",
     "run",
 ]

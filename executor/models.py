@@ -154,6 +154,28 @@ class EgressAttempt(BaseModel):
         return text + f" in {self.bytes_in} B" + (f": {self.reason}" if self.reason else "")
 
 
+class Display(BaseModel):
+    """A rich output of a session call: a figure left open or shown, a table that ends a cell.
+
+    ``data`` is the bytes (in JSON, standard base64); ``mime`` is one of ``DISPLAY_MIMES``.
+    Both are what the program produced, like its stdout.
+    """
+
+    mime: str
+    data: bytes
+
+    @field_serializer("data", when_used="json")
+    def _standard_base64(self, data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _from_base64(cls, value: Any) -> Any:
+        return base64.b64decode(value, validate=True) if isinstance(value, str) else value
+
+
+DISPLAY_MIMES = ("image/png", "image/svg+xml", "text/html", "text/plain")
+
 KilledBy = Literal["timeout", "memory", "cpu"]
 
 
@@ -180,6 +202,8 @@ class ExecutionResult(BaseModel):
     wall_s: float = 0.0
     cpu_s: float = 0.0
     peak_memory_mb: float | None = None
+    value: str | None = None  # a session call: repr of the final expression, if any
+    display: list[Display] = Field(default_factory=list)  # a session call's rich outputs
     files: list[OutputFile] = Field(default_factory=list)
     omitted: list[OmittedFile] = Field(default_factory=list)  # at most workfiles.MAX_LISTED
     omitted_count: int = 0  # every entry left out, listed or not

@@ -61,7 +61,7 @@ def interpret(
             result.exit_code = code
         else:
             result.signal = -code
-    elif outcome.timed_out:
+    elif outcome.timed_out or outcome.stopped:
         result.signal = signal.SIGKILL
     result.python_memory_error = _ends_with_memory_error(result.stderr)
     # without a memory cgroup the data rlimit refuses allocations, unseen by the host
@@ -81,6 +81,8 @@ def interpret(
         result.killed_reason = f"memory limit of {limits.memory_mb} MB"
     elif result.killed_by == "cpu":
         result.killed_reason = f"CPU time limit of {limits.cpu_s}s"
+    elif outcome.stopped:
+        result.killed_reason = "stopped by the caller"
     elif status is None:
         result.killed_reason = "the sandbox's init process died before the program finished"
     if outcome.survivors:

@@ -30,6 +30,7 @@ from airlock.executor import (
     workfiles,
 )
 from airlock.executor.confine import ChildPlan
+from airlock.executor.control import Control
 from airlock.executor.models import ExecutionResult, LayerStatus, Limits
 from airlock.executor.policy import SandboxPolicy, active, plan_layers, refusal
 from airlock.executor.probe import probe_layers
@@ -55,6 +56,7 @@ def run(
     stdin: bytes | None = None,
     on_stdout: Callable[[bytes], object] | None = None,
     on_stderr: Callable[[bytes], object] | None = None,
+    control: Control | None = None,
 ) -> ExecutionResult:
     """Run ``code`` as ``main.py`` in a fresh confined interpreter and report what happened.
 
@@ -62,6 +64,9 @@ def run(
     standard input, then end of file; without it stdin is empty. ``on_stdout`` and
     ``on_stderr`` receive the output as it is written (up to each stream's cap, the same
     bytes the result keeps); a callback that raises is dropped, the run goes on.
+    ``control`` (sessions use it, with ``stdin`` None) makes stdin a request FIFO the caller
+    writes to and gives it a stop switch; the output then goes to the callbacks only (the
+    result keeps none), and an empty chunk tells a callback its stream has closed.
 
     Fails closed: when a layer the policy requires is unavailable the result is ``refused``
     and nothing runs, unless ``allow_degraded`` (then ``degraded`` is set). Bad code never
@@ -77,7 +82,9 @@ def run(
         raise ValueError(f"stdin must be bytes, not {type(stdin).__name__}")
     if stdin is not None and len(stdin) > limits.max_stdin_bytes:
         raise ValueError(f"stdin is larger than max_stdin_bytes={limits.max_stdin_bytes}")
-    layers = _consistent(plan_layers(probe_layers(), policy))
+    if control is not None and stdin is not None:
+        raise ValueError("a run under a control reads its requests on stdin: stdin must be None")
+    layers = planned_layers(policy)
     result = ExecutionResult(layers=layers, limits=limits)
     missing = refusal(layers, policy)
     if missing and not allow_degraded:
@@ -100,7 +107,10 @@ def run(
     try:
         live = (on_stdout, on_stderr)
         feed = None if stdin is None else bytes(stdin)
-        _run(code, limits, inputs, files_writable, caller_env, active(layers), result, feed, live)
+        _run(
+            code, limits, inputs, files_writable, caller_env, active(layers), result, feed, live,
+            control,
+        )  # fmt: skip
     except Exception as exc:  # the sandbox itself failed: say so, never raise
         result.killed_reason = f"sandbox failure: {type(exc).__name__}: {exc}"
         result.exit_code = None
@@ -117,6 +127,11 @@ def _world_readable(path: str) -> bool:
 
 
 INTERPRETER_SHARED = _world_readable(INTERPRETER)
+
+
+def planned_layers(policy: SandboxPolicy) -> list[LayerStatus]:
+    """The layers a run under ``policy`` gets on this machine (``refusal`` judges them)."""
+    return _consistent(plan_layers(probe_layers(), policy))
 
 
 def _consistent(layers: list[LayerStatus]) -> list[LayerStatus]:
@@ -174,6 +189,7 @@ def _run(
     result: ExecutionResult,
     stdin: bytes | None = None,
     live: tuple[Callable[[bytes], object] | None, ...] = (None, None),
+    control: Control | None = None,
 ) -> None:
     t0 = time.monotonic()
     timing = result.timing
@@ -204,6 +220,9 @@ def _run(
         if stdin is not None:  # beside the workdir, never inside the program's view
             stdin_path = os.path.join(wd.root, "stdin")
             workfiles.write_private(stdin_path, stdin)
+        elif control is not None:
+            stdin_path = os.path.join(wd.root, "stdin")
+            control.attach(stdin_path)
         code_bytes = code.encode("utf-8", "surrogatepass")
         workfiles.write_inputs(wd.work, code_bytes, inputs, uid, gid, files_writable)
         oom0 = 0
@@ -275,9 +294,10 @@ def _run(
             inner=inner,
             egress_port=egress_run.PORT if route is not None else None,
         )
+        keep = control is None
         streams = [
-            supervise.Stream(out_r, limits.max_stdout_bytes, live=live[0]),
-            supervise.Stream(err_r, limits.max_stderr_bytes, live=live[1]),
+            supervise.Stream(out_r, limits.max_stdout_bytes, live=live[0], keep=keep),
+            supervise.Stream(err_r, limits.max_stderr_bytes, live=live[1], keep=keep),
         ]
         for s in streams:
             supervise.widen(s.fd)
@@ -296,9 +316,10 @@ def _run(
             session = is_child or launch.alive(pidfd)
             return launch.kill_tree(helper, init_pid if timed_out else None, group, session)
 
+        stop_fd = None if control is None else control.stop_fd
         outcome = supervise.supervise(
             helper, pidfd, is_child, streams, rep_r, limits.timeout_s, kill, started,
-            on_egress=route.take if route is not None else None,
+            on_egress=route.take if route is not None else None, stop_fd=stop_fd,
         )  # fmt: skip
         if outcome.reports.egress_fd is not None:
             fds.append(outcome.reports.egress_fd)

@@ -35,6 +35,8 @@ class Stream:
     open: bool = True
     live: Callable[[bytes], object] | None = None  # called with each kept chunk as it comes
     live_error: str | None = None  # why ``live`` was dropped (it raised)
+    keep: bool = True  # False: only ``live`` sees the bytes (a session; b"" tells it EOF)
+    size: int = 0  # bytes passed on so far (kept or not), counted against ``cap``
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Outcome:
     rusage: resource.struct_rusage | None = None
     reports: report.Reports = field(default_factory=report.Reports)
     timed_out: bool = False
+    stopped: bool = False  # the caller's stop switch ended the run (a session closed)
     survivors: bool = False
     init_pidfd: int | None = None  # PID-namespace init: its exit means the namespace is empty
     wall_s: float = 0.0
@@ -60,9 +63,11 @@ def widen(fd: int) -> None:
 def _pump(stream: Stream, devnull: int) -> bool:
     """Move what the pipe holds: keep up to the cap, splice the rest away; False on EAGAIN."""
     try:
-        if len(stream.data) < stream.cap:
-            chunk = os.read(stream.fd, min(CHUNK, stream.cap - len(stream.data)))
-            stream.data += chunk
+        if stream.size < stream.cap:
+            chunk = os.read(stream.fd, min(CHUNK, stream.cap - stream.size))
+            stream.size += len(chunk)
+            if stream.keep:
+                stream.data += chunk
             moved = len(chunk)
             if chunk and stream.live is not None:
                 _tell(stream, chunk)
@@ -73,6 +78,8 @@ def _pump(stream: Stream, devnull: int) -> bool:
         return False
     if not moved:
         stream.open = False
+        if stream.live is not None and not stream.keep:
+            _tell(stream, b"")
     return True
 
 
@@ -94,6 +101,7 @@ def supervise(
     kill: Callable[[int | None, bool], bool],
     started: float,
     on_egress: Callable[[int], object] | None = None,
+    stop_fd: int | None = None,
 ) -> Outcome:
     """Run the loop until the helper exits; returns the helper's status and the reports.
 
@@ -101,7 +109,8 @@ def supervise(
     but before it is reaped (so its pid, the session id, cannot have been reused). With
     ``reap`` the helper is our child and is reaped here; otherwise the spawner reaps it.
     ``on_egress`` is called with the egress listener's descriptor as soon as it arrives
-    (the caller still closes ``reports.egress_fd``). The caller owns ``pidfd``.
+    (the caller still closes ``reports.egress_fd``). The caller owns ``pidfd``. ``stop_fd`` turning readable ends the run as a timeout
+    would (``stopped`` instead of ``timed_out``).
     """
     out = Outcome()
     decoder = report.Decoder()
@@ -110,16 +119,18 @@ def supervise(
     by_fd = {s.fd: s for s in streams}
     for fd in [*by_fd, report_fd]:
         os.set_blocking(fd, False)
-    for fd in [*by_fd, report_fd, pidfd]:
+    for fd in [*by_fd, report_fd, pidfd, *([] if stop_fd is None else [stop_fd])]:
         poller.register(fd, select.POLLIN)
     deadline = started + timeout_s
     hard_stop: float | None = None
+    killed_init = False
     helper_done = False
     try:
         while not helper_done:
             now = time.monotonic()
             if hard_stop is None and now >= deadline:
                 out.timed_out = True
+                killed_init = out.reports.init_pid is not None
                 kill(out.reports.init_pid, True)
                 hard_stop = now + KILL_GRACE_S
             if hard_stop is not None and now >= hard_stop:
@@ -128,12 +139,22 @@ def supervise(
             for fd, _ in poller.poll(max(0, int(wait * 1000) + 1)):
                 if fd == pidfd:
                     helper_done = True
+                elif fd == stop_fd:
+                    poller.unregister(fd)
+                    if hard_stop is None:
+                        out.stopped = True
+                        killed_init = out.reports.init_pid is not None
+                        kill(out.reports.init_pid, True)
+                        hard_stop = time.monotonic() + KILL_GRACE_S
                 elif fd == report_fd:
                     _read_report(report_fd, decoder, out, poller)
                     _watch_init(helper, out)
                     if on_egress is not None and out.reports.egress_fd is not None:
                         on_egress(out.reports.egress_fd)
                         on_egress = None
+                    if hard_stop is not None and not killed_init and out.reports.init_pid:
+                        killed_init = True  # killed before init was known: kill it too
+                        kill(out.reports.init_pid, True)
                 else:
                     _pump(by_fd[fd], devnull)
                     if not by_fd[fd].open:

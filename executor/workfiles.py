@@ -20,7 +20,7 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 MAX_LISTED = 256  # omitted entries listed by name (all are counted)
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
     if not isinstance(name, str) or not name or "\0" in name or name.startswith("/"):
         raise ValueError(f"invalid input file name {name!r}: use a relative path")
     parts = name.split("/")
@@ -35,7 +35,7 @@ def load_inputs(files: Mapping[str, bytes | str | os.PathLike[str]] | None) -> d
     """Validate names and load contents: bytes as given, str as UTF-8 text, a path's bytes."""
     out: dict[str, bytes] = {}
     for name, value in (files or {}).items():
-        _check_name(name)
+        check_name(name)
         if isinstance(value, bytes):
             data = value
         elif isinstance(value, str):
