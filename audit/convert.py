@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from airlock.audit.events import RecordedEvent
@@ -86,6 +87,12 @@ def execution_row(
         layers=[layer.model_dump(mode="json") for layer in result.layers],
         limits=result.limits.model_dump(mode="json"),
         files=[{"name": f.name, "size": f.size, "truncated": f.truncated} for f in result.files],
+        value=result.value,
+        display=[
+            {"mime": d.mime, "size": len(d.data), "sha256": hashlib.sha256(d.data).hexdigest()}
+            for d in result.display
+        ]
+        or None,
         degraded=result.degraded,
         refused=result.refused,
         error=error,

@@ -119,19 +119,20 @@ V1 = Encoding(
     kinds=V1_KINDS,
 )
 
-# Version 2: a run's egress attempts (what the proxy saw, and how many) are hashed too.
-V2 = Encoding(
-    version=2,
-    tables={
-        **V1.tables,
-        "executions": (*V1.tables["executions"], *_f("egress:json egress_count:int")),
-    },
-    findings=V1.findings,
-    kinds=V1_KINDS,
-)
 
-ENCODINGS: dict[int, Encoding] = {1: V1, 2: V2}
-CURRENT = 2  # the version new records are hashed with
+def _extended(base: Encoding, version: int, **more: str) -> Encoding:
+    """``base`` with more fields per table (appended, in order)."""
+    tables = {t: fields + _f(more[t]) if t in more else fields for t, fields in base.tables.items()}
+    return Encoding(version=version, tables=tables, findings=base.findings, kinds=base.kinds)
+
+
+# Version 2: a run's egress attempts (what the proxy saw, and how many) are hashed too.
+V2 = _extended(V1, 2, executions="egress:json egress_count:int")
+# Version 3: a session call's number, and what a call returned beside its output
+V3 = _extended(V2, 3, screenings="call_index:int", executions="value display:json")
+
+ENCODINGS: dict[int, Encoding] = {1: V1, 2: V2, 3: V3}
+CURRENT = 3  # the version new records are hashed with
 
 
 def encoding_of(version: int | None) -> Encoding:

@@ -10,7 +10,7 @@ Only a failure of the store itself propagates (as `StoreError`), and then nothin
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,9 @@ from airlock.audit.errors import StoreError
 from airlock.audit.store import Store
 from airlock.executor.models import ExecutionResult, Limits
 from airlock.vocabulary import GateDecision as Decision
+
+if TYPE_CHECKING:
+    from airlock.executor.session import Session
 
 
 class GatePolicy(BaseModel):
@@ -68,7 +71,8 @@ class GuardResult(BaseModel):
     def as_dict(self) -> dict[str, Any]:
         """The plain result agent frameworks expect: success, output, error, verdict,
         record_id, plus the program's stderr and its output files (content in standard
-        base64, None for a file over the size cap)."""
+        base64, None for a file over the size cap), and for a session call its value and
+        display outputs (data in standard base64)."""
         import base64
 
         output = self.result.stdout if self.result else ""
@@ -94,6 +98,11 @@ class GuardResult(BaseModel):
             "record_id": self.record_id,
             "stderr": self.result.stderr if self.result else "",
             "files": files,
+            "value": self.result.value if self.result else None,
+            "display": [
+                {"mime": d.mime, "data_base64": base64.b64encode(d.data).decode("ascii")}
+                for d in (self.result.display if self.result else [])
+            ],
         }
 
     def _error_text(self) -> str | None:
@@ -144,9 +153,18 @@ def run_code(
     stdin: bytes | None = None,
     on_stdout: Callable[[bytes], object] | None = None,
     on_stderr: Callable[[bytes], object] | None = None,
+    session: Session | None = None,
 ) -> tuple[ExecutionResult | None, str | None]:
-    """Run through the executor; an exception becomes the error text."""
+    """Run through the executor (in ``session`` when given); an exception becomes the
+    error text."""
     try:
+        if session is not None:
+            from airlock.executor.workfiles import load_inputs
+
+            for name, data in load_inputs(files).items():
+                session.files.put(name, data)
+            timeout = limits.timeout_s if limits is not None else None
+            return session.run(code, timeout_s=timeout), None
         from airlock.executor import run
 
         return (
@@ -246,9 +264,16 @@ def guard(
     stdin: bytes | None = None,
     on_stdout: Callable[[bytes], object] | None = None,
     on_stderr: Callable[[bytes], object] | None = None,
+    session: Session | None = None,
 ) -> GuardResult:
     """Screen `code`, let the gate decide, record the decision, run it if allowed, record
     the result, raise alerts.
+
+    With `session` (an `executor.Session`) the code runs there, keeping its state; the
+    record carries the session's id and the call's number in it (`call_index`, counted
+    over every screening of the session, held and blocked ones too). A call held for
+    review leaves the session alive: `reviews.decide(..., session=session)` runs it there
+    once a reviewer approves. `stdin` and the live callbacks are for plain runs only.
 
     `stdin` (bytes, bounded by `limits.max_stdin_bytes`) is what the program reads; the
     `on_stdout` / `on_stderr` callbacks receive its output as it is written (the record
@@ -267,6 +292,17 @@ def guard(
     _check_text("ruleset", ruleset, optional=False)
     if limits is not None and not isinstance(limits, Limits):
         raise TypeError(f"limits must be a Limits, not {type(limits).__name__}")
+    call_index: int | None = None
+    if session is not None:
+        from airlock.executor.session import Session
+
+        if not isinstance(session, Session):
+            raise TypeError(f"session must be an executor.Session, not {type(session).__name__}")
+        if session_id is not None and session_id != session.id:
+            raise ValueError(f"session_id {session_id!r} is not the session's id {session.id!r}")
+        if stdin is not None or on_stdout is not None or on_stderr is not None:
+            raise ValueError("stdin, on_stdout and on_stderr are not available in a session")
+        session_id, call_index = session.id, session.next_call_index()
     policy = policy or GatePolicy()
     own = store is None
     store = store or Store()
@@ -294,6 +330,7 @@ def guard(
             agent_id=agent_id,
             user_id=user_id,
             session_id=session_id,
+            call_index=call_index,
             ruleset=ruleset,
             limits=limits or Limits(),
         )
@@ -317,7 +354,7 @@ def guard(
         assert intent.id is not None
         result, run_error = run_code(
             code, limits=limits, files=files, policy=policy,
-            stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr,
+            stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr, session=session,
         )  # fmt: skip
         record_error: str | None = None
         try:
@@ -350,7 +387,9 @@ def guard(
 
 
 def guard_reply(llm_text: str, **kwargs: Any) -> list[GuardResult]:
-    """Guard each Python block of an LLM reply, in order (takes `guard`'s keyword arguments)."""
+    """Guard each Python block of an LLM reply, in order (takes `guard`'s keyword arguments;
+    with `session=` the blocks share one interpreter, so a later block sees an earlier
+    one's variables)."""
     from airlock.analyzer.extract import extract_code
 
     own = kwargs.get("store") is None

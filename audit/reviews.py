@@ -8,7 +8,7 @@ until an expiry, after which the item returns to the queue).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +18,9 @@ from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
 from airlock.audit.rescreen import check_current
 from airlock.audit.store import Store
 from airlock.audit.tables import Execution, Review
+
+if TYPE_CHECKING:
+    from airlock.executor.session import Session
 from airlock.executor.models import ExecutionResult, Limits
 from airlock.vocabulary import REVIEW_STATES
 
@@ -46,6 +49,7 @@ def decide(
     expected_sha256: str | None = None,
     expected_ruleset_version: str | None = None,
     ruleset: Any = None,
+    session: Session | None = None,
 ) -> ReviewOutcome:
     """Record an authenticated reviewer's decision; `approved` also runs the held code.
 
@@ -58,6 +62,8 @@ def decide(
     since the screening, the code is screened again and not run if it is now blocked
     (`audit.rescreen`: `RulesChanged` and an alert); `ruleset` is that rule set when it
     cannot be loaded by its recorded name (a user's file: its path or a loaded RuleSet).
+    `session` runs an approved session call in its session (the screening must carry that
+    session's id); without it the code runs in a fresh sandbox, without the session's state.
     """
     if state not in REVIEW_STATES:
         raise StoreError(f"unknown review state {state!r} (one of {', '.join(REVIEW_STATES)})")
@@ -82,6 +88,11 @@ def decide(
         raise StoreError(f"screening {screening_id} has already run")
     if screening.review_state == "approved":  # approved, then interrupted before a result
         raise StoreError(f"screening {screening_id} was already approved (its run was interrupted)")
+    if session is not None and screening.session_id != session.id:
+        raise StoreError(
+            f"screening {screening_id} was not submitted in session {session.id} "
+            f"(its session: {screening.session_id or 'none'})"
+        )
     if screening.agent_id is not None and screening.agent_id == reviewer.name:
         raise AuthError(f"{reviewer.name} submitted screening {screening_id}; another must approve")
     code = bound_code(
@@ -95,7 +106,9 @@ def decide(
     review = store.add_review(
         screening_id, state, by=reviewer.name, note=note, run_timeout_s=limits.timeout_s
     )
-    result, run_error = run_code(code, limits=limits, files=None, policy=policy or GatePolicy())
+    result, run_error = run_code(
+        code, limits=limits, files=None, policy=policy or GatePolicy(), session=session
+    )
     execution = store.add_execution(
         screening_id, result, run_error=run_error, trigger="review", approved_by=reviewer.name
     )

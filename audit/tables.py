@@ -56,6 +56,7 @@ class Screening(SQLModel, table=True):
     agent_id: str | None = Field(default=None, max_length=200)
     user_id: str | None = Field(default=None, max_length=200)
     session_id: str | None = Field(default=None, max_length=200, index=True)
+    call_index: int | None = None  # the call's number within its session (1, 2, …)
     code: str = _text()
     code_b64: str | None = _text(nullable=True)  # exact UTF-8 bytes when `code` cannot hold them
     code_sha256: str = Field(max_length=HASH_LEN, index=True)
@@ -132,6 +133,8 @@ class Execution(SQLModel, table=True):
     layers: list[dict[str, Any]] | None = _json()
     limits: dict[str, Any] | None = _json(nullable=True)
     files: list[dict[str, Any]] | None = _json()
+    value: str | None = _text(nullable=True)  # a session call: repr of its final expression
+    display: list[dict[str, Any]] | None = _json(nullable=True)  # rich outputs: mime, size, sha256
     degraded: bool = False
     refused: str | None = _text(nullable=True)
     error: str | None = _text(nullable=True)

@@ -77,6 +77,7 @@ class Session:
         self.policy = policy or SandboxPolicy()
         self.lifetime_s, self.idle_timeout_s = lifetime_s, idle_timeout_s
         self.calls = 0  # calls made (each gets the next number)
+        self._screened = 0  # calls numbered for a record (audit's guard), run or not
         self.files = SessionFiles(self)
         self.final: ExecutionResult | None = None  # the session process's own result, once over
         self.dead_reason: str | None = None
@@ -173,6 +174,12 @@ class Session:
                 _apply_reply(result, reply)
             self._arm_idle()
             return result
+
+    def next_call_index(self) -> int:
+        """The next number for a call submitted to this session (1, 2, …; thread-safe)."""
+        with self._cv:
+            self._screened += 1
+            return self._screened
 
     def _request(
         self, request: dict[str, Any], timeout: float, result: ExecutionResult | None

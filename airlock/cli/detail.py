@@ -42,7 +42,10 @@ def _egress_lines(e: Any) -> Iterator[str]:
 def detail_lines(d: ScreeningDetail) -> Iterator[str]:
     """The screening as lines of text, in the order a reviewer reads it."""
     s = d.screening
-    yield f"screening {s.id}  {stamp(s.created_at)} UTC  agent={s.agent_id or '-'}  user={s.user_id or '-'}  session={s.session_id or '-'}"
+    yield (
+        f"screening {s.id}  {stamp(s.created_at)} UTC  agent={s.agent_id or '-'}  user={s.user_id or '-'}  session={s.session_id or '-'}"
+        + (f" call {s.call_index}" if s.call_index is not None else "")
+    )
     yield f"verdict {s.verdict}  score {s.score}  gate {s.gate_decision}  outcome {s.outcome or '-'}  review {s.review_state or '-'}  ruleset {s.ruleset} {s.ruleset_version}".rstrip()
     yield f"sha256 {s.code_sha256}"
     if s.error:
@@ -69,6 +72,10 @@ def detail_lines(d: ScreeningDetail) -> Iterator[str]:
         if e.stderr:
             yield "  stderr:" + (" (truncated)" if e.stderr_truncated else "")
             yield "    " + e.stderr.rstrip("\n").replace("\n", "\n    ")
+        if e.value is not None:
+            yield "  value: " + e.value.replace("\n", "\n    ")
+        for item in e.display or []:
+            yield f"  display: {item.get('mime')} ({item.get('size')} bytes, sha256 {item.get('sha256')})"
         for f in e.files or []:
             cut = ", truncated" if f.get("truncated") else ""
             yield f"  file: {f.get('name')} ({f.get('size')} bytes{cut})"

@@ -46,6 +46,8 @@ def test_allowed_code_runs_and_is_recorded(sq: Store) -> None:
         "record_id": res.record_id,
         "stderr": "",
         "files": [],
+        "value": None,
+        "display": [],
     }
     d = sq.get(res.record_id)
     assert d.screening.agent_id == "a1" and d.screening.gate_decision == "ran"
