@@ -1,0 +1,182 @@
+"""Session latency: calls into a live executor.Session against bare interpreter starts, same run.
+
+Series, interleaved round by round so machine noise hits each alike:
+
+- **bare `python -c pass`**: a fresh interpreter per call (the baseline of every ratio);
+- **session `print(1)`**: one call into a session already started (target ≤ 0.2× bare);
+- **bare `python seed.py`** and **session pandas job**: the canonical job (build a
+  DataFrame, `describe()` it) as a fresh process, and as a call into a session that has
+  imported pandas once (the issue's run() target is 0.1× bare; a session call is what
+  meets it today, `run()` still starts a cold interpreter);
+- **guard `print(1)` in a session**: screen, record (SQLite), run in the session, record.
+
+Then 20 concurrent sessions on this machine: each starts, imports a module, answers one
+call correctly; the peak memory per session (its cgroup's, when the cgroup layer is on)
+and the wall time are printed.
+
+    python benchmarks/session_latency.py [--runs 30] [--sessions 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SEED = """\
+import pandas as pd
+df = pd.DataFrame({"city": ["a", "b", "c"] * 100, "temp": [float(i % 37) for i in range(300)]})
+print(df.describe())
+"""
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Interleaved timings in milliseconds (one warm-up call each first)."""
+    for fn in series.values():
+        fn()
+    out: dict[str, list[float]] = {name: [] for name in series}
+    for _ in range(runs):
+        for name, fn in series.items():
+            start = time.perf_counter()
+            fn()
+            out[name].append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def checked(session, code: str, expect: str | None = None) -> Callable[[], object]:
+    def call() -> object:
+        r = session.run(code)
+        if r.exit_code != 0 or (expect is not None and expect not in r.stdout):
+            raise RuntimeError(f"call failed: {r.killed_reason or r.stderr[-500:]}")
+        return r
+
+    return call
+
+
+def concurrent(n: int) -> None:
+    from airlock.executor import Limits, Session
+
+    results: list[tuple[bool, float | None]] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> None:
+        ok, peak = False, None
+        try:
+            with Session(limits=Limits(timeout_s=60, memory_mb=256)) as s:
+                s.run("import json, statistics")
+                r = s.run(f"statistics.mean([{i}, {i + 2}])")
+                ok = r.value == f"{i + 1}" or r.value == f"{i + 1}.0"
+            final = s.final
+            peak = final.peak_memory_mb if final is not None else None
+        finally:
+            with lock:
+                results.append((ok, peak))
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    peaks = [p for _, p in results if p is not None]
+    correct = sum(ok for ok, _ in results)
+    print(f"\n{n} concurrent sessions: {correct}/{n} answered correctly in {wall:.2f}s")
+    if peaks:
+        print(
+            f"peak memory per session (MB): median {statistics.median(peaks):.1f}, "
+            f"max {max(peaks):.1f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed calls per series")
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions")
+    args = parser.parse_args()
+    if args.runs < 1 or args.sessions < 0:
+        parser.error("--runs must be at least 1 and --sessions not negative")
+
+    from airlock.audit import Store, guard
+    from airlock.executor import Limits, Session, probe_layers
+
+    print("layers:", "; ".join(str(layer) for layer in probe_layers()))
+    has_pandas = importlib.util.find_spec("pandas") is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.py"
+        seed.write_text(SEED)
+        store = Store(str(Path(tmp) / "bench.db"))
+        plain = Session(limits=Limits(timeout_s=60, memory_mb=1024))
+        data = Session(limits=Limits(timeout_s=60, memory_mb=1024)) if has_pandas else None
+        guarded = Session(limits=Limits(timeout_s=60))
+        try:
+
+            def bare(*argv: str) -> Callable[[], object]:
+                return lambda: subprocess.run(
+                    [sys.executable, *argv], capture_output=True, check=True
+                )
+
+            def guarded_call() -> object:
+                res = guard("print(1)", store=store, session=guarded)
+                if res.decision != "ran" or res.result is None or res.result.stdout != "1\n":
+                    raise RuntimeError(f"guard failed: {res.error}")
+                return res
+
+            series = {
+                "bare python -c pass": bare("-c", "pass"),
+                "session print(1)": checked(plain, "print(1)", "1"),
+                "guard print(1) (session)": guarded_call,
+            }
+            if data is not None:
+                data.run("import pandas as pd")
+                series["bare python seed.py"] = bare(str(seed))
+                series["session pandas job"] = checked(data, SEED, "mean")
+            times = measure(series, args.runs)
+        finally:
+            for s in (plain, data, guarded):
+                if s is not None:
+                    s.close()
+            store.close()
+    print(f"\n{'series':<28}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, values in times.items():
+        print(f"{name:<28}{statistics.median(values):>9.2f}{p95(values):>9.2f}")
+    base = statistics.median(times["bare python -c pass"])
+    rows = [
+        ("session print(1)", base, 0.2, "bare python -c pass"),
+        ("guard print(1) (session)", base, 0.5, "bare python -c pass"),
+    ]
+    if "bare python seed.py" in times:
+        rows.append(
+            (
+                "session pandas job",
+                statistics.median(times["bare python seed.py"]),
+                0.1,
+                "bare python seed.py",
+            )
+        )
+    for name, against, target, label in rows:
+        ratio = statistics.median(times[name]) / against
+        verdict = "meets" if ratio <= target else "MISSES"
+        print(f"ratio {name} / {label}: p50 {ratio:.3f}x  ({verdict} {target}x)")
+    if not has_pandas:
+        print(
+            "pandas is not installed: the pandas rows are left out (pip install 'airlock[runtime]')"
+        )
+    if args.sessions:
+        concurrent(args.sessions)
+
+
+if __name__ == "__main__":
+    main()
