@@ -303,6 +303,7 @@ def guard(
         if stdin is not None or on_stdout is not None or on_stderr is not None:
             raise ValueError("stdin, on_stdout and on_stderr are not available in a session")
         session_id, call_index = session.id, session.next_call_index()
+        limits = limits or session.limits
     policy = policy or GatePolicy()
     own = store is None
     store = store or Store()

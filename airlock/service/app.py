@@ -24,12 +24,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
 from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
+from airlock.service.sessions import SessionLimitReached, Sessions
 
 if TYPE_CHECKING:
     from airlock.audit.store import Store
 
 MAX_CODE_CHARS = 200_000
 MAX_TIMEOUT_S = 60.0
+MAX_SESSION_MEMORY_MB = 4096
+MAX_IDLE_S = 3600.0
+DEFAULT_IDLE_S = 600.0
 
 
 class ExecuteRequest(BaseModel):
@@ -51,6 +55,15 @@ class ScanRequest(BaseModel):
     ruleset: str = Field(default="default", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
 
 
+class SessionRequest(BaseModel):
+    """A new session's bounds (each optional): memory for the session, idle time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    memory_mb: int | None = Field(default=None, gt=0, le=MAX_SESSION_MEMORY_MB)
+    idle_timeout: float | None = Field(default=None, gt=0, le=MAX_IDLE_S)
+
+
 class ApiError(Exception):
     """An error answered as JSON with a status (and, on /execute, the contract's shape)."""
 
@@ -65,8 +78,11 @@ def create_app(
     max_body_bytes: int = 1_000_000,
     rate_per_minute: int = 120,
     max_concurrent: int = 4,
+    sessions: Sessions | None = None,
 ) -> FastAPI:
-    """The API over `store`; per-key limits default to the given values."""
+    """The API over `store`; per-key limits default to the given values. `sessions` holds
+    the sessions this process serves (a fresh registry by default)."""
+    sessions = sessions if sessions is not None else Sessions()
     app = FastAPI(
         title="Airlock",
         summary="Screen, run and audit Python written by AI agents.",
@@ -135,12 +151,90 @@ def create_app(
         if body.language.strip().lower() not in ("python", "python3", "py"):
             raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
         timeout = body.timeout
-        if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
-            raise ApiError(400, f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
+        _timeout(timeout)
         limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
         with throttle.slot(who):
             outcome = guard(body.code, agent_id=who.agent_id, limits=limits, store=store)
         return _execute_reply(outcome)
+
+    def _timeout(value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+            raise ApiError(400, f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
+        return value
+
+    def _owned(who: Principal, session_id: str) -> Any:
+        found = sessions.get(who.name, session_id) if len(session_id) <= 64 else None
+        if found is None:  # another key's, another server's, or none: never say which
+            raise ApiError(404, f"no session {session_id[:64]!r} on this server")
+        return found
+
+    def _session_state(s: Any) -> dict[str, Any]:
+        return {
+            "session_id": s.id,
+            "alive": s.alive,
+            "calls": s.calls,
+            "ended": s.dead_reason,
+            "idle_timeout_s": s.idle_timeout_s,
+            "lifetime_s": s.lifetime_s,
+        }
+
+    @app.post("/sessions", status_code=201)
+    def open_session(
+        who: Annotated[Principal, Depends(scoped("session"))], body: SessionRequest | None = None
+    ) -> dict[str, Any]:
+        """Start a session: one confined interpreter kept between calls, owned by this key."""
+        from airlock.executor import Limits
+
+        body = body or SessionRequest()
+        limits = Limits(memory_mb=body.memory_mb) if body.memory_mb else Limits()
+        try:
+            with throttle.slot(who):
+                s = sessions.open(
+                    who.name, limits, idle_timeout_s=body.idle_timeout or DEFAULT_IDLE_S
+                )
+        except SessionLimitReached as exc:
+            raise ApiError(429, str(exc), {"Retry-After": "30"}) from None
+        if s.refused is not None:
+            sessions.close(who.name, s.id)
+            raise ApiError(503, f"the sandbox refused to start a session: {s.refused}")
+        return _session_state(s)
+
+    @app.post("/sessions/{session_id}/execute")
+    def session_execute(
+        session_id: str,
+        body: ExecuteRequest,
+        who: Annotated[Principal, Depends(scoped("session"))],
+    ) -> dict[str, Any]:
+        """`/execute` in a session: screened, recorded with the session and call number, run
+        there with the state earlier calls left."""
+        from airlock.audit.pipeline import guard
+
+        s = _owned(who, session_id)
+        if body.language.strip().lower() not in ("python", "python3", "py"):
+            raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
+        timeout = _timeout(body.timeout)
+        limits = s.limits if timeout is None else s.limits.model_copy(update={"timeout_s": timeout})
+        with throttle.slot(who):
+            outcome = guard(body.code, agent_id=who.agent_id, limits=limits, store=store, session=s)
+        reply = _execute_reply(outcome)
+        reply["session"] = _session_state(s)
+        return reply
+
+    @app.get("/sessions/{session_id}")
+    def session_state(
+        session_id: str, who: Annotated[Principal, Depends(scoped("session"))]
+    ) -> dict[str, Any]:
+        """Whether the session is alive, how many calls it ran, why it ended."""
+        return _session_state(_owned(who, session_id))
+
+    @app.delete("/sessions/{session_id}")
+    def close_session(
+        session_id: str, who: Annotated[Principal, Depends(scoped("session"))]
+    ) -> dict[str, Any]:
+        """End the session and every process in it."""
+        s = _owned(who, session_id)
+        sessions.close(who.name, session_id)
+        return {**_session_state(s), "closed": True}
 
     @app.get("/records/{record_id}")
     def record(record_id: int, who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
@@ -199,6 +293,6 @@ def _error(
     request: Request, status: int, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body: dict[str, Any] = {"error": message}
-    if request.url.path == "/execute":  # keep the contract's shape for existing clients
+    if request.url.path.endswith("/execute"):  # the contract's shape, for existing clients
         body = {"success": False, "output": "", "error": message}
     return JSONResponse(body, status_code=status, headers=headers)

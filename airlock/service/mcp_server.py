@@ -1,8 +1,9 @@
 """The MCP server (official `mcp` SDK): Airlock's tools for any MCP client, over stdio or
 streamable HTTP.
 
-Tools: `run_python(code, timeout?)` screens, gates, runs confined and records (what
-`POST /execute` does) and `scan_python(code)` screens only. Records are resources at
+Tools: `run_python(code, timeout?, session_id?)` screens, gates, runs confined and
+records (what `POST /execute` does; with a session id, in that key's session of that
+name, kept between calls) and `scan_python(code)` screens only. Records are resources at
 `airlock://records/{id}`. Over stdio the server acts as one API key given in
 $AIRLOCK_API_KEY (never on the command line); over HTTP every request carries a key as
 `Authorization: Bearer KEY` (`http_app`). Either way the key is checked again on every
@@ -58,8 +59,10 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
     stops at once) and its limits apply."""
     from airlock.audit.api_keys import AuthenticationError, authenticate
     from airlock.service.limits import Throttle, TooMany
+    from airlock.service.sessions import Sessions
 
     throttle = Throttle(120, 4)
+    sessions = Sessions()
     extra: dict[str, Any] = {}
     if token is None:
         from mcp.server.auth.settings import AuthSettings
@@ -104,24 +107,52 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
         return code
 
     @server.tool()
-    def run_python(code: str, timeout: float | None = None) -> dict[str, Any]:
-        """Screen, gate, run confined and record Python; success only when it ran and exited 0."""
+    def run_python(
+        code: str, timeout: float | None = None, session_id: str | None = None
+    ) -> dict[str, Any]:
+        """Screen, gate, run confined and record Python; success only when it ran and exited 0.
+
+        With `session_id` (a name of your choosing, letters, digits and `_.:-`, up to 64)
+        the code runs in that session: variables, imports and files persist between
+        calls with the same id; `value` is the repr of a final expression."""
         from airlock.audit.pipeline import guard
         from airlock.executor import Limits
 
-        who = need("execute")
+        who = need("execute" if session_id is None else "session")
         if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
             raise ToolRefused(f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
         limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
+        session = None if session_id is None else _session(who, session_id)
         try:
             with throttle.slot(who):
-                outcome = guard(checked(code), agent_id=who.agent_id, limits=limits, store=store)
+                outcome = guard(
+                    checked(code), agent_id=who.agent_id, limits=limits, store=store,
+                    session=session,
+                )  # fmt: skip
         except TooMany as exc:
             raise ToolRefused(str(exc)) from None
         reply = outcome.as_dict()
         reply["decision"] = outcome.decision
         reply["stderr"] = outcome.result.stderr if outcome.result else ""
+        if session is not None:
+            reply["session_alive"] = session.alive
         return reply
+
+    def _session(who: Principal, handle: str) -> Any:
+        from airlock.executor import Limits
+        from airlock.service.sessions import HANDLE, SessionLimitReached
+
+        if not isinstance(handle, str) or not HANDLE.match(handle):
+            raise ToolRefused("session_id: letters, digits and _.:- only, 1 to 64 characters")
+        found = sessions.get(who.name, handle)
+        if found is not None and found.alive:
+            return found
+        if found is not None:  # ended (idle, timed out): a new one under the same name
+            sessions.close(who.name, handle)
+        try:
+            return sessions.open(who.name, Limits(), idle_timeout_s=600.0, handle=handle)
+        except SessionLimitReached as exc:
+            raise ToolRefused(str(exc)) from None
 
     @server.tool()
     def scan_python(code: str) -> dict[str, Any]:

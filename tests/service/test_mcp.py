@@ -108,3 +108,30 @@ def test_without_a_valid_key_the_server_does_not_start(tmp_path: Path) -> None:
             proc.stderr.startswith("airlock: error: $AIRLOCK_API_KEY:")
             and proc.stderr.count("\n") == 1
         )
+
+
+def test_run_python_with_a_session_id_keeps_state_per_key_and_name(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    key = _key(db, "mcp-sessions", "execute", "session")
+    exec_only = _key(db, "mcp-exec-only", "execute")
+
+    async def work(session: ClientSession) -> tuple[dict[str, Any], ...]:
+        call = session.call_tool
+        await call("run_python", {"code": "x = 40", "session_id": "nb-1"})
+        same = _text(await call("run_python", {"code": "x + 2", "session_id": "nb-1"}))
+        other = _text(await call("run_python", {"code": "'x' in dir()", "session_id": "nb-2"}))
+        plain = _text(await call("run_python", {"code": "print('x' in dir())"}))
+        bad = await call("run_python", {"code": "1", "session_id": "../../etc"})
+        assert bad.is_error and "session_id" in bad.content[0].text
+        return same, other, plain
+
+    same, other, plain = anyio.run(_session, db, key, work)
+    assert (same["value"], same["session_alive"]) == ("42", True)
+    assert other["value"] == "False"  # another name, another interpreter
+    assert plain["output"] == "False\n"  # no session id: a fresh run, as before
+
+    async def refused(session: ClientSession) -> Any:
+        return await session.call_tool("run_python", {"code": "1", "session_id": "nb-1"})
+
+    denied = anyio.run(_session, db, exec_only, refused)
+    assert denied.is_error and "lacks the 'session' scope" in denied.content[0].text
