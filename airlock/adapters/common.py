@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from airlock.audit.pipeline import GuardResult
     from airlock.audit.store import Store
     from airlock.executor.models import Limits
+    from airlock.executor.session import Session
 
 MAX_LINES_SHOWN = 5
 
@@ -19,6 +20,7 @@ def run_code(
     limits: Limits | None = None,
     store: Store | None = None,
     session_id: str | None = None,
+    session: Session | None = None,
 ) -> GuardResult | str:
     """Screen, gate, run confined and record `code` as `agent_id` (set by the host program).
 
@@ -31,7 +33,10 @@ def run_code(
     if not isinstance(code, str):
         return f"code must be a string, not {type(code).__name__}"
     try:
-        return guard(code, agent_id=agent_id, limits=limits, store=store, session_id=session_id)
+        return guard(
+            code, agent_id=agent_id, limits=limits, store=store, session_id=session_id,
+            session=session,
+        )  # fmt: skip
     except (TypeError, ValueError) as exc:
         return f"not run: {exc}"
     except StoreError as exc:  # nothing runs that cannot be recorded first

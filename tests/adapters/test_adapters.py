@@ -121,3 +121,41 @@ def test_openai_tool_calls_from_a_scripted_completion(store: Store) -> None:
     assert not bodies[4]["success"] and "lone surrogates" in bodies[4]["error"]  # no crash
     assert set(_agents(store)) == {"bot-1"}  # only the two run_python calls were recorded
     assert len(_agents(store)) == 2
+
+
+def test_smolagents_code_agent_keeps_state_reads_blocks_and_answers(store: Store) -> None:
+    from smol_tools import Doubler
+    from smolagents import CodeAgent
+    from smolagents.models import ChatMessage, MessageRole, Model
+
+    from airlock.adapters.smolagents import AirlockExecutor
+
+    steps = [
+        "Thought: set it up.\n<code>\nx = 40\nprint('x is set')\n</code>",
+        f"Thought: try something else.\n<code>\n{BLOCKED}</code>",
+        "Thought: answer.\n<code>\nfinal_answer(double(x) + 2)\n</code>",
+    ]
+    seen: list[str] = []
+
+    class Scripted(Model):
+        def generate(self, messages, stop_sequences=None, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(
+                json.dumps([str(m.content if hasattr(m, "content") else m) for m in messages])
+            )
+            return ChatMessage(role=MessageRole.ASSISTANT, content=steps[len(seen) - 1])
+
+    executor = AirlockExecutor("smol-agent", store=store)
+    agent = CodeAgent(tools=[Doubler()], model=Scripted(), executor=executor, max_steps=5)
+    try:
+        answer = agent.run("What is double(40) + 2?")
+    finally:
+        agent.cleanup()
+    assert answer == 82
+    assert "x is set" in seen[1]  # the first action's output reached the model
+    assert "blocked by Airlock" in seen[2] and "line 2: exec(base64.b64decode(" in seen[2]
+    rows = store.list_screenings()
+    mine = sorted((r for r in rows if r.agent_id == "smol-agent"), key=lambda r: r.id or 0)
+    assert [r.gate_decision for r in mine] == ["ran", "blocked", "ran"]
+    assert {r.session_id for r in mine} == {executor.session.id}
+    assert [r.call_index for r in mine] == [1, 2, 3]
+    assert not executor.session.alive  # cleanup ended it

@@ -43,9 +43,7 @@ def _ran(res) -> None:
     assert res.decision == "ran", res.error
 
 
-def test_blocks_of_a_reply_share_one_session_and_are_numbered(
-    sq: Store, session: Session
-) -> None:
+def test_blocks_of_a_reply_share_one_session_and_are_numbered(sq: Store, session: Session) -> None:
     first, second = guard_reply(REPLY, store=sq, session=session, agent_id="a1", limits=FAST)
     _ran(first)
     _ran(second)
