@@ -4,7 +4,9 @@
 remote-sandbox client of the `{"success", "output", "error"}` contract: it always
 returns that dict (a refused key, a rate limit or an unreachable server included), with
 Airlock's fields (verdict, record_id, decision, exit_code, outcome, stderr, files) when
-the code was screened. `scan` and `record` raise `AirlockError` on any failure.
+the code was screened; with `session_id` it runs in that session (`open_session`,
+`session`, `close_session`), whose state is kept between calls. `scan`, `record` and the
+session calls raise `AirlockError` on any failure.
 """
 
 from __future__ import annotations
@@ -54,12 +56,31 @@ def _execute_reply(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
+def _session_path(session_id: str) -> str:
+    if not isinstance(session_id, str) or not session_id.replace("-", "").isalnum():
+        raise ValueError(f"invalid session id {session_id!r}")
+    return f"/sessions/{session_id}"
+
+
+def _execute_path(session_id: str | None) -> str:
+    return "/execute" if session_id is None else _session_path(session_id) + "/execute"
+
+
+def _session_body(memory_mb: int | None, idle_timeout: float | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if memory_mb is not None:
+        body["memory_mb"] = memory_mb
+    if idle_timeout is not None:
+        body["idle_timeout"] = idle_timeout
+    return body
+
+
 def _unreachable(exc: httpx.HTTPError) -> dict[str, Any]:
     return {"success": False, "output": "", "error": f"Airlock service unreachable: {exc}"}
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:
-    if response.status_code != 200:
+    if not 200 <= response.status_code < 300:
         raise AirlockError(response.status_code, _message(response))
     try:
         data = response.json()
@@ -82,12 +103,19 @@ class Client:
         )
 
     def execute(
-        self, code: str, language: str = "python", timeout: float | None = None
+        self,
+        code: str,
+        language: str = "python",
+        timeout: float | None = None,
+        *,
+        session_id: str | None = None,
     ) -> dict[str, Any]:
-        """Screen, gate, run and record `code`; the contract's dict, never an exception."""
+        """Screen, gate, run and record `code` (in a session, with `session_id`); the
+        contract's dict, never an exception."""
         try:
             response = self._http.post(
-                "/execute", json={"code": code, "language": language, "timeout": timeout}
+                _execute_path(session_id),
+                json={"code": code, "language": language, "timeout": timeout},
             )
         except httpx.HTTPError as exc:
             return _unreachable(exc)
@@ -102,6 +130,21 @@ class Client:
     def record(self, record_id: int) -> dict[str, Any]:
         """One record this key may read."""
         return _checked(self._call("GET", f"/records/{int(record_id)}"))
+
+    def open_session(
+        self, *, memory_mb: int | None = None, idle_timeout: float | None = None
+    ) -> str:
+        """Start a session owned by this key; its id."""
+        body = _session_body(memory_mb, idle_timeout)
+        return str(_checked(self._call("POST", "/sessions", json=body))["session_id"])
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """Whether the session is alive, its call count, why it ended."""
+        return _checked(self._call("GET", _session_path(session_id)))
+
+    def close_session(self, session_id: str) -> dict[str, Any]:
+        """End the session."""
+        return _checked(self._call("DELETE", _session_path(session_id)))
 
     def health(self) -> dict[str, Any]:
         """The service's /healthz."""
@@ -138,12 +181,19 @@ class AsyncClient:
         )
 
     async def execute(
-        self, code: str, language: str = "python", timeout: float | None = None
+        self,
+        code: str,
+        language: str = "python",
+        timeout: float | None = None,
+        *,
+        session_id: str | None = None,
     ) -> dict[str, Any]:
-        """Screen, gate, run and record `code`; the contract's dict, never an exception."""
+        """Screen, gate, run and record `code` (in a session, with `session_id`); the
+        contract's dict, never an exception."""
         try:
             response = await self._http.post(
-                "/execute", json={"code": code, "language": language, "timeout": timeout}
+                _execute_path(session_id),
+                json={"code": code, "language": language, "timeout": timeout},
             )
         except httpx.HTTPError as exc:
             return _unreachable(exc)
@@ -158,6 +208,23 @@ class AsyncClient:
     async def record(self, record_id: int) -> dict[str, Any]:
         """One record this key may read."""
         return _checked(await self._call("GET", f"/records/{int(record_id)}"))
+
+    async def open_session(
+        self, *, memory_mb: int | None = None, idle_timeout: float | None = None
+    ) -> str:
+        """Start a session owned by this key; its id."""
+        body = _session_body(memory_mb, idle_timeout)
+        return str(_checked(await self._call("POST", "/sessions", json=body))["session_id"])
+
+    async def session(self, session_id: str) -> dict[str, Any]:
+        """Whether the session is alive, its call count, why it ended."""
+        path = _session_path(session_id)
+        return _checked(await self._call("GET", path))
+
+    async def close_session(self, session_id: str) -> dict[str, Any]:
+        """End the session."""
+        path = _session_path(session_id)
+        return _checked(await self._call("DELETE", path))
 
     async def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:

@@ -118,3 +118,22 @@ def test_sessions_per_key_are_bounded_and_bad_bodies_refused(
     finally:
         for r in made[:2]:
             _call("DELETE", f"{base}/sessions/{r.json()['session_id']}", keys["other"])
+
+
+def test_the_client_opens_calls_and_closes_a_session(
+    served: tuple[str, str, Sessions], keys: dict[str, str]
+) -> None:
+    from airlock.client import AirlockError, Client
+
+    base, _, _ = served
+    with Client(base, api_key=keys["agent"]) as client:
+        sid = client.open_session(idle_timeout=60)
+        assert client.execute("y = 6", session_id=sid)["success"] is True
+        reply = client.execute("y * 7", session_id=sid)
+        assert (reply["success"], reply["value"]) == (True, "42")
+        assert client.session(sid)["calls"] == 2
+        assert client.close_session(sid)["closed"] is True
+        with pytest.raises(AirlockError, match="HTTP 404"):
+            client.session(sid)
+        bad = client.execute("1", session_id="../records/1")
+        assert bad["success"] is False and "invalid session id" in bad["error"]
