@@ -2,7 +2,8 @@
 
 The analyzer's verdict gates the run (`block` never runs, `review` runs only with
 `--approve`); `--no-gate` skips the scan for sandbox-only use. Confinement never depends
-on the verdict. The program's stdout and stderr go to ours, then one summary line goes
+on the verdict. The program's stdout and stderr go to ours as they are written (control
+characters made visible on a terminal, and always on stderr), then one summary line goes
 to stderr. With `--json`, stdout carries one JSON object instead: the ExecutionResult's
 fields plus `verdict`, `score`, `decision` and `error`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -63,14 +65,19 @@ def screen_and_run(
     agent: str | None = None,
     token: str | None = None,
     stdin: bytes | None = None,
+    live: tuple[Callable[[bytes], object] | None, Callable[[bytes], object] | None] = (
+        None,
+        None,
+    ),
 ) -> Outcome:
     """Scan (unless ``gate`` is off), let the verdict decide, run if allowed, record it.
 
     With the gate on, this is `audit.guard`: the screening, the decision and the run are
     recorded in the store (``db``, else $AIRLOCK_DB, else the user data dir), the decision
     before the program starts. Sandbox-only runs (``gate`` off) are not screened and not
-    recorded. Raises `StoreError` (nothing ran) and `AuthError` (``approve`` without a
-    valid reviewer ``token``).
+    recorded. ``live`` receives stdout and stderr as they are written. Raises
+    `StoreError` (nothing ran) and `AuthError` (``approve`` without a valid reviewer
+    ``token``).
     """
     from airlock.executor import run as execute
 
@@ -78,12 +85,14 @@ def screen_and_run(
         return _guarded(
             code, ruleset=ruleset, approve=approve, limits=limits, files=files,
             allow_degraded=allow_degraded, db=db, agent=agent, token=token, stdin=stdin,
+            live=live,
         )  # fmt: skip
     report = None
     try:
         result = execute(
-            code, limits=limits, files=files, allow_degraded=allow_degraded, stdin=stdin
-        )
+            code, limits=limits, files=files, allow_degraded=allow_degraded, stdin=stdin,
+            on_stdout=live[0], on_stderr=live[1],
+        )  # fmt: skip
     except ValueError as exc:  # invalid input file names or contents
         return Outcome("error", report, error=str(exc), usage_error=True)
     except Exception as exc:
@@ -103,6 +112,10 @@ def _guarded(
     agent: str | None,
     token: str | None,
     stdin: bytes | None = None,
+    live: tuple[Callable[[bytes], object] | None, Callable[[bytes], object] | None] = (
+        None,
+        None,
+    ),
 ) -> Outcome:
     """screen → gate → record → run → record → alerts through `audit.guard`."""
     from airlock.audit.actor import default_user
@@ -131,6 +144,8 @@ def _guarded(
             policy=GatePolicy(allow_degraded=allow_degraded),
             store=store,
             stdin=stdin,
+            on_stdout=live[0],
+            on_stderr=live[1],
         )
     return Outcome(
         g.decision, g.report, g.result, g.error, record_id=g.record_id, record_error=g.record_error
@@ -283,6 +298,9 @@ def _command(
     fed = None if stdin is None else _read_stdin(stdin, limits.max_stdin_bytes)
     if not no_gate:
         load_ruleset_or_exit(ruleset)
+    from airlock.cli.live_output import LiveOutput
+
+    out_live, err_live = LiveOutput(sys.stdout), LiveOutput(sys.stderr, always_safe=True)
     try:
         outcome = screen_and_run(
             code,
@@ -296,6 +314,7 @@ def _command(
             agent=agent,
             token=token,
             stdin=fed,
+            live=(None, None) if as_json else (out_live, err_live),
         )
     except StoreError as exc:  # nothing runs that cannot be recorded
         fail(f"audit store: {explain(exc)} (not recorded, so not run)", EXIT_UNRECORDABLE)
@@ -310,9 +329,15 @@ def _command(
     if as_json:
         write(sys.stdout, json.dumps(outcome_json(outcome), ensure_ascii=True) + "\n")
     elif outcome.result is not None:
-        write(sys.stdout, _safe(sys.stdout, outcome.result.stdout))
-        err = visible(outcome.result.stderr)  # shares the summary's stream: always made safe
-        write(sys.stderr, err + ("\n" if err and not err.endswith("\n") else ""))
+        out_live.finish()
+        err_live.finish()
+        if not out_live.received:  # not streamed (an approved held run): all of it now
+            write(sys.stdout, _safe(sys.stdout, outcome.result.stdout))
+        if not err_live.received:
+            err = visible(outcome.result.stderr)  # shares the summary's stream: made safe
+            write(sys.stderr, err + ("\n" if err and not err.endswith("\n") else ""))
+        elif not err_live.ends_line:
+            write(sys.stderr, "\n")  # the summary starts a line of its own
     if note:
         write(sys.stderr, visible(note, newlines=False) + "\n")
     write(sys.stderr, summary(outcome, code_out) + "\n")
