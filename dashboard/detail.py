@@ -7,7 +7,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from airlock.dashboard.common import VERDICT_BADGE, literal, when
+from airlock.dashboard.common import (
+    VERDICT_BADGE,
+    literal,
+    screening_columns,
+    when,
+    with_links,
+)
 
 SEVERITY_MARK = {"critical": "!!!", "high": "!!", "medium": "!", "low": ".", "info": " "}
 
@@ -165,3 +171,20 @@ def _show_run(run: dict[str, Any]) -> None:
                 cols = ["allowed", "method", "host", "port", "address", "bytes_out", "bytes_in"]
                 frame = pd.DataFrame(run["egress"]).reindex(columns=[*cols, "reason"])
                 st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def show_timeline(calls: pd.DataFrame, current: int) -> None:
+    """A session's calls in order (the one shown marked), each linking to its detail."""
+    st.markdown(f"**Session timeline** · {len(calls)} call{'s' if len(calls) != 1 else ''}")
+    shown = with_links(calls)
+    shown.insert(1, "this", ["▶" if i == current else "" for i in shown["id"]])
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={**screening_columns(), "this": st.column_config.TextColumn("", width="small")},
+        column_order=[
+            "open", "this", "call", "id", "created_at", "verdict", "score", "gate_decision",
+            "outcome", "rules", "code",
+        ],
+    )  # fmt: skip

@@ -177,6 +177,24 @@ def detail(url: str, screening_id: int) -> dict[str, Any] | None:
         return out
 
 
+SESSION_CALLS_SHOWN = 500
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def session_calls(url: str, session_id: str) -> pd.DataFrame:
+    """The screenings of one session in call order (the first 500), with their call number."""
+    with guarded(url) as store:
+        rows = store.list_screenings(
+            ScreeningFilter(session_id=session_id),
+            limit=SESSION_CALLS_SHOWN,
+            order_by="id",
+            descending=False,
+        )
+        frame = _rows(store, rows)
+    frame.insert(1, "call", [s.call_index for s in rows])
+    return frame
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def by_ids(url: str, screening_ids: tuple[int, ...]) -> pd.DataFrame:
     """The listed screenings (e.g. the events behind an alert), newest first (own query)."""

@@ -7,7 +7,7 @@ import streamlit as st
 from airlock.dashboard import filter_ui
 from airlock.dashboard.common import run_query, screening_columns, store, with_links
 from airlock.dashboard.data import screenings
-from airlock.dashboard.detail import show_detail
+from airlock.dashboard.detail import show_detail, show_timeline
 
 PAGE_SIZE = 50
 
@@ -27,6 +27,9 @@ if raw_id:
             st.error(f"There is no screening #{raw_id} in this store.")
         else:
             show_detail(record)
+            if record.get("session_id"):
+                calls = run_query(screenings.session_calls, info.url, record["session_id"])
+                show_timeline(calls, int(record["id"]))
     st.stop()
 
 flt = filter_ui.controls(

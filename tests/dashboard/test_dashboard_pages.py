@@ -333,3 +333,28 @@ def test_every_page_renders_on_postgresql(monkeypatch: pytest.MonkeyPatch) -> No
         with admin.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         admin.dispose()
+
+
+def test_execution_detail_shows_its_session_as_a_timeline(app: App, seeded: Seeded) -> None:
+    """A session's calls in order, the open one marked; a record outside a session has none."""
+    from dashboard_seed import Verdict, _report
+
+    from airlock.audit.store import Store
+    from airlock.executor.models import ExecutionResult, Limits
+
+    ids = []
+    with Store(str(seeded.path)) as store:
+        for n, code in enumerate(["x = 40", "x + 2", "print(x)"], start=1):
+            row = store.record(
+                code=code, report=_report(Verdict.allow, 0, []), gate_decision="ran",
+                result=ExecutionResult(exit_code=0), agent_id="agent-s", session_id="s-timeline",
+                call_index=n, limits=Limits(),
+            )  # fmt: skip
+            ids.append(int(row.id or 0))
+    at = ok(app("views/executions.py", id=str(ids[1])))
+    timeline = next(df.value for df in at.dataframe if "call" in df.value.columns)
+    assert list(timeline["id"]) == ids and list(timeline["call"]) == [1, 2, 3]
+    assert list(timeline["this"]) == ["", "▶", ""]
+    assert list(timeline["code"]) == ["x = 40", "x + 2", "print(x)"]
+    alone = ok(app("views/executions.py", id=str(seeded.block_ids[0])))  # control
+    assert not any("call" in df.value.columns for df in alone.dataframe)
