@@ -85,3 +85,18 @@ encoded = base64.b64encode(pickle.dumps({"a": 1}))
 doc = "!!python/object/apply:os.system ['id']"
 # ok: AIR-DESER-011
 plain = "key: !!str 123"
+
+# ruleid: AIR-DESER-012
+gadget = pickle.loads(b"cos\nsystem\n(S'id'\ntR.")
+# ruleid: AIR-DESER-012
+framed = b"\x80\x04\x95\x1d\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94"
+# ruleid: AIR-DESER-012
+graph = jsonpickle.decode('{"py/reduce": [{"py/function": "os.system"}, {"py/tuple": ["id"]}]}')
+# ok: AIR-DESER-012
+own = pickle.loads(b"ccollections\nOrderedDict\n)R.")
+# ok: AIR-DESER-012
+mine = jsonpickle.decode('{"py/object": "shop.Order", "total": 3}')
+# ok: AIR-DESER-012
+prose = "the cost\nsystem\nis low"
+# ruleid: AIR-DESER-012
+proto2 = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
