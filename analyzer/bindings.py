@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from airlock.analyzer.identifiers import norm
+
 if TYPE_CHECKING:
     from airlock.analyzer.records import Collected
     from airlock.analyzer.resolve import NameTable
@@ -91,6 +93,10 @@ class BindingHandlers:
         self.names.bind(n.name.value, "opaque")
         if type(n) is cst.FunctionDef:  # its parameters take the arguments of its calls
             self.names.functions.setdefault(n.name.value, []).append(n)
+            if self.scopes and self.scopes[-1][0] == "class":
+                self.names.class_methods.setdefault(norm(self.scopes[-1][1]), []).append(
+                    n.name.value
+                )
         self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
         try:
             self.children(n)

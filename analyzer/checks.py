@@ -34,6 +34,8 @@ text-level hits, which carry their own line and column. Use one from YAML with
 - `secret_to_network`, `credential_to_network`, `destructive_walk`: value flow from a
   source to a sink (analyzer/taint.py, sources.py, sinks.py).
 - `flood_loop`: network sends repeated without end or pause (analyzer/floods.py).
+- `monkeypatch_hook`: an imported attribute replaced by the snippet's code that wraps a
+  sensitive original or reaches a send, runner or shell (analyzer/hooks.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -48,6 +50,7 @@ import libcst as cst
 from airlock.analyzer.datamodel import datamodel_exec
 from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
+from airlock.analyzer.hooks import monkeypatch_hook
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.sinks import credential_to_network, destructive_walk, secret_to_network
 from airlock.analyzer.suppress import suppression_comments
@@ -285,6 +288,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "credential_to_network": credential_to_network,
     "destructive_walk": destructive_walk,
     "flood_loop": flood_loop,
+    "monkeypatch_hook": monkeypatch_hook,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

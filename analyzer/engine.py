@@ -114,6 +114,10 @@ class Walker(BindingHandlers):
     # -- handlers: return False to skip the children ---------------------------------------
     def on_call(self, n: cst.Call) -> None:
         self.record(n)
+        for kind, name in reversed(self.scopes):
+            if kind == "def":
+                self.out.calls_in.setdefault(name, []).append(n)
+                break
         loops = self.loops
         site = CallSite(n, False, False)
         if loops:
@@ -209,6 +213,7 @@ class Walker(BindingHandlers):
         tp = type(target)
         if tp is cst.Attribute:
             self.names.attr_values.setdefault(target.attr.value, []).append(value)  # type: ignore[attr-defined]
+            self.out.attr_assigns.append((target, value))  # type: ignore[arg-type]
         elif tp is cst.Subscript and type(target.value) is cst.Name:  # type: ignore[attr-defined]
             self.names.stored_into.setdefault(target.value.value, []).append(value)  # type: ignore[attr-defined]
 

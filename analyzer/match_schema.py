@@ -29,6 +29,7 @@ CHECK_NAMES = frozenset(
         "credential_to_network",
         "destructive_walk",
         "flood_loop",
+        "monkeypatch_hook",
         "parse_error",
         "size_limit",
         "engine_error",

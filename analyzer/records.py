@@ -67,6 +67,10 @@ class Collected:
     # `a.b.keys()`, `sorted(a.b)`): listing names, not reaching what they name
     listed: set[int] = field(default_factory=set)
     stmt_of: dict[int, ast.AST | None] = field(default_factory=dict)
+    # calls by the name of the innermost `def` holding them (what a hook's code reaches)
+    calls_in: dict[str, list[cst.Call]] = field(default_factory=dict)
+    # `m.a = v`: an attribute of something replaced by a value (monkeypatching)
+    attr_assigns: list[tuple[cst.Attribute, cst.BaseExpression]] = field(default_factory=list)
 
 
 class Binding:
