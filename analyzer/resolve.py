@@ -52,6 +52,13 @@ MODULE_LOOKALIKES = frozenset(
     {"os", "subprocess", "sys", "builtins", "socket", "pty", "ctypes", "importlib", "shutil"}
     | {"pickle", "marshal", "posix", "nt", "_posixsubprocess", "_imp", "runpy"}
 )
+# A global never bound anywhere in the snippet (a fragment that uses modules its reader
+# imported elsewhere: `yaml.load(f, Loader=yaml.UnsafeLoader)`) may also be one of these:
+# deserialisers, decoders and network clients whose rules must still see the call.
+UNBOUND_LOOKALIKES = MODULE_LOOKALIKES | frozenset(
+    {"yaml", "dill", "jsonpickle", "cPickle", "shelve", "base64", "zlib", "codecs", "binascii"}
+    | {"requests", "urllib", "urllib2", "httpx", "telnetlib", "paramiko", "ftplib", "smtplib"}
+)
 # Bounds that keep resolution linear on adversarial code (`h = h.set(k)` rebound hundreds
 # of times makes every chain of methods a candidate): calls on call results are followed
 # MAX_CALL_CHAIN deep, names have at most MAX_SEGMENTS parts, and an expression resolves to
@@ -165,7 +172,7 @@ class NameTable(ValueFlow):
                 return frozenset({f"builtins.{name}"})
             # never bound here: with `from m import *` it can only come from m
             star = frozenset(f"{m}.{name}" for m in self.star_modules)
-            return star | {name} if name in MODULE_LOOKALIKES else star
+            return star | {name} if name in UNBOUND_LOOKALIKES else star
         out: set[str] = set()
         self._resolving.append(name)
         try:

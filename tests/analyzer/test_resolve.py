@@ -118,3 +118,17 @@ def test_local_eval_model_is_allowed_by_scan() -> None:
 def test_resolution_cycles_terminate() -> None:
     names = call_names("a = b\nb = a\na(x)\nc = c.d\nc(x)")
     assert "builtins.eval" not in names
+
+
+def test_never_bound_module_spellings_reach_their_rules() -> None:
+    """A fragment's `yaml` (imported by its reader) is taken to be the module; the same
+    name bound by the snippet itself is not."""
+    from airlock.analyzer.scan import scan
+
+    fragment = "data = yaml.load(open('c.yml'), Loader=yaml.UnsafeLoader)\n"
+    assert "AIR-DESER-013" in {f.rule_id for f in scan(fragment).active_findings}
+    own = (
+        "class yaml:\n    UnsafeLoader = None\n    def load(f, Loader):\n        return f\n"
+        + fragment
+    )
+    assert "AIR-DESER-013" not in {f.rule_id for f in scan(own).active_findings}

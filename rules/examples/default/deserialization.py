@@ -100,3 +100,12 @@ mine = jsonpickle.decode('{"py/object": "shop.Order", "total": 3}')
 prose = "the cost\nsystem\nis low"
 # ruleid: AIR-DESER-012
 proto2 = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+
+from yaml import UnsafeLoader
+
+# ruleid: AIR-DESER-013
+unsafe = yaml.load(open("config.yaml"), Loader=yaml.UnsafeLoader)
+# ruleid: AIR-DESER-013
+unsafe_all = yaml.load_all(open("config.yaml"), UnsafeLoader)
+# ok: AIR-DESER-013
+safe = yaml.load(open("config.yaml"), Loader=yaml.SafeLoader)

