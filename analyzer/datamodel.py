@@ -2,9 +2,11 @@
 
 - `datamodel_exec`: a class binds a special method to something that runs code or
   commands (`__iadd__ = exec`, `__getitem__ = os.system`, `__call__ = eval`), so `x += s`
-  or `x[s]` executes `s`; or a `__reduce__` / `__reduce_ex__` returns such a callable
+  or `x[s]` executes `s` — in the class body or assigned on the class later
+  (`X.__getitem__ = exec`); or a `__reduce__` / `__reduce_ex__` returns such a callable
   as its first item (`return (os.system, ("id",))`), which is how pickle, YAML and other
-  object-graph payloads are built: loading the data calls it.
+  object-graph payloads are built: loading the data calls it; or a decorator is one
+  (`@exec` over `@input`: defining the function runs what is typed).
 """
 
 from __future__ import annotations
@@ -76,6 +78,22 @@ def datamodel_exec(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
             found = runner(ctx, value)
             if found is not None:
                 out.append((value, f"{cls}.{attr} = {found}", 0, 0))
+    for target, value in ctx.collected.attr_assigns:
+        attr = target.attr.value
+        if not (attr.startswith("__") and attr.endswith("__")) or attr == "__module__":
+            continue
+        owner = target.value
+        if type(owner) is not cst.Name or norm(owner.value) not in ctx.names.class_methods:
+            continue  # only the snippet's own classes: `sys.excepthook`-style slots are not hooks
+        found = runner(ctx, value)
+        if found is not None:
+            out.append((target, f"{owner.value}.{attr} = {found}", 0, 0))
+    for defs in ctx.names.functions.values():
+        for fd in defs:
+            for dec in fd.decorators:
+                found = runner(ctx, dec.decorator)
+                if found is not None:
+                    out.append((dec.decorator, f"@{found} on {fd.name.value}", 0, 0))
     for name in REDUCERS:
         for value in ctx.names.returns.get(name, ()):
             first = _reduced_callable(ctx, value)

@@ -1,6 +1,7 @@
 # Annotated examples for dynamic code execution rules (default set).
 import ast
 import base64
+import functools
 import os
 import subprocess
 import codecs
@@ -108,6 +109,29 @@ class Runs:
 class Meta(type):
     # ruleid: AIR-EXEC-007
     __getitem__ = eval
+
+
+class Later:
+    pass
+
+
+# ruleid: AIR-EXEC-007
+Later.__getitem__ = exec
+# ok: AIR-EXEC-007
+Later.__repr__ = repr
+
+
+# ruleid: AIR-EXEC-007
+@exec
+@input
+def typed():
+    pass
+
+
+# ok: AIR-EXEC-007
+@functools.cache
+def cached():
+    return 1
 
 
 class PlainRecord:

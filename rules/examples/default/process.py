@@ -144,3 +144,24 @@ os.system(f"echo {blob} | base64 -d | sh")
 os.system("echo 6964 | xxd -r -p | bash")
 # ok: AIR-PROC-013
 subprocess.run("base64 -d payload.b64 > decoded.bin", shell=True)
+
+import pty
+
+# ruleid: AIR-PROC-014
+pty.spawn("/bin/bash")
+# ruleid: AIR-PROC-014
+os.system("sh")
+# ruleid: AIR-PROC-014
+subprocess.call(["/bin/sh", "-i"])
+# ruleid: AIR-PROC-014
+os.execv("/bin/sh", ["sh"])
+# ruleid: AIR-PROC-014
+subprocess.Popen(["\\windows\\system32\\cmd.exe"], stdin=subprocess.PIPE)
+# ok: AIR-PROC-014
+subprocess.run(["bash", "scripts/build.sh"], check=True)
+# ok: AIR-PROC-014
+subprocess.run(["sh", "-c", "make test"], check=True)
+# ok: AIR-PROC-014
+subprocess.run(["bash"], input="echo hi\n", text=True, check=True)
+# ok: AIR-PROC-014
+os.system("shasum -a 256 file.bin")
