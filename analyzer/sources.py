@@ -85,7 +85,8 @@ CREDENTIAL_PATH = re.compile(
     r"Login Data|Cookies|Local State|key[34]\.db|logins\.json|wallet\.dat|\.electrum|"
     r"Exodus|\.bitcoin|\.ethereum|keystore|Local Storage|leveldb|\.gnupg|/etc/shadow|"
     r"_history\b|\.password-store|Keychains|discord|Telegram Desktop|tdata|\.env$|"
-    r"/run/secrets/|serviceaccount/token|\.config/gh/hosts|\.terraform\.d/credentials",
+    r"/run/secrets/|serviceaccount/token|\.config/gh/hosts|\.terraform\.d/credentials|"
+    r"Steam[/\\](config|ssfn)|\bssfn\d*|loginusers\.vdf|FileZilla[/\\](recentservers|sitemanager)",
     re.IGNORECASE,
 )
 ACCOUNT_PATH = re.compile(r"^/etc/(passwd|shadow|group|gshadow|sudoers|master\.passwd)$")

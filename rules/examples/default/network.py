@@ -138,3 +138,15 @@ sms = Twilio("AC123", "token")
 opener = urllib2.build_opener()
 # ok: AIR-NET-015
 options = webdriver.FirefoxOptions
+
+import requests
+
+TOKEN = "123456:ABC"
+# ruleid: AIR-NET-016
+requests.post(f"https://api.telegram.org/bot{TOKEN}/sendDocument", files={"document": b"zip"})
+# ruleid: AIR-NET-016
+requests.post("https://discord.com/api/webhooks/1/abc", files={"file": open("shot.png", "rb")})
+# ok: AIR-NET-016
+requests.post("https://uploads.example.org/v1/files", files={"file": open("shot.png", "rb")})
+# ok: AIR-NET-016
+requests.post("https://discord.com/api/webhooks/1/abc", json={"content": "build passed"})

@@ -77,6 +77,12 @@ hostname = open("/etc/hostname").read()
 chrome = os.path.join(os.environ["LOCALAPPDATA"], "Google", "Chrome", "User Data", "Default", "Login Data")
 # ruleid: AIR-SEC-007
 ff = "~/.mozilla/firefox/abc.default/logins.json"
+# ruleid: AIR-SEC-007
+steam_cfg = "C:\\Program Files (x86)\\Steam\\config"
+# ruleid: AIR-SEC-007
+filezilla = os.path.expandvars("%APPDATA%\\FileZilla\\recentservers.xml")
+# ok: AIR-SEC-007
+game_dir = "C:\\Program Files (x86)\\Steam\\steamapps\\common"
 # ok: AIR-SEC-007
 login = "login page"
 # ruleid: AIR-SEC-007
