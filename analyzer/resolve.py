@@ -187,6 +187,20 @@ class NameTable(ValueFlow):
             self._resolving.pop()
         return frozenset(out)
 
+    def guessed(self, expr: cst.BaseExpression) -> bool:
+        """True when `expr` resolves only because its root is a name spelled like a module
+        that the snippet never imports (a parameter or a never-bound global): the caller
+        decides what it is, so rules matched through it are less sure."""
+        while type(expr) in (cst.Attribute, cst.Call, cst.Subscript):
+            expr = expr.func if type(expr) is cst.Call else expr.value  # type: ignore[attr-defined]
+        if type(expr) is not cst.Name:
+            return False
+        name = norm(expr.value)  # type: ignore[attr-defined]
+        binds = self.bindings.get(name)
+        if binds is None:
+            return name in UNBOUND_LOOKALIKES and name not in BUILTIN_NAMES
+        return name in MODULE_LOOKALIKES and all(b.kind == "param" for b in binds)
+
     def _qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
         tp = type(expr)  # exact types: isinstance on libcst's ABCs is slow
         if tp is cst.Name:

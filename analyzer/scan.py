@@ -7,13 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
+
 from airlock.analyzer.bandit_bridge import bandit_findings, bandit_floor
 from airlock.analyzer.builtin_rules import builtin_for
 from airlock.analyzer.checks import CHECKS
 from airlock.analyzer.context import Context
 from airlock.analyzer.engine import walk
 from airlock.analyzer.matchers import CompiledRules, Hit
-from airlock.analyzer.models import Finding, FlowStep, Report, Verdict
+from airlock.analyzer.models import Confidence, Finding, FlowStep, Report, Verdict
 from airlock.analyzer.parse import Parsed, ParseFailure, decode, parse, salvage
 from airlock.analyzer.recursion import deep_recursion
 from airlock.analyzer.resolve import MAX_NAMES
@@ -184,6 +186,8 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
         src = lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
         f = _finding(hit.rule, hit.name, line, col, src)
         f.end_line, f.end_column = end_line, end_col
+        if type(hit.node) is cst.Call and walker.names.guessed(hit.node.func):
+            f.confidence = LESS_SURE[f.confidence]  # `def run(cmd, *, os): os.system(cmd)`
         path = flow_paths.get(id(hit.node)) if hit.rule.match.get("check") in FLOW_CHECKS else None
         if path is not None:
             f.flow = _flow_steps(ctx, path, f)
@@ -191,6 +195,11 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
     return out
 
 
+LESS_SURE = {
+    Confidence.high: Confidence.medium,
+    Confidence.medium: Confidence.low,
+    Confidence.low: Confidence.low,
+}
 FLOW_CHECKS = frozenset({"secret_to_network", "credential_to_network", "destructive_walk"})
 
 

@@ -132,3 +132,16 @@ def test_never_bound_module_spellings_reach_their_rules() -> None:
         + fragment
     )
     assert "AIR-DESER-013" not in {f.rule_id for f in scan(own).active_findings}
+
+
+def test_module_spelled_parameters_match_at_lower_confidence_never_not_at_all() -> None:
+    from airlock.analyzer.scan import scan
+
+    def proc001(code: str) -> list[str]:
+        return [
+            f.confidence.value for f in scan(code).active_findings if f.rule_id == "AIR-PROC-001"
+        ]
+
+    assert proc001("def run(cmd, *, os):\n    os.system(cmd)\n") == ["medium"]
+    assert proc001("import os\ndef run(cmd):\n    os.system(cmd)\n") == ["high"]
+    assert proc001("def run(cmd, *, shell):\n    shell.system(cmd)\n") == []
