@@ -85,10 +85,26 @@ def cond_holds(ctx: Context, call: cst.Call, c: ArgCond) -> bool:
     return _holds(ctx, call, c, expr)
 
 
+def _starred(call: cst.Call) -> list[cst.BaseExpression]:
+    """What `f(*xs)` may pass at a position after the star: the elements of a literal
+    `xs`, else `xs` itself (its value flows on like any other value)."""
+    out: list[cst.BaseExpression] = []
+    for a in call.args:
+        if a.star == "*":
+            v = a.value
+            if type(v) in (cst.List, cst.Tuple):
+                out.extend(el.value for el in v.elements)  # type: ignore[attr-defined]
+            else:
+                out.append(v)
+    return out
+
+
 def _holds(ctx: Context, call: cst.Call, c: ArgCond, expr: cst.BaseExpression | None) -> bool:
     if expr is None:
-        if c.position is not None and any(a.star for a in call.args):
-            return c.missing is not True  # `f(*args)`: the argument may be there
+        if c.position is not None and any(a.star == "*" for a in call.args):
+            if c.missing is True:
+                return False  # `f(*args)`: the argument may be there
+            return any(_holds(ctx, call, c, e) for e in _starred(call))
         return bool(c.missing)
     if c.missing:
         return False

@@ -32,6 +32,8 @@ settings = dict(region=os.environ.get("REGION"))
 blob = str(os.environ)
 # ruleid: AIR-SEC-011
 print(os.environ)
+# ruleid: AIR-SEC-011
+dumped = json.dumps(*[os.environ])
 # ok: AIR-SEC-011
 home = str(os.environ.get("HOME"))
 # ok: AIR-SEC-011
@@ -179,3 +181,8 @@ with Listener(on_release=on_release) as quitter:
     quitter.join()
 # ok: AIR-SEC-015
 keyboard.on_press(lambda e: print(e.name))
+
+
+def dumps_sorted(*args):
+    # ok: AIR-SEC-011
+    return json.dumps(*args, sort_keys=True)
