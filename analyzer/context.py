@@ -49,6 +49,7 @@ class Context:
         self.names: NameTable = walker.names
         self.folder = folder
         self.positions = Positions(parsed.text, parsed.module, walker.out.stmt_of)
+        self._param_active: set[str] = set()  # parameters whose call sites are being read
 
     @cached_property
     def lines(self) -> list[str]:
@@ -220,6 +221,8 @@ class Context:
                             if text is not None:
                                 out.append(text)
                 return out
+            if binds and all(b.kind == "param" for b in binds):
+                return self._argument_texts(expr.value, binds, expr)
         if type(expr) in (cst.List, cst.Tuple):  # an argv list reads as its command line
             parts = [templater.template(el.value) for el in expr.elements]  # type: ignore[attr-defined]
             line = " ".join(HOLE if t is None else t for t in parts)
@@ -230,6 +233,41 @@ class Context:
             if expanded:
                 return expanded
         return [text] if text is not None else []
+
+    @cached_property
+    def _def_of_operand(self) -> dict[int, str]:
+        """The innermost `def` holding each call's receiver and arguments (by node id)."""
+        out: dict[int, str] = {}
+        for fn, calls in self.collected.calls_in.items():
+            for call in calls:
+                if type(call.func) is cst.Attribute:
+                    out[id(call.func.value)] = fn
+                for a in call.args:
+                    out[id(a.value)] = fn
+        return out
+
+    def _argument_texts(self, name: str, binds: list[Any], use: cst.BaseExpression) -> list[str]:
+        """Texts a parameter of the snippet's own function may have: those of the arguments
+        its calls pass (`render("{u.__init__.__globals__}", u)` for `template.format`).
+        Where the use sits in a known `def`, only that function's parameter counts."""
+        if name in self._param_active:
+            return []  # recursion through the snippet's own calls
+        owner = self._def_of_operand.get(id(use))
+        if owner is not None:
+            binds = [b for b in binds if b.payload == owner] or binds
+        origins = getattr(self, "_origins", None)
+        if origins is None:
+            origins = self._origins = Origins(self)
+        self._param_active.add(name)
+        try:
+            out: list[str] = []
+            for b in binds:
+                if isinstance(b.payload, str):
+                    for value in origins._arguments(b.payload, name)[:MAX_ELEMENTS]:
+                        out.extend(self.possible_texts(value))
+            return out
+        finally:
+            self._param_active.discard(name)
 
     def _per_element(self, expr: cst.BaseExpression) -> list[str]:
         """Templates of `expr` with a loop variable inside it (over a literal sequence of

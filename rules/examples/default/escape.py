@@ -156,3 +156,19 @@ df.query("@__import__('os').system('id')")
 df.query("price > 10 and qty < 3")
 # ok: AIR-ESC-013
 shown = "{0.__class__.__name__}({0.name!r})".format(cfg)
+
+
+def render(template, obj):
+    # ruleid: AIR-ESC-013
+    return template.format(user=obj)
+
+
+page = render("{user.__init__.__globals__[SECRET]}", cfg)
+
+
+def greet(template, obj):
+    # ok: AIR-ESC-013
+    return template.format(user=obj)
+
+
+hello = greet("Hello {user.name}", cfg)
