@@ -101,6 +101,64 @@ def concurrent(n: int) -> None:
         )
 
 
+def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
+    """run() and guard() of plain code with $AIRLOCK_WARM=2: each timed call takes a ready
+    warm interpreter (the pool refills between calls, untimed: its import time is paid
+    ahead, in the background)."""
+    import os
+
+    from airlock.audit import Store, guard
+    from airlock.executor import run, warm
+
+    os.environ["AIRLOCK_WARM"] = "2"
+    pool = warm.pool()
+    assert pool is not None
+
+    def ready() -> None:
+        deadline = time.perf_counter() + 120
+        while pool.ready() < 1 and time.perf_counter() < deadline:
+            time.sleep(0.01)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(str(Path(tmp) / "warm.db"))
+        series: dict[str, list[float]] = {"run() print(1)": [], "guard() print(1)": []}
+        if seed_ms is not None:
+            series["run() pandas job"] = []
+        calls = {
+            "run() print(1)": lambda: run("print(1)"),
+            "guard() print(1)": lambda: guard("print(1)", store=store).result,
+            "run() pandas job": lambda: run(SEED),
+        }
+        for _ in range(runs):
+            for name in series:
+                ready()
+                start = time.perf_counter()
+                r = calls[name]()
+                series[name].append((time.perf_counter() - start) * 1000)
+                if r is None or r.exit_code != 0 or r.timing.get("warm") != 1.0:
+                    raise RuntimeError(f"{name}: not a warm run ({r and r.stderr[-300:]})")
+        store.close()
+    warm.shutdown()
+    print(f"\nwarm pool (AIRLOCK_WARM=2, modules: {', '.join(pool.modules) or 'none'})")
+    print(f"{'series':<28}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, values in series.items():
+        print(f"{name:<28}{statistics.median(values):>9.2f}{p95(values):>9.2f}")
+    rows = [
+        ("run() print(1)", bare_ms, None, "bare python -c pass"),
+        ("guard() print(1)", bare_ms, 0.5, "bare python -c pass"),
+    ]
+    if seed_ms is not None:
+        rows.append(("run() pandas job", seed_ms, 0.1, "bare python seed.py"))
+    for name, against, target, label in rows:
+        ratio = statistics.median(series[name]) / against
+        verdict = (
+            ""
+            if target is None
+            else ("  (meets" if ratio <= target else "  (MISSES") + f" {target}x)"
+        )
+        print(f"ratio {name} / {label}: p50 {ratio:.3f}x{verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed calls per series")
@@ -174,6 +232,13 @@ def main() -> None:
         print(
             "pandas is not installed: the pandas rows are left out (pip install 'airlock[runtime]')"
         )
+    warm_series(
+        args.runs,
+        seed_ms=statistics.median(times["bare python seed.py"])
+        if "bare python seed.py" in times
+        else None,
+        bare_ms=base,
+    )
     if args.sessions:
         concurrent(args.sessions)
 

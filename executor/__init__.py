@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     )
     from airlock.executor.policy import DEFAULT_REQUIRED, LAYERS, SandboxPolicy
     from airlock.executor.probe import probe_layers
-    from airlock.executor.runner import run
     from airlock.executor.session import Session, SessionClosed
+    from airlock.executor.warm import run
 
 # Loaded on first use, so the small spawner process (executor.zygote) can import the
 # isolation modules without pydantic and the rest of the front door.
@@ -44,7 +44,7 @@ _EXPORTS = {
     "Limits": "airlock.executor.models",
     "OutputFile": "airlock.executor.models",
     "probe_layers": "airlock.executor.probe",
-    "run": "airlock.executor.runner",
+    "run": "airlock.executor.warm",  # runner.run, on a warm interpreter when one is ready
     "Session": "airlock.executor.session",
     "SessionClosed": "airlock.executor.session",
 }

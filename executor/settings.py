@@ -23,6 +23,11 @@ AIRLOCK_CGROUP_ROOT        /sys/fs/cgroup                      where the cgroup 
                                                                pids hierarchies are mounted
 AIRLOCK_UID_BASE           60000                               slot N runs as uid and gid
                                                                UID_BASE + N (as root)
+AIRLOCK_WARM               0                                   warm interpreters ``run`` keeps
+                                                               ready (warm.py); 0 (or not a
+                                                               number) turns the pool off
+AIRLOCK_WARM_MODULES       numpy,pandas,matplotlib.pyplot      what each warm interpreter
+                                                               imports (those installed)
 =========================  ==================================  ================================
 
 ``current()`` reads them afresh on every call, so a change takes effect on the next run;
@@ -43,6 +48,8 @@ VARIABLES = {
     "zygote_above_mb": "AIRLOCK_ZYGOTE_ABOVE_MB",
     "cgroup_root": "AIRLOCK_CGROUP_ROOT",
     "uid_base": "AIRLOCK_UID_BASE",
+    "warm": "AIRLOCK_WARM",
+    "warm_modules": "AIRLOCK_WARM_MODULES",
 }
 
 
@@ -61,6 +68,8 @@ class Settings:
     zygote_above_mb: float = 64.0
     cgroup_root: str = "/sys/fs/cgroup"
     uid_base: int = 60000
+    warm: int = 0
+    warm_modules: str = "numpy,pandas,matplotlib.pyplot"
 
 
 def _state_dir() -> str:
@@ -97,11 +106,11 @@ def _float(field: str, default: float) -> float:
         raise SettingsError(f"{VARIABLES[field]}={raw!r} is not a number") from None
 
 
-def _standby(default: int) -> int:
+def _optional_count(field: str, default: int) -> int:
     try:
-        return max(0, int(_raw("standby", default)))
+        return max(0, int(_raw(field, default)))
     except ValueError:
-        return 0  # standbys are an optimisation: an unreadable count turns them off
+        return 0  # an optimisation: an unreadable count turns it off
 
 
 def current() -> Settings:
@@ -109,9 +118,11 @@ def current() -> Settings:
     return Settings(
         slots=_int("slots", Settings.slots, 1),
         state_dir=_state_dir(),
-        standby=_standby(Settings.standby),
+        standby=_optional_count("standby", Settings.standby),
         spawner=_raw("spawner", Settings.spawner),
         zygote_above_mb=_float("zygote_above_mb", Settings.zygote_above_mb),
         cgroup_root=_raw("cgroup_root", Settings.cgroup_root),
         uid_base=_int("uid_base", Settings.uid_base, 0),
+        warm=_optional_count("warm", Settings.warm),
+        warm_modules=_raw("warm_modules", Settings.warm_modules),
     )
