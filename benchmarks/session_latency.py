@@ -119,6 +119,10 @@ def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
         while pool.ready() < 1 and time.perf_counter() < deadline:
             time.sleep(0.01)
 
+    full_by = time.perf_counter() + 120
+    while pool.ready() < pool.size and not pool.failed and time.perf_counter() < full_by:
+        time.sleep(0.05)
+    memory, count = pool.memory_mb(), pool.ready()
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(str(Path(tmp) / "warm.db"))
         series: dict[str, list[float]] = {"run() print(1)": [], "guard() print(1)": []}
@@ -140,6 +144,7 @@ def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
         store.close()
     warm.shutdown()
     print(f"\nwarm pool (AIRLOCK_WARM=2, modules: {', '.join(pool.modules) or 'none'})")
+    print(f"pool memory: {memory:.1f} MB resident for {count} ready interpreters")
     print(f"{'series':<28}{'p50 ms':>9}{'p95 ms':>9}")
     for name, values in series.items():
         print(f"{name:<28}{statistics.median(values):>9.2f}{p95(values):>9.2f}")

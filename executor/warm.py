@@ -35,6 +35,7 @@ from airlock.executor.session import Session, SessionClosed
 
 LIFETIME_S = 3600.0  # a warm interpreter not taken within this is replaced
 PRELOAD_TIMEOUT_S = 60.0
+RSS = "int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])"  # KiB
 
 
 def configured_size() -> int:
@@ -63,6 +64,7 @@ class WarmPool:
         self.size, self.modules = size, modules
         self.limits = limits or Limits()
         self._ready: list[Session] = []
+        self._rss_kib: dict[str, int] = {}  # each ready interpreter's resident memory
         self._starting = 0
         self._lock = threading.Lock()
         self.started = self.failed = self.taken = 0
@@ -84,6 +86,8 @@ class WarmPool:
             r = session.run(preload, timeout_s=PRELOAD_TIMEOUT_S)
             if r.exit_code != 0 or not session.alive:
                 raise RuntimeError(r.killed_reason or r.refused or r.stderr[-300:] or "failed")
+            rss = session.run(RSS, timeout_s=PRELOAD_TIMEOUT_S).value  # no agent code ran yet
+            kib = int(rss) if rss is not None and rss.isdigit() else 0
         except Exception as exc:
             with self._lock:
                 self._starting -= 1
@@ -96,12 +100,14 @@ class WarmPool:
             self._starting -= 1
             self.started += 1
             self._ready.append(session)
+            self._rss_kib[session.id] = kib
 
     def take(self) -> Session | None:
         """A ready warm session (then a replacement starts), or None."""
         with self._lock:
             while self._ready:
                 s = self._ready.pop(0)
+                self._rss_kib.pop(s.id, None)
                 if s.alive:
                     self.taken += 1
                     break
@@ -110,6 +116,12 @@ class WarmPool:
                 s = None
         self._refill()
         return s
+
+    def memory_mb(self) -> float:
+        """Resident memory of the ready interpreters, as each measured itself after its
+        preload (before any agent code could run in it)."""
+        with self._lock:
+            return sum(self._rss_kib.get(s.id, 0) for s in self._ready if s.alive) / 1024
 
     def ready(self) -> int:
         """How many warm interpreters are ready now."""

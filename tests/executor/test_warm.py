@@ -39,6 +39,8 @@ def test_a_plain_run_takes_a_warm_interpreter_with_its_modules(pool: warm.WarmPo
     r = run("import sys\nprint('json' in sys.modules, 'csv' in sys.modules)")
     assert r.timing.get("warm") == 1.0 and r.stdout == "True True\n" and r.exit_code == 0
     assert pool.taken == 1
+    _wait_ready(pool)
+    assert 1 < pool.memory_mb() < 512  # the ready one, as measured after its preload
 
 
 def test_no_state_passes_between_warm_runs(pool: warm.WarmPool) -> None:
