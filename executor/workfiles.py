@@ -32,13 +32,24 @@ def check_name(name: str) -> str:
 
 
 def load_inputs(files: Mapping[str, bytes | str | os.PathLike[str]] | None) -> dict[str, bytes]:
-    """Validate names and load contents: bytes as given, str as UTF-8 text, a path's bytes."""
+    """Validate names and load contents: bytes as given, str as UTF-8 text, a path's bytes.
+
+    A str that names an existing file (one line, no NUL) is refused: it is almost surely
+    meant as a path (as `airlock run --file NAME=PATH` takes one), and sending the path's
+    text instead of the file would go unnoticed. Pass a `pathlib.Path` to send the file,
+    or bytes to send that text.
+    """
     out: dict[str, bytes] = {}
     for name, value in (files or {}).items():
         check_name(name)
         if isinstance(value, bytes):
             data = value
         elif isinstance(value, str):
+            if _names_a_file(value):
+                raise ValueError(
+                    f"input file {name!r}: {value[:200]!r} is the name of a file; pass "
+                    f"pathlib.Path({value[:200]!r}) to send that file, or bytes to send the text"
+                )
             data = value.encode("utf-8", "surrogateescape")
         elif isinstance(value, os.PathLike):
             with open(value, "rb") as f:
@@ -49,6 +60,15 @@ def load_inputs(files: Mapping[str, bytes | str | os.PathLike[str]] | None) -> d
             raise ValueError(f"input file {name!r}: expected bytes, str or a path")
         out[name] = data
     return out
+
+
+def _names_a_file(text: str) -> bool:
+    if not text or len(text) > 4096 or "\n" in text or "\0" in text:
+        return False
+    try:
+        return os.path.isfile(text)
+    except (OSError, ValueError):
+        return False
 
 
 def write_inputs(

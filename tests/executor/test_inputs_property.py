@@ -37,3 +37,24 @@ def test_environment_is_validated(env: dict[str, str]) -> None:
 def test_arbitrary_code_never_raises(code: str) -> None:
     r = run(code)
     assert r.refused is None and (r.exit_code is not None or r.signal is not None)
+
+
+def test_a_str_that_names_a_file_is_refused_as_ambiguous(tmp_path) -> None:
+    """guard(files={"in.csv": "/tmp/x.csv"}) must not send the path's text as the file."""
+    import pathlib
+
+    import pytest
+
+    from airlock.executor.workfiles import load_inputs
+
+    real = tmp_path / "x.csv"
+    real.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(ValueError, match=r"is the name of a file; pass pathlib\.Path"):
+        load_inputs({"in.csv": str(real)})
+    assert load_inputs({"in.csv": pathlib.Path(real)}) == {"in.csv": b"a,b\n1,2\n"}
+    assert load_inputs({"in.csv": str(real).encode()}) == {"in.csv": str(real).encode()}
+    missing = str(tmp_path / "nope.csv")  # control: text that names no file is text
+    assert load_inputs({"n.txt": missing, "t.txt": "a,b\n1,2\n"}) == {
+        "n.txt": missing.encode(),
+        "t.txt": b"a,b\n1,2\n",
+    }
