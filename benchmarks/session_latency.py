@@ -30,29 +30,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from run_latency import measure, p95  # the same interleaved timing as run_latency.py
+
 SEED = """\
 import pandas as pd
 df = pd.DataFrame({"city": ["a", "b", "c"] * 100, "temp": [float(i % 37) for i in range(300)]})
 print(df.describe())
 """
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
-def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
-    """Interleaved timings in milliseconds (one warm-up call each first)."""
-    for fn in series.values():
-        fn()
-    out: dict[str, list[float]] = {name: [] for name in series}
-    for _ in range(runs):
-        for name, fn in series.items():
-            start = time.perf_counter()
-            fn()
-            out[name].append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def checked(session, code: str, expect: str | None = None) -> Callable[[], object]:

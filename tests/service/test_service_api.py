@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from serving import serving
 from typer.testing import CliRunner
 
 from airlock.audit.store import Store
@@ -34,19 +31,8 @@ def _key(db: str, name: str, *scopes: str, rate: int | None = None) -> str:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     db = str(tmp_path_factory.mktemp("service") / "store.db")
     store = Store(db)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(store, max_body_bytes=50_000), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", db
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store, max_body_bytes=50_000)) as base:
+        yield base, db
     store.close()
 
 

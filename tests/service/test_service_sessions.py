@@ -4,14 +4,11 @@ bounded in number, closed on DELETE."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
+from serving import serving
 from test_service_api import _key
 
 from airlock.audit.store import Store
@@ -26,19 +23,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     db = str(tmp_path_factory.mktemp("service-sessions") / "store.db")
     store = Store(db)
     registry = Sessions(per_key=2, total=8)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(store, sessions=registry), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", db, registry
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(store, sessions=registry)) as base:
+        yield base, db, registry
     registry.close_all()
     store.close()
 

@@ -22,7 +22,7 @@ from airlock.executor import ExecutionResult
 pytestmark = [pytest.mark.timeout(60)]
 
 LIBC = "import ctypes, os, time\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
-HOLD = "time.sleep(0.4)\n"
+HOLD = "time.sleep(1.0)\n"  # long enough for the monitor to sample it on a loaded machine
 
 
 @pytest.mark.layer("user")
