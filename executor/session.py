@@ -108,7 +108,11 @@ class Session:
             allow_degraded=allow_degraded, on_stdout=self._feed_out, on_stderr=self._feed_err,
             control=self._control,
         )  # fmt: skip
-        workfiles.load_inputs(files)  # bad names raise here, in the caller's thread
+        try:
+            workfiles.load_inputs(files)  # bad names raise here, in the caller's thread
+        except Exception:
+            self._control.close()
+            raise
         self._thread = threading.Thread(
             target=self._serve, args=(kwargs,), name=f"airlock-{self.id}", daemon=True
         )
@@ -274,7 +278,7 @@ class Session:
             self._idle.cancel()
         self._end("closed")
         self._wait_final()
-        if self._control.ended.is_set():
+        if self._thread is None or self._control.ended.is_set():  # never started, or over
             self._control.close()
         return self.final
 

@@ -207,3 +207,20 @@ def test_bad_arguments_raise_clearly(session: Session) -> None:
         session.run("1", timeout_s=0)
     with pytest.raises(ValueError):
         Session(lifetime_s=0)
+
+
+def test_sessions_that_cannot_start_leave_no_descriptor_behind() -> None:
+    import os
+
+    from airlock.executor import SandboxPolicy
+
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        with pytest.raises(ValueError):
+            Session(files={"../escape": b"x"})
+        off = frozenset({"seccomp"})
+        refused = Session(policy=SandboxPolicy(required=off, disabled=off))
+        r = refused.run("1")
+        assert r.refused and "seccomp" in r.refused
+        refused.close()
+    assert len(os.listdir("/proc/self/fd")) <= before
