@@ -5,9 +5,7 @@ too. Each refusal has a control showing the same request passes when it is liste
 from __future__ import annotations
 
 import contextlib
-import http.server
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from loopback_servers import echo_server, hello_server
 
 from airlock.executor.egress import (
     Allow,
@@ -27,51 +26,18 @@ from airlock.executor.egress import (
 )
 
 
-class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = f"hello {self.path} via {self.headers.get('Host')}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def web() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    """An HTTP server on the host's loopback (the sandbox's own loopback is another one)."""
+    with hello_server() as port:
+        yield port
 
 
 @pytest.fixture
 def echo() -> Iterator[int]:
-    """A TCP server that sends back what it receives, upper-cased (a stand-in for TLS)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                while data := conn.recv(4096):
-                    conn.sendall(data.upper())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(2)
-    listener.close()
+    """A TCP echo server on the host's loopback."""
+    with echo_server() as port:
+        yield port
 
 
 def _get(proxy: tuple[str, int], url: str) -> tuple[int, str]:

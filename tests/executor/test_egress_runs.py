@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from executor_support import need
+from loopback_servers import Hello, echo_server, hello_server
 
 from airlock.executor import Limits, SandboxPolicy, run
 from airlock.executor.egress_run import PORT
@@ -27,52 +28,18 @@ from airlock.executor.models import AllowList, ExecutionResult
 pytestmark = need("network", "filesystem", "tree_kill")
 
 
-class _Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = f"hello {self.path} via {self.headers.get('Host')}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def web() -> Iterator[int]:
     """An HTTP server on the host's loopback (the sandbox's own loopback is another one)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with hello_server() as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[int]:
-    """A TCP server that sends back what it receives, upper-cased (a stand-in for TLS)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                while data := conn.recv(4096):
-                    conn.sendall(data.upper())
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(2)
-    listener.close()
+    """A TCP echo server on the host's loopback."""
+    with echo_server() as port:
+        yield port
 
 
 def _run(code: str, network: str, **kw: object) -> ExecutionResult:
@@ -164,7 +131,7 @@ def tls_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, byt
     )  # fmt: skip
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

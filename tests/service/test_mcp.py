@@ -12,18 +12,10 @@ from typing import Any
 import anyio
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from service_support import make_key as _key
 from typer.testing import CliRunner
 
 from airlock.cli import app as cli
-
-
-def _key(db: str, name: str, *scopes: str) -> str:
-    args = ["keys", "create", name, "--db", db]
-    for scope in scopes:
-        args += ["--scope", scope]
-    out = CliRunner().invoke(cli, args)
-    assert out.exit_code == 0, out.output
-    return out.output.splitlines()[-1]
 
 
 def _airlock() -> str:

@@ -18,18 +18,10 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from service_support import make_key as _key
 from typer.testing import CliRunner
 
 from airlock.cli import app as cli
-
-
-def _key(db: str, name: str, *scopes: str) -> str:
-    args = ["keys", "create", name, "--db", db]
-    for scope in scopes:
-        args += ["--scope", scope]
-    out = CliRunner().invoke(cli, args)
-    assert out.exit_code == 0, out.output
-    return out.output.splitlines()[-1]
 
 
 def _free_port() -> int:

@@ -8,23 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serving import serving
+from service_support import make_key as _key
+from service_support import serving
 from typer.testing import CliRunner
 
 from airlock.audit.store import Store
 from airlock.cli import app as cli
 from airlock.service.app import create_app
-
-
-def _key(db: str, name: str, *scopes: str, rate: int | None = None) -> str:
-    args = ["keys", "create", name, "--db", db]
-    for scope in scopes:
-        args += ["--scope", scope]
-    if rate is not None:
-        args += ["--rate", str(rate)]
-    out = CliRunner().invoke(cli, args)
-    assert out.exit_code == 0, out.output
-    return out.output.splitlines()[-1]  # the key is the last line of stdout
 
 
 @pytest.fixture(scope="module")

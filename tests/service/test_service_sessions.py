@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from serving import serving
-from test_service_api import _key
+from service_support import make_key as _key
+from service_support import serving
 
 from airlock.audit.store import Store
 from airlock.service.app import create_app

@@ -1,4 +1,5 @@
-"""A real uvicorn server on a loopback port, in a thread, for the service tests."""
+"""What the service tests share: keys made by the real `airlock keys create`, and a real
+uvicorn server on a loopback port, in a thread."""
 
 from __future__ import annotations
 
@@ -10,6 +11,21 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+from typer.testing import CliRunner
+
+from airlock.cli import app as cli
+
+
+def make_key(db: str, name: str, *scopes: str, rate: int | None = None) -> str:
+    """A new API key (the last line of `airlock keys create`'s stdout)."""
+    args = ["keys", "create", name, "--db", db]
+    for scope in scopes:
+        args += ["--scope", scope]
+    if rate is not None:
+        args += ["--rate", str(rate)]
+    out = CliRunner().invoke(cli, args)
+    assert out.exit_code == 0, out.output
+    return out.output.splitlines()[-1]
 
 
 @contextmanager
