@@ -218,10 +218,15 @@ def test_new_user_namespaces_cannot_be_created(case: str) -> None:
     user_ns = {s.namespaces["user"] for s in mon.samples if "user" in s.namespaces}
     assert len(user_ns) == 1, f"the run entered new user namespaces: {user_ns}"
     assert mon.field_values("CapEff") == {"0000000000000000"}
-    control = new_marker()
-    with Monitor(control, deep=True) as mon:
-        unconfined(program(control, body))
-    assert len({s.namespaces["user"] for s in mon.samples if "user" in s.namespaces}) > 1
+    seen: list[set[str]] = []
+    for _ in range(3):  # the control always enters one; a loaded machine can make the
+        control = new_marker()  # monitor miss a sample, so it gets three tries to see it
+        with Monitor(control, deep=True) as mon:
+            out = unconfined(program(control, body))
+        seen.append({s.namespaces["user"] for s in mon.samples if "user" in s.namespaces})
+        if len(seen[-1]) > 1:
+            break
+    assert len(seen[-1]) > 1, (seen, out.stdout[-500:], out.stderr[-500:])
 
 
 ESCAPE_THEN_WRITE = (
