@@ -31,13 +31,17 @@ text-level hits, which carry their own line and column. Use one from YAML with
   setgid bit (`0o4755`).
 - `datamodel_exec`: a special method bound to exec/eval/a shell, or a `__reduce__`
   returning one (analyzer/datamodel.py).
-- `secret_to_network`, `credential_to_network`, `destructive_walk`: value flow from a
+- `secret_to_network`, `credential_to_network`, `drop_flow`, `destructive_walk`: value flow from a
   source to a sink (analyzer/taint.py, sources.py, sinks.py).
 - `flood_loop`: network sends repeated without end or pause (analyzer/floods.py).
 - `monkeypatch_hook`: an imported attribute replaced by the snippet's code that wraps a
   sensitive original or reaches a send, runner or shell (analyzer/hooks.py).
 - `keystroke_logger`: a keyboard listener whose callback writes, logs or sends the keys
   (analyzer/keylog.py).
+- `install_payload`: a network call, a program that is not a build tool, a shell or code
+  built at run time in a setup script (analyzer/install_time.py).
+- `downloaded_then_run`: a program started from a file written with network data
+  (analyzer/dropper.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
 
@@ -50,12 +54,19 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from airlock.analyzer.datamodel import datamodel_exec
+from airlock.analyzer.dropper import downloaded_then_run
 from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.hooks import monkeypatch_hook
+from airlock.analyzer.install_time import install_payload
 from airlock.analyzer.keylog import keystroke_logger
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
-from airlock.analyzer.sinks import credential_to_network, destructive_walk, secret_to_network
+from airlock.analyzer.sinks import (
+    credential_to_network,
+    destructive_walk,
+    drop_flow,
+    secret_to_network,
+)
 from airlock.analyzer.suppress import suppression_comments
 
 if TYPE_CHECKING:
@@ -290,9 +301,12 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "secret_to_network": secret_to_network,
     "credential_to_network": credential_to_network,
     "destructive_walk": destructive_walk,
+    "drop_flow": drop_flow,
     "flood_loop": flood_loop,
     "monkeypatch_hook": monkeypatch_hook,
     "keystroke_logger": keystroke_logger,
+    "install_payload": install_payload,
+    "downloaded_then_run": downloaded_then_run,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

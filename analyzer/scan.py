@@ -13,6 +13,8 @@ from airlock.analyzer.bandit_bridge import bandit_findings, bandit_floor
 from airlock.analyzer.builtin_rules import builtin_for
 from airlock.analyzer.checks import CHECKS
 from airlock.analyzer.context import Context
+from airlock.analyzer.embedded import MAX_DEPTH as MAX_EMBED_DEPTH
+from airlock.analyzer.embedded import embedded_sources
 from airlock.analyzer.engine import walk
 from airlock.analyzer.matchers import CompiledRules, Hit
 from airlock.analyzer.models import Confidence, Finding, FlowStep, Report, Verdict
@@ -156,7 +158,7 @@ def _finding(rule: Rule, name: str, line: int, column: int, source_line: str) ->
     )
 
 
-def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
+def _analyse(parsed: Parsed, compiled: CompiledRules, depth: int = 0) -> list[Finding]:
     walker, folder = walk(parsed.module, parsed.tree, compiled.attr_names)
     ctx = Context(parsed, walker, folder)
     hits: list[Hit] = compiled.match(ctx)
@@ -192,6 +194,36 @@ def _analyse(parsed: Parsed, compiled: CompiledRules) -> list[Finding]:
         if path is not None:
             f.flow = _flow_steps(ctx, path, f)
         out.append(f)
+    if depth < MAX_EMBED_DEPTH:
+        out.extend(_embedded(ctx, compiled, depth, out))
+    return out
+
+
+def _embedded(
+    ctx: Context, compiled: CompiledRules, depth: int, outer: list[Finding]
+) -> list[Finding]:
+    """What the programs held in the source's strings would do, at each string's line."""
+    have = {(f.rule_id, f.line) for f in outer}
+    skip = builtin_for("inline_suppression", compiled.rules).id
+    out: list[Finding] = []
+    for node, code in embedded_sources(ctx):
+        try:
+            inner = _analyse(parse(code), compiled, depth + 1)
+        except ParseFailure:
+            continue
+        line, col, end_line, end_col = ctx.positions.of(node)
+        src = ctx.lines[line - 1].rstrip() if 0 < line <= len(ctx.lines) else ""
+        for f in inner:
+            if f.rule_id == skip or (f.rule_id, line) in have:
+                continue
+            have.add((f.rule_id, line))
+            where = f" (its line {f.line})" if f.line > 1 else ""
+            f.message = f"code held in a string{where}: {f.message}"
+            f.line, f.column, f.end_line, f.end_column = line, col, end_line, end_col
+            f.source_line = src[:500]
+            f.fingerprint = fingerprint(f.rule_id, "embedded " + (src or code[:200]))
+            f.flow = []
+            out.append(f)
     return out
 
 
@@ -200,7 +232,9 @@ LESS_SURE = {
     Confidence.medium: Confidence.low,
     Confidence.low: Confidence.low,
 }
-FLOW_CHECKS = frozenset({"secret_to_network", "credential_to_network", "destructive_walk"})
+FLOW_CHECKS = frozenset(
+    {"secret_to_network", "credential_to_network", "drop_flow", "destructive_walk"}
+)
 
 
 def _flow_steps(ctx: Context, path: tuple[Any, str, str], sink: Finding) -> list[FlowStep]:

@@ -3,6 +3,8 @@
 - `secret_to_network`: a strong source (analyzer/sources.py) reaches a network send,
   upload or DNS lookup (AIR-FLOW-001, block);
 - `credential_to_network`: only weak sources do (AIR-FLOW-002, review);
+- `drop_flow`: any of those, or a value named like a secret, sent to a drop service or a
+  hard-coded public IP address (AIR-FLOW-004, block);
 - `destructive_walk`: entries of a walk rooted at `/`, home, the user's documents or a
   system tree reach rmtree/remove/unlink/truncate/chmod/rename/overwrite (AIR-FLOW-003).
 
@@ -16,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from airlock.analyzer.destinations import drop_destination
 from airlock.analyzer.resolve import arg_value
-from airlock.analyzer.sources import STRONG, WEAK, quals_of
+from airlock.analyzer.sources import NAMED, STRONG, WEAK, quals_of
 from airlock.analyzer.taint import Origins
 
 if TYPE_CHECKING:
@@ -191,6 +194,23 @@ def secret_to_network(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
 def credential_to_network(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     """An environment variable, a keyring entry, a user's file or a command's output sent out."""
     return _network_hits(ctx, strong=False)
+
+
+def drop_flow(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    """Data from a source, or a value named like a secret, sent to a drop service or a
+    hard-coded public IP address (analyzer/destinations.py)."""
+    out: list[CheckHit] = []
+    for call, sink, flows in _network_flows(ctx):
+        if not flows:
+            continue
+        url = arg_value(call, 0, "url")
+        dest = drop_destination(_texts(ctx, url)) if url is not None else None
+        if dest is None:
+            continue
+        _, what, node = next((f for f in flows if f[0] != NAMED), flows[0])
+        out.append((call, f"{what}{_where(ctx, node)} → {sink} to {dest}", 0, 0))
+        _remember(ctx, call, node, what, f"{sink} to {dest}")
+    return out
 
 
 def _texts(ctx: Context, expr: cst.BaseExpression) -> list[str]:

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 STRONG = ("secret", "capture", "recon")
 WEAK = ("credential", "userfile", "output", "sysfact")
+NAMED = "named"  # a value only named like a secret: counts where it is sent, not that it is
+
+# Names of values that hold secrets: `def perm(private_key): requests.post(URL, private_key)`.
+SECRET_NAME = re.compile(
+    r"(?i)(private_?key|priv_?key|secret|mnemonic|seed_?phrase|passphrase|password|passwd|"
+    r"api_?key|access_?token|auth_?token|session_?token|wallet|cookie|credential|keystore)"
+)
 
 ENV_VAR = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "dotenv.get_key"})
 WHOLE_ENV = frozenset({"os.environ", "os.environb"})
@@ -124,6 +131,8 @@ def source_of(ctx: Context, node: cst.CSTNode) -> tuple[str, str] | None:
     if type(node) in (cst.Name, cst.Attribute):
         if quals_of(ctx, node) & WHOLE_ENV:  # type: ignore[arg-type]
             return ("secret", "the whole environment (os.environ)")
+        if type(node) is cst.Name and SECRET_NAME.search(node.value):  # type: ignore[attr-defined]
+            return (NAMED, f"a value named {node.value}")  # type: ignore[attr-defined]
         return None
     if type(node) is not cst.Call:
         return None

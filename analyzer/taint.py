@@ -18,7 +18,7 @@ import libcst as cst
 
 from airlock.analyzer.identifiers import norm
 from airlock.analyzer.resolve import arg_value, canonical
-from airlock.analyzer.sources import WHOLE_ENV, source_of
+from airlock.analyzer.sources import SECRET_NAME, WHOLE_ENV, source_of
 
 if TYPE_CHECKING:
     from airlock.analyzer.context import Context
@@ -98,8 +98,8 @@ class Origins:
                 out |= self.of(a.value, d)
         elif tp is cst.Name:
             name = norm(e.value)  # type: ignore[attr-defined]
-            if names.qualnames(e):
-                out.add(e)
+            if names.qualnames(e) or SECRET_NAME.search(name):
+                out.add(e)  # a module-level name, or a value named like a secret
             own_loop = names.loop_use.get(id(e))
             for b in names.bindings.get(name, ()):
                 if (

