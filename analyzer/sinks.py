@@ -20,7 +20,7 @@ import libcst as cst
 
 from airlock.analyzer.destinations import drop_destination
 from airlock.analyzer.resolve import arg_value
-from airlock.analyzer.sources import NAMED, STRONG, WEAK, quals_of
+from airlock.analyzer.sources import FILE, NAMED, STRONG, WEAK, quals_of
 from airlock.analyzer.taint import Origins
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def drop_flow(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         dest = drop_destination(_texts(ctx, url)) if url is not None else None
         if dest is None:
             continue
-        _, what, node = next((f for f in flows if f[0] != NAMED), flows[0])
+        _, what, node = next((f for f in flows if f[0] not in (NAMED, FILE)), flows[0])
         out.append((call, f"{what}{_where(ctx, node)} → {sink} to {dest}", 0, 0))
         _remember(ctx, call, node, what, f"{sink} to {dest}")
     return out

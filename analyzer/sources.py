@@ -28,8 +28,9 @@ NAMED = "named"  # a value only named like a secret: counts where it is sent, no
 # Names of values that hold secrets: `def perm(private_key): requests.post(URL, private_key)`.
 SECRET_NAME = re.compile(
     r"(?i)(private_?key|priv_?key|secret|mnemonic|seed_?phrase|passphrase|password|passwd|"
-    r"api_?key|access_?token|auth_?token|session_?token|wallet|cookie|credential|keystore)"
+    r"api_?key|token|^auth$|wallet|cookie|credential|keystore)"
 )
+FILE = "file"  # the contents of some file: counts where it is sent, like NAMED
 
 ENV_VAR = frozenset({"os.getenv", "os.environ.get", "os.getenvb", "dotenv.get_key"})
 WHOLE_ENV = frozenset({"os.environ", "os.environb"})
@@ -171,6 +172,10 @@ def source_of(ctx: Context, node: cst.CSTNode) -> tuple[str, str] | None:
     for t in texts:
         if HOME_PATH.search(t):
             return ("userfile", f"the user's file {t}")
+    if quals & READERS or (
+        type(node.func) is cst.Attribute and node.func.attr.value in ("read_text", "read_bytes")
+    ):  # type: ignore[attr-defined]
+        return (FILE, f"a file's contents ({texts[0][:60]})" if texts else "a file's contents")
     return None
 
 

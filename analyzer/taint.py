@@ -18,7 +18,7 @@ import libcst as cst
 
 from airlock.analyzer.identifiers import norm
 from airlock.analyzer.resolve import arg_value, canonical
-from airlock.analyzer.sources import SECRET_NAME, WHOLE_ENV, source_of
+from airlock.analyzer.sources import FILE, SECRET_NAME, WHOLE_ENV, source_of
 
 if TYPE_CHECKING:
     from airlock.analyzer.context import Context
@@ -84,8 +84,10 @@ class Origins:
         names = self.names
         if tp is cst.Call:
             out.add(e)
-            if self.source(e) is not None:
-                return  # a source: what it was computed from does not matter
+            src = self.source(e)
+            if src is not None and src[0] != FILE:
+                return  # a source: what it was computed from does not matter (a file's
+                # contents still lead on to where its path came from)
             func = e.func  # type: ignore[attr-defined]
             if type(func) is cst.Attribute:
                 out |= self.of(func.value, d)

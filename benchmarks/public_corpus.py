@@ -278,11 +278,11 @@ def _archive_files(blob: bytes) -> list[tuple[str, bytes]]:
         else:
             with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
                 for member in tar.getmembers():
-                    if member.isfile() and member.name.endswith(".py"):
-                        if member.size <= PACKAGE_FILE_BYTES:
-                            data = tar.extractfile(member)
-                            if data is not None:
-                                out.append((member.name, data.read()))
+                    keep = member.isfile() and member.name.endswith(".py")
+                    if keep and member.size <= PACKAGE_FILE_BYTES:
+                        data = tar.extractfile(member)
+                        if data is not None:
+                            out.append((member.name, data.read()))
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, ValueError):
         return []
     return sorted(out)[:PACKAGE_FILES]

