@@ -82,6 +82,14 @@ def parse(text: str) -> Parsed:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        if "\t" in text:  # tabs and spaces mixed as CPython allows and libcst does not
+            expanded = _expand_indent_tabs(text)
+            try:
+                return Parsed(
+                    text=expanded, tree=ast.parse(expanded), module=cst.parse_module(expanded)
+                )
+            except Exception:
+                pass
         raise ParseFailure(
             f"syntax error (libcst): {exc.message}", line=exc.raw_line, column=exc.raw_column
         ) from None
@@ -90,6 +98,18 @@ def parse(text: str) -> Parsed:
     except Exception as exc:  # libcst's native parser may raise anything on odd input
         raise ParseFailure(f"not parsable by libcst: {type(exc).__name__}: {exc}") from None
     return Parsed(text=text, tree=tree, module=module)
+
+
+def _expand_indent_tabs(text: str) -> str:
+    """Leading tabs as the spaces CPython's tokenizer counts them as (to the next multiple
+    of 8), so libcst reads the blocks the interpreter runs: mixing tabs and spaces must not
+    make code unanalysable."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.lstrip(" \t")
+        indent = line[: len(line) - len(body)]
+        out.append(indent.expandtabs(8) + body if "\t" in indent else line)
+    return "".join(out)
 
 
 SALVAGE_WORK = 4_000_000  # characters parsed in all while salvaging (~0.5 s of ast.parse)
@@ -123,8 +143,12 @@ def salvage(text: str) -> Parsed | None:
             return None
         try:
             return parse(candidate)
-        except ParseFailure:
-            return None
+        except ParseFailure as exc:  # libcst is stricter than `ast` (dedents, tabs): its line too
+            i = _bad_line(lines, exc.line - 1, replaced) if exc.line else None
+            if i is None:
+                return None
+            lines[i] = _stand_in(lines, i)
+            replaced.add(i)
     return None
 
 

