@@ -1,63 +1,34 @@
 """The schema of a rule's `match`: which keys each matcher kind takes, checked at load time.
 
-Validation needs no part of the engine: the names of the engine's checks are declared
-here (checks.py implements exactly these) so loading a rule set imports no matcher.
+Validation needs no part of the engine: the keys and the names of the engine's checks come
+from the typed rule language (analyzer/rule_schema.py; checks.py implements exactly those
+checks) so loading a rule set imports no matcher.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from airlock.analyzer.redos import catastrophic
+from airlock.analyzer.rule_schema import (
+    ArgCondition,
+    AttributeMatch,
+    CallMatch,
+    CheckName,
+    ImportMatch,
+    LiteralMatch,
+    keys,
+)
 
 MATCH_KINDS = ("call", "import", "attribute", "literal", "check")
-CHECK_NAMES = frozenset(
-    {
-        "bidi_control",
-        "confusable_identifier",
-        "computed_import",
-        "dynamic_getattr",
-        "computed_dangerous_name",
-        "inline_suppression",
-        "unbounded_loop_spawn",
-        "large_allocation",
-        "memory_bomb",
-        "setuid_mode",
-        "datamodel_exec",
-        "secret_to_network",
-        "credential_to_network",
-        "destructive_walk",
-        "drop_flow",
-        "flood_loop",
-        "monkeypatch_hook",
-        "keystroke_logger",
-        "install_payload",
-        "downloaded_then_run",
-        "parse_error",
-        "size_limit",
-        "engine_error",
-    }
-)
-ARG_KEYS = {
-    "position",
-    "receiver",
-    "any_argument",
-    "keyword",
-    "truthy",
-    "matches",
-    "not_matches",
-    "constant",
-    "own_constants",
-    "derived_from",
-    "resolves_to",
-    "missing",
-}
+CHECK_NAMES = frozenset(get_args(CheckName))
+ARG_KEYS = keys(ArgCondition)
 KIND_KEYS: dict[str, set[str]] = {
-    "call": {"names", "methods", "args"},
-    "import": {"modules"},
-    "attribute": {"names"},
-    "literal": {"pattern", "min_length", "entropy_at_least"},
+    "call": keys(CallMatch),
+    "import": keys(ImportMatch),
+    "attribute": keys(AttributeMatch),
+    "literal": keys(LiteralMatch),
 }
 
 

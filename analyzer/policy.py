@@ -14,7 +14,8 @@ class Combination(BaseModel):
 
     id: str
     all_categories: tuple[str, ...] = ()
-    any_rules: tuple[str, ...] = ()
+    any_tags: tuple[str, ...] = ()  # at least one finding of a rule with one of these tags
+    any_rules: tuple[str, ...] = ()  # or of one of these rules (bandit's ids, say)
     bonus: float = 0.0
     verdict: Verdict | None = None
     reason: str = ""

@@ -20,6 +20,12 @@ from airlock.analyzer.identifiers import norm
 from airlock.analyzer.records import Binding
 
 BUILTIN_NAMES = frozenset(dir(builtins)) - {"__builtins__"}
+BUILTIN_FUNCTION_NAMES = frozenset(
+    f"builtins.{n}"
+    for n in BUILTIN_NAMES
+    if type(getattr(builtins, n)).__name__ == "builtin_function_or_method"
+)
+BUILTINS_MODULE = frozenset({"builtins"})
 IMPORTERS = frozenset({"builtins.__import__", "importlib.__import__"})
 IMPORT_MODULE = frozenset({"importlib.import_module"})
 NAMESPACE_READERS = frozenset({"builtins.globals", "builtins.locals"})
@@ -217,6 +223,8 @@ class NameTable(ValueFlow):
             base = self.qualnames(expr.value)  # type: ignore[attr-defined]
             if not base:
                 return EMPTY
+            if attr == "__self__" and base & BUILTIN_FUNCTION_NAMES:
+                return BUILTINS_MODULE  # `print.__self__` is the builtins module
             out = {f"{q}.{attr}" for q in base if q.count(".") < MAX_SEGMENTS}
             if attr in REEXPORTED and any(not is_instance(q) for q in base):
                 out.add(attr)  # `subprocess.os`, `os.path.os`: the module itself

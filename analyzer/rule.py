@@ -27,6 +27,7 @@ class Rule(BaseModel):
     example: str = ""
     instead: str = ""
     references: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # what combinations select the rule by
     match: dict[str, Any] = Field(default_factory=dict)
     builtin: bool = False  # defined by the engine, not by a YAML file
 

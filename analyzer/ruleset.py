@@ -21,6 +21,7 @@ from airlock.analyzer.builtin_rules import BUILTIN_RULES, with_builtins
 from airlock.analyzer.match_schema import MATCH_KINDS, validate_match
 from airlock.analyzer.policy import Combination, Policy
 from airlock.analyzer.rule import Override, Rule
+from airlock.analyzer.rule_schema import RuleSpec, keys
 from airlock.rules import RULES_DIR
 
 BANDIT_ID = re.compile(r"^B\d{3}$")
@@ -36,22 +37,7 @@ TOP_KEYS = {
     "baseline",
     "rules",
 }
-RULE_KEYS = {
-    "id",
-    "title",
-    "category",
-    "severity",
-    "confidence",
-    "cwe",
-    "verdict",
-    "message",
-    "description",
-    "why",
-    "example",
-    "instead",
-    "references",
-    "match",
-}
+RULE_KEYS = keys(RuleSpec)
 POLICY_KEYS = {
     "review_at",
     "block_at",
@@ -59,7 +45,7 @@ POLICY_KEYS = {
     "combinations",
     "max_source_bytes",
 }
-COMBO_KEYS = {"id", "all_categories", "any_rules", "bonus", "verdict", "reason"}
+COMBO_KEYS = keys(Combination)
 OVERRIDE_KEYS = {"severity", "confidence", "verdict"}
 
 
@@ -218,7 +204,13 @@ def _build(
             raise RuleSetError(f"{where}: key 'match' needs exactly one of {list(MATCH_KINDS)}")
         try:
             validate_match(match)
-            rule = Rule(**{**raw, "references": tuple(raw.get("references") or ())})
+            rule = Rule(
+                **{
+                    **raw,
+                    "references": tuple(raw.get("references") or ()),
+                    "tags": tuple(raw.get("tags") or ()),
+                }
+            )
         except (ValueError, TypeError) as exc:
             raise RuleSetError(f"{where}: {exc}") from None
         rules[rule.id] = rule

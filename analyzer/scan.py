@@ -118,7 +118,12 @@ def _scan(
         return bandit_floor(f.rule_id) if f.origin == "bandit" else None
 
     findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
-    score, verdict, reasons = decide(findings, rs.policy, floor_of, error=error)
+
+    def tags_of(rule_id: str) -> tuple[str, ...]:
+        r = compiled.by_id.get(rule_id)
+        return r.tags if r is not None else ()
+
+    score, verdict, reasons = decide(findings, rs.policy, floor_of, error=error, tags_of=tags_of)
     return Report(
         verdict=verdict,
         score=score,

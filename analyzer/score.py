@@ -43,6 +43,7 @@ def decide(
     floor_of: Callable[[Finding], Verdict | None],
     *,
     error: str | None = None,
+    tags_of: Callable[[str], tuple[str, ...]] = lambda rule_id: (),
 ) -> tuple[int, Verdict, list[Reason]]:
     """Score, verdict and reasons for `findings` (suppressed ones never count)."""
     live = [f for f in findings if not f.suppressed]
@@ -52,20 +53,20 @@ def decide(
     bonus = 0.0
     categories = {f.category for f in live}
     rule_ids = {f.rule_id for f in live}
+    tagged = {rid: set(tags_of(rid)) for rid in rule_ids}
     for combo in policy.combinations:
         if not set(combo.all_categories) <= categories:
             continue
-        if combo.any_rules and rule_ids.isdisjoint(combo.any_rules):
+        selected = {
+            rid for rid in rule_ids if rid in combo.any_rules or tagged[rid] & set(combo.any_tags)
+        }
+        if (combo.any_rules or combo.any_tags) and not selected:
             continue
-        if not combo.all_categories and not combo.any_rules:
+        if not combo.all_categories and not combo.any_rules and not combo.any_tags:
             continue
         bonus += combo.bonus
         involved = sorted(
-            {
-                f.rule_id
-                for f in live
-                if f.category in combo.all_categories or f.rule_id in combo.any_rules
-            }
+            {f.rule_id for f in live if f.category in combo.all_categories or f.rule_id in selected}
         )
         reason = Reason(
             text=f"combination: {combo.reason or combo.id} (+{combo.bonus:g})",

@@ -103,3 +103,13 @@ def _explain(rule: Any, origin: str, *, disabled: bool) -> str:
         text = body.rstrip() if verbatim else textwrap.fill(" ".join(body.split()), width=88)
         lines += ["", heading, textwrap.indent(text, "    ")]
     return "\n".join(lines)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a rule-set file (for editors and CI validation)."""
+    import json
+
+    from airlock.analyzer.rule_schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))

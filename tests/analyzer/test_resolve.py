@@ -28,6 +28,8 @@ POSITIVE = [
     ("import os.path as p\np.join(a, b)", "os.path.join"),
     ("from subprocess import Popen\nPopen(x)", "subprocess.Popen"),
     ("eval(x)", "builtins.eval"),
+    ("print.__self__.exec(x)", "builtins.exec"),  # a builtin function's __self__: builtins
+    ("len.__self__.__import__('os').system(x)", "os.system"),
     ("ｅｖａｌ(x)", "builtins.eval"),  # NFKC: the interpreter sees `eval`
     ("def run():\n    s(x)\nfrom os import system as s", "os.system"),  # use before binding
     ("import os\n(f := os.system)(x)", "os.system"),
@@ -78,6 +80,7 @@ def test_wildcards_do_not_cover_methods_of_results() -> None:
 
 
 NEGATIVE = [
+    ("class T:\n    def m(self): pass\nT().m.__self__.exec(x)", "builtins.exec"),  # own method
     ("def system(x): pass\nsystem(x)", "os.system"),
     ("def system(x): pass\nsystem(x)", "builtins.system"),
     ("def eval_model(m): pass\neval_model(m)", "builtins.eval"),

