@@ -207,10 +207,34 @@ def drop_flow(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         dest = drop_destination(_texts(ctx, url)) if url is not None else None
         if dest is None:
             continue
-        _, what, node = next((f for f in flows if f[0] not in (NAMED, FILE)), flows[0])
+        sent = flows if sink.startswith(DNS_SINKS) else _payload_flows(ctx, call, url)
+        if not sent:
+            continue
+        _, what, node = next((f for f in sent if f[0] not in (NAMED, FILE)), sent[0])
         out.append((call, f"{what}{_where(ctx, node)} → {sink} to {dest}", 0, 0))
         _remember(ctx, call, node, what, f"{sink} to {dest}")
     return out
+
+
+CREDENTIAL_ARGS = frozenset({"headers", "auth", "cert"})  # how a client proves who it is
+DNS_SINKS = ("socket.gethostbyname", "socket.getaddrinfo", "dns.resolver.")  # the name is the data
+
+
+def _payload_flows(
+    ctx: Context, call: cst.Call, url: cst.BaseExpression
+) -> list[tuple[str, str, cst.CSTNode]]:
+    """Sources reaching what a send carries: not its URL (a bot token in the path is the
+    credential of the service it names) nor its headers or auth."""
+    origins = _origins(ctx)
+    found = []
+    for a in call.args:
+        if a.value is url or (a.keyword is not None and a.keyword.value in CREDENTIAL_ARGS):
+            continue
+        for node in origins.of(a.value):
+            src = origins.source(node)
+            if src is not None:
+                found.append((src[0], src[1], node))
+    return found
 
 
 def _texts(ctx: Context, expr: cst.BaseExpression) -> list[str]:

