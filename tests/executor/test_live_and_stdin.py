@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import time
+import sysconfig
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -33,15 +35,36 @@ def test_stdin_cannot_be_written_and_is_bounded() -> None:
 
 
 def test_output_reaches_the_callbacks_while_the_program_runs() -> None:
-    got: list[tuple[float, bytes]] = []
-    t0 = time.monotonic()
-    r = run(
-        "import sys, time\nprint('first', flush=True)\ntime.sleep(1)\nprint('second')\n",
-        on_stdout=lambda b: got.append((time.monotonic() - t0, b)),
+    """Causal, not timed: the program waits for a file the callback creates on seeing its
+    first line. Buffered output would reach the callback only after the program gave up."""
+    name = f"airlock-live-{uuid.uuid4().hex}.txt"
+    go = Path(sysconfig.get_paths()["purelib"]) / name  # the run sees site-packages
+    got: list[bytes] = []
+
+    def seen(chunk: bytes) -> None:
+        got.append(chunk)
+        if b"first" in b"".join(got):
+            go.touch()
+
+    code = (
+        "import os, sys, time\n"
+        "print('first', flush=True)\n"
+        "for _ in range(800):\n"
+        f"    if any(os.path.exists(os.path.join(p, {name!r})) for p in sys.path):\n"
+        "        print('released'); break\n"
+        "    time.sleep(0.01)\n"
+        "else:\n"
+        "    print('never released')\n"
     )
-    assert r.exit_code == 0 and b"".join(b for _, b in got).decode() == r.stdout
-    first_at = got[0][0]
-    assert got[0][1] == b"first\n" and first_at < r.timing["total"] / 1000 - 0.5, got
+    try:
+        r = run(code, on_stdout=seen)
+    finally:
+        go.unlink(missing_ok=True)
+    assert r.exit_code == 0 and b"".join(got).decode() == r.stdout, r.stderr
+    assert r.stdout == "first\nreleased\n", r.stdout
+    # control: with no one to release it, the same program says so
+    alone = run(code.replace("range(800)", "range(3)"))
+    assert alone.stdout == "first\nnever released\n", alone.stderr
 
 
 def test_callbacks_see_only_the_capped_bytes_and_a_raising_one_is_dropped() -> None:
