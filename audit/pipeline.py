@@ -164,7 +164,9 @@ def run_code(
             for name, data in load_inputs(files).items():
                 session.files.put(name, data)
             timeout = limits.timeout_s if limits is not None else None
-            return session.run(code, timeout_s=timeout), None
+            return session.run(
+                code, timeout_s=timeout, on_stdout=on_stdout, on_stderr=on_stderr
+            ), None
         from airlock.executor import run
 
         return (
@@ -265,6 +267,7 @@ def guard(
     on_stdout: Callable[[bytes], object] | None = None,
     on_stderr: Callable[[bytes], object] | None = None,
     session: Session | None = None,
+    on_start: Callable[[int], object] | None = None,
 ) -> GuardResult:
     """Screen `code`, let the gate decide, record the decision, run it if allowed, record
     the result, raise alerts.
@@ -273,11 +276,13 @@ def guard(
     record carries the session's id and the call's number in it (`call_index`, counted
     over every screening of the session, held and blocked ones too). A call held for
     review leaves the session alive: `reviews.decide(..., session=session)` runs it there
-    once a reviewer approves. `stdin` and the live callbacks are for plain runs only.
+    once a reviewer approves. `stdin` is for plain runs only.
 
     `stdin` (bytes, bounded by `limits.max_stdin_bytes`) is what the program reads; the
     `on_stdout` / `on_stderr` callbacks receive its output as it is written (the record
-    keeps the capped copy, as without them).
+    keeps the capped copy, as without them; in a session they must not block).
+    `on_start` is called with the record's id once the decision to run is recorded, just
+    before the program starts (never for code that does not run).
 
     The screening and the decision to run are written before the program starts: if they
     cannot be, nothing runs and `StoreError` propagates. If the result cannot be written
@@ -300,8 +305,8 @@ def guard(
             raise TypeError(f"session must be an executor.Session, not {type(session).__name__}")
         if session_id is not None and session_id != session.id:
             raise ValueError(f"session_id {session_id!r} is not the session's id {session.id!r}")
-        if stdin is not None or on_stdout is not None or on_stderr is not None:
-            raise ValueError("stdin, on_stdout and on_stderr are not available in a session")
+        if stdin is not None:
+            raise ValueError("stdin is not available in a session")
         session_id, call_index = session.id, session.next_call_index()
         limits = limits or session.limits
     policy = policy or GatePolicy()
@@ -353,6 +358,8 @@ def guard(
         )
         intent = store.record(gate_decision="ran", intent=True, approved_by=by, **common)
         assert intent.id is not None
+        if on_start is not None:
+            on_start(intent.id)
         result, run_error = run_code(
             code, limits=limits, files=files, policy=policy,
             stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr, session=session,

@@ -5,11 +5,14 @@ the bytes as they come; ``begin(mark)`` opens a call, whose output is everything
 mark (capped: beyond ``cap`` bytes are dropped and ``truncated`` set, while the mark is
 still found). On stdout a one-line reply follows the mark (``reply`` is its bytes, None
 when it was longer than ``max_reply`` or never ended). Bytes that arrive outside a call
-(a thread still printing after its call ended) wait, capped, for the next call.
+(a thread still printing after its call ended) wait, capped, for the next call. A call's
+``sink`` sees each kept piece of its output as it is judged (never the mark, the reply or
+bytes past the cap); one that raises is dropped, never the call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_REPLY = 64 * 1024 * 1024
@@ -35,10 +38,12 @@ class CallStream:
     _reply: bytearray = field(default_factory=bytearray)
     _pending: bytearray = field(default_factory=bytearray)
     _pending_truncated: bool = False
+    _sink: Callable[[bytes], object] | None = None
 
-    def begin(self, mark: bytes, cap: int) -> None:
-        """Start a call ending at ``mark``, keeping at most ``cap`` bytes of its output."""
-        self._mark, self._cap = mark, cap
+    def begin(self, mark: bytes, cap: int, sink: Callable[[bytes], object] | None = None) -> None:
+        """Start a call ending at ``mark``, keeping at most ``cap`` bytes of its output
+        (each kept piece also handed to ``sink`` as it comes)."""
+        self._mark, self._cap, self._sink = mark, cap, sink
         self.output, self.truncated = bytearray(), self._pending_truncated
         self.reply, self.reply_too_long, self.done = None, False, False
         self._in_reply, self._reply = False, bytearray()
@@ -93,7 +98,7 @@ class CallStream:
         return True
 
     def _finish(self) -> None:
-        self.done = True
+        self.done, self._sink = True, None
         rest, self._scan = bytes(self._scan), bytearray()
         if rest:
             self._wait(rest)
@@ -104,6 +109,11 @@ class CallStream:
             self.truncated = True
             data = data[: max(0, room)]
         self.output += data
+        if data and self._sink is not None:
+            try:
+                self._sink(bytes(data))
+            except Exception:
+                self._sink = None
 
     def _wait(self, data: bytes) -> None:
         room = self.pending_cap - len(self._pending)

@@ -33,7 +33,7 @@ import secrets
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -150,8 +150,18 @@ class Session:
         """Whether calls can still be made."""
         return self.dead_reason is None
 
-    def run(self, code: str, *, timeout_s: float | None = None) -> ExecutionResult:
-        """Run ``code`` in the session; the final expression's repr is ``value``."""
+    def run(
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        on_stdout: Callable[[bytes], object] | None = None,
+        on_stderr: Callable[[bytes], object] | None = None,
+    ) -> ExecutionResult:
+        """Run ``code`` in the session; the final expression's repr is ``value``.
+        ``on_stdout`` / ``on_stderr`` receive the call's output as it is written (up to the
+        caps, as kept in the result); they are called from the session's reader thread with
+        its lock held, so they must not block."""
         if not isinstance(code, str):
             raise ValueError(f"code must be str, not {type(code).__name__}")
         try:
@@ -172,7 +182,7 @@ class Session:
                 degraded=self.degraded,
             )  # fmt: skip
             started = time.monotonic()
-            reply = self._request(request, timeout, result)
+            reply = self._request(request, timeout, result, (on_stdout, on_stderr))
             result.wall_s = round(time.monotonic() - started, 6)
             if reply is not None:
                 _apply_reply(result, reply)
@@ -186,7 +196,11 @@ class Session:
             return self._screened
 
     def _request(
-        self, request: dict[str, Any], timeout: float, result: ExecutionResult | None
+        self,
+        request: dict[str, Any],
+        timeout: float,
+        result: ExecutionResult | None,
+        live: tuple[Callable[[bytes], object] | None, ...] = (None, None),
     ) -> dict[str, Any] | None:
         """Send one request and wait for its end marks; the reply, or None (then the
         session has ended and ``result`` says how)."""
@@ -195,8 +209,8 @@ class Session:
         cap_out = self.limits.max_stdout_bytes if result is not None else 0
         cap_err = self.limits.max_stderr_bytes if result is not None else 0
         with self._cv:
-            self._out.begin(mark, cap_out)
-            self._err.begin(mark, cap_err)
+            self._out.begin(mark, cap_out, live[0])
+            self._err.begin(mark, cap_err, live[1])
         deadline = time.monotonic() + timeout
         try:
             line = json.dumps({**request, "nonce": nonce}).encode("ascii") + b"\n"

@@ -113,3 +113,23 @@ def test_bad_session_arguments_raise_before_anything_is_recorded(
     with pytest.raises(TypeError, match=r"executor\.Session"):
         guard("1", store=sq, session="s-1")  # type: ignore[arg-type]
     assert sq.verify().count == 0
+
+
+def test_a_session_call_streams_its_output_and_the_record_keeps_it(
+    sq: Store, session: Session
+) -> None:
+    events: list[tuple[str, object]] = []
+    res = guard(
+        "print('live')\n6 * 7", store=sq, session=session,
+        on_start=lambda rid: events.append(("start", rid)),
+        on_stdout=lambda b: events.append(("out", b)),
+    )  # fmt: skip
+    assert res.decision == "ran" and res.result is not None and res.result.value == "42"
+    assert events == [("start", res.record_id), ("out", b"live\n")]
+    assert sq.get(res.record_id).executions[0].stdout == "live\n"
+    # control: blocked code never starts, so on_start is not called
+    blocked = guard(
+        "import base64\nexec(base64.b64decode('cHJpbnQoMSk='))", store=sq, session=session,
+        on_start=lambda rid: events.append(("start", rid)),
+    )  # fmt: skip
+    assert blocked.decision == "blocked" and len(events) == 2

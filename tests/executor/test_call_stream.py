@@ -69,3 +69,39 @@ def test_end_of_file_is_seen_and_pending_output_is_capped() -> None:
     assert s.closed and not s.done
     s.feed(MARK)
     assert bytes(s.output) == b"betw" and s.truncated and s.done
+
+
+@given(
+    out=st.binary(max_size=300),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=20),
+    cap=st.integers(min_value=0, max_value=400),
+)
+def test_the_sink_sees_exactly_the_kept_output_and_nothing_after_the_call(
+    out: bytes, cuts: list[int], cap: int
+) -> None:
+    seen: list[bytes] = []
+    s = CallStream(with_reply=True)
+    s.begin(MARK, cap, seen.append)
+    for chunk in _chunks(out + MARK + b"{}\n" + b"later", cuts):
+        s.feed(chunk)
+    if MARK in out:
+        return
+    assert b"".join(seen) == bytes(s.output) == out[:cap]
+    assert all(seen)  # never an empty piece
+    s.feed(b"more")  # between calls: waits for the next call, not for this call's sink
+    assert b"".join(seen) == out[:cap]
+
+
+def test_a_sink_that_raises_is_dropped_and_the_call_goes_on() -> None:
+    calls: list[bytes] = []
+
+    def broken(piece: bytes) -> None:
+        calls.append(piece)
+        raise RuntimeError("caller bug")
+
+    s = CallStream(with_reply=False)
+    s.begin(MARK, 1000, broken)
+    s.feed(b"one" * 40)  # longer than a mark: judged at once
+    s.feed(b"two" * 40 + MARK)
+    assert s.done and bytes(s.output) == b"one" * 40 + b"two" * 40
+    assert len(calls) == 1 and calls[0].startswith(b"one")

@@ -54,6 +54,22 @@ def test_output_that_imitates_an_end_mark_stays_output(session: Session) -> None
     assert '"value": "7"' in r.stdout
 
 
+def test_a_calls_output_reaches_its_callbacks_capped_and_only_its_own(session: Session) -> None:
+    out: list[bytes] = []
+    err: list[bytes] = []
+    code = "import sys\nprint('a' * 30, flush=True)\nsys.stderr.write('oops')\n1 + 1"
+    limits = Limits(timeout_s=20, memory_mb=512, max_stdout_bytes=10)
+    with Session(limits=limits) as s:
+        r = s.run(code, on_stdout=out.append, on_stderr=err.append)
+        assert r.value == "2" and r.stdout == "a" * 10 and r.stdout_truncated
+        assert b"".join(out) == b"a" * 10 and b"".join(err) == b"oops"
+        # the next call without callbacks: the earlier ones see none of its output
+        assert s.run("print('b')").stdout == "b\n"
+    assert b"".join(out) == b"a" * 10 and b"".join(err) == b"oops"
+    # control: a call given no callbacks still keeps its output
+    assert session.run("print('c')").stdout == "c\n"
+
+
 def test_a_call_past_its_timeout_ends_the_session(session: Session) -> None:
     started = time.monotonic()
     r = session.run("import time; time.sleep(30)", timeout_s=1)
