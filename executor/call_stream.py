@@ -69,9 +69,9 @@ class CallStream:
         assert self._mark is not None
         at = self._scan.find(self._mark)
         if at < 0:
-            keep = len(self._mark) - 1  # a mark may be split across chunks
-            self._emit(self._scan[: max(0, len(self._scan) - keep)])
-            del self._scan[: max(0, len(self._scan) - keep)]
+            cut = len(self._scan) - _partial(self._scan, self._mark)
+            self._emit(self._scan[:cut])
+            del self._scan[:cut]
             return False
         self._emit(self._scan[:at])
         del self._scan[: at + len(self._mark)]
@@ -121,3 +121,14 @@ class CallStream:
             self._pending_truncated = True
             data = data[: max(0, room)]
         self._pending += data
+
+
+def _partial(data: bytearray, mark: bytes) -> int:
+    """The length of the longest end of ``data`` that begins ``mark`` (a mark split across
+    chunks): only those bytes wait, the rest is output at once."""
+    start = max(0, len(data) - len(mark) + 1)
+    while (at := data.find(mark[:1], start)) >= 0:
+        if mark.startswith(data[at:]):
+            return len(data) - at
+        start = at + 1
+    return 0

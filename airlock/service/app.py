@@ -2,7 +2,9 @@
 
 `POST /execute` takes `{"code", "language", "timeout"}` with an `X-API-Key` header and
 answers `{"success", "output", "error"}` (the remote-sandbox contract, so an existing
-client works unchanged) plus Airlock's fields. Every error on it keeps that shape.
+client works unchanged) plus Airlock's fields. Every error on it keeps that shape. With
+`Accept: text/event-stream` it (and a session's execute) streams the program's output as
+server-sent events, then the same reply (`service/streaming.py`).
 The key is the identity: the agent id recorded is the key's name, whatever the request
 says, and no route here approves anything.
 
@@ -10,21 +12,27 @@ says, and no route here approves anything.
 of the route functions at runtime, and those name closures of `create_app`.)
 """
 
+import asyncio
 import logging
 import math
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
 from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
 from airlock.service.sessions import SessionLimitReached, Sessions
+from airlock.service.streaming import EVENT_STREAM, Bridge, EventStream, wants_stream
 
 if TYPE_CHECKING:
     from airlock.audit.store import Store
@@ -34,6 +42,17 @@ MAX_TIMEOUT_S = 60.0
 MAX_SESSION_MEMORY_MB = 4096
 MAX_IDLE_S = 3600.0
 DEFAULT_IDLE_S = 600.0
+STREAMED = {
+    200: {
+        "description": "The reply; with `Accept: text/event-stream`, server-sent events: "
+        '`stdout` / `stderr` (data `{"text": …}`, the output as it is written), then one '
+        '`result` whose data is this reply, or `error` (`{"error": …}`) when the run '
+        "failed after the stream began. Errors before the run answer with their status "
+        "and JSON, as without streaming.",
+        "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+    }
+}
+Job = Callable[[Any, Any, Any], dict[str, Any]]  # (on_start, on_stdout, on_stderr) -> reply
 
 
 class ExecuteRequest(BaseModel):
@@ -140,22 +159,74 @@ def create_app(
             report = scan_code(body.code, ruleset=body.ruleset, filename="<request>")
         return report.model_dump(mode="json")
 
-    @app.post("/execute")
-    def execute(
-        body: ExecuteRequest, who: Annotated[Principal, Depends(scoped("execute"))]
+    async def respond(request: Request, who: Principal, job: Job, limits: Any) -> Any:
+        """Run `job` under the key's slot: its reply as JSON, or, when the request asks for
+        it, streamed from a worker thread (errors before the run keep their status)."""
+        if not wants_stream(request.headers.get("accept")):
+
+            def plain() -> dict[str, Any]:
+                with throttle.slot(who):
+                    return job(None, None, None)
+
+            return await run_in_threadpool(plain)
+        slot = throttle.slot(who)
+        slot.__enter__()  # over its limits: 429 before anything starts
+        budget = limits.max_stdout_bytes + limits.max_stderr_bytes
+        bridge = Bridge(asyncio.get_running_loop(), budget)
+
+        def work() -> None:
+            started = False
+
+            def on_start(record_id: int) -> None:
+                nonlocal started
+                started = True
+                bridge.put("start", record_id)
+
+            try:
+                reply = job(on_start, bridge.chunk("stdout"), bridge.chunk("stderr"))
+                bridge.put("result", jsonable_encoder(reply))
+            except Exception as exc:
+                if not started:
+                    bridge.put("raise", exc)
+                else:
+                    logging.getLogger("airlock.service").warning("streamed run failed: %r", exc)
+                    bridge.put("error", f"internal error: {type(exc).__name__}")
+            finally:
+                slot.__exit__(None, None, None)
+
+        threading.Thread(target=work, name="airlock-stream", daemon=True).start()
+        first = await bridge.take()
+        if first[0][0] == "raise":
+            raise first[0][1]
+        return EventStream(bridge, first[1:] if first[0][0] == "start" else first)
+
+    def _language(body: ExecuteRequest) -> None:
+        if body.language.strip().lower() not in ("python", "python3", "py"):
+            raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
+
+    @app.post("/execute", responses=STREAMED)
+    async def execute(
+        request: Request,
+        body: ExecuteRequest,
+        who: Annotated[Principal, Depends(scoped("execute"))],
     ) -> dict[str, Any]:
-        """Screen, gate, run confined and record; `success` only when it ran and exited 0."""
+        """Screen, gate, run confined and record; `success` only when it ran and exited 0.
+        With `Accept: text/event-stream` the output streams as it is written."""
         from airlock.audit.pipeline import guard
         from airlock.executor import Limits
 
-        if body.language.strip().lower() not in ("python", "python3", "py"):
-            raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
-        timeout = body.timeout
-        _timeout(timeout)
+        _language(body)
+        timeout = _timeout(body.timeout)
         limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
-        with throttle.slot(who):
-            outcome = guard(body.code, agent_id=who.agent_id, limits=limits, store=store)
-        return _execute_reply(outcome)
+
+        def job(on_start: Any, on_stdout: Any, on_stderr: Any) -> dict[str, Any]:
+            outcome = guard(
+                body.code, agent_id=who.agent_id, limits=limits, store=store,
+                on_start=on_start, on_stdout=on_stdout, on_stderr=on_stderr,
+            )  # fmt: skip
+            return _execute_reply(outcome)
+
+        return await respond(request, who, job, limits)  # type: ignore[no-any-return]
 
     def _timeout(value: float | None) -> float | None:
         if value is not None and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
@@ -199,26 +270,32 @@ def create_app(
             raise ApiError(503, f"the sandbox refused to start a session: {s.refused}")
         return _session_state(s)
 
-    @app.post("/sessions/{session_id}/execute")
-    def session_execute(
+    @app.post("/sessions/{session_id}/execute", responses=STREAMED)
+    async def session_execute(
+        request: Request,
         session_id: str,
         body: ExecuteRequest,
         who: Annotated[Principal, Depends(scoped("session"))],
     ) -> dict[str, Any]:
         """`/execute` in a session: screened, recorded with the session and call number, run
-        there with the state earlier calls left."""
+        there with the state earlier calls left (streamed as `/execute` is)."""
         from airlock.audit.pipeline import guard
 
         s = _owned(who, session_id)
-        if body.language.strip().lower() not in ("python", "python3", "py"):
-            raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
+        _language(body)
         timeout = _timeout(body.timeout)
         limits = s.limits if timeout is None else s.limits.model_copy(update={"timeout_s": timeout})
-        with throttle.slot(who):
-            outcome = guard(body.code, agent_id=who.agent_id, limits=limits, store=store, session=s)
-        reply = _execute_reply(outcome)
-        reply["session"] = _session_state(s)
-        return reply
+
+        def job(on_start: Any, on_stdout: Any, on_stderr: Any) -> dict[str, Any]:
+            outcome = guard(
+                body.code, agent_id=who.agent_id, limits=limits, store=store, session=s,
+                on_start=on_start, on_stdout=on_stdout, on_stderr=on_stderr,
+            )  # fmt: skip
+            reply = _execute_reply(outcome)
+            reply["session"] = _session_state(s)
+            return reply
+
+        return await respond(request, who, job, limits)  # type: ignore[no-any-return]
 
     @app.get("/sessions/{session_id}")
     def session_state(

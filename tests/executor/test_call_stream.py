@@ -105,3 +105,15 @@ def test_a_sink_that_raises_is_dropped_and_the_call_goes_on() -> None:
     s.feed(b"two" * 40 + MARK)
     assert s.done and bytes(s.output) == b"one" * 40 + b"two" * 40
     assert len(calls) == 1 and calls[0].startswith(b"one")
+
+
+def test_output_is_held_back_only_while_it_may_begin_a_mark() -> None:
+    seen: list[bytes] = []
+    s = CallStream(with_reply=False)
+    s.begin(MARK, 1000, seen.append)
+    s.feed(b"first\n")
+    assert seen == [b"first\n"]  # nothing in it can begin a mark: passed on at once
+    s.feed(b"x" + MARK[:5])
+    assert seen == [b"first\n", b"x"]  # the mark's first bytes wait to be judged
+    s.feed(b"!")
+    assert b"".join(seen) == b"first\nx" + MARK[:5] + b"!"

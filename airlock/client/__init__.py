@@ -5,16 +5,30 @@ remote-sandbox client of the `{"success", "output", "error"}` contract: it alway
 returns that dict (a refused key, a rate limit or an unreachable server included), with
 Airlock's fields (verdict, record_id, decision, exit_code, outcome, stderr, files) when
 the code was screened; with `session_id` it runs in that session (`open_session`,
-`session`, `close_session`), whose state is kept between calls. `scan`, `record` and the
-session calls raise `AirlockError` on any failure.
+`session`, `close_session`), whose state is kept between calls. `execute_stream` takes
+the same arguments and yields the program's output as it is written (`Output` events),
+ending with one `Result` holding that dict (`airlock.client.events`). `scan`, `record` and
+the session calls raise `AirlockError` on any failure.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+
+from airlock.client.events import EventReader, Output, Result, StreamEvent, event_of, failed
+
+__all__ = [
+    "AirlockError",
+    "AsyncClient",
+    "Client",
+    "Output",
+    "Result",
+    "StreamEvent",
+]
 
 DEFAULT_URL = "http://127.0.0.1:8700"
 URL_ENV, KEY_ENV = "AIRLOCK_URL", "AIRLOCK_API_KEY"
@@ -75,6 +89,22 @@ def _session_body(memory_mb: int | None, idle_timeout: float | None) -> dict[str
     return body
 
 
+STREAM_HEADERS = {"Accept": "text/event-stream"}
+CUT_SHORT = "the stream ended before its result"
+
+
+def _is_stream(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return response.status_code == 200 and kind == "text/event-stream"
+
+
+def _events(reader: EventReader, chunk: bytes) -> Iterator[StreamEvent]:
+    for name, data in reader.feed(chunk):
+        event = event_of(name, data)
+        if event is not None:
+            yield event
+
+
 def _unreachable(exc: httpx.HTTPError) -> dict[str, Any]:
     return {"success": False, "output": "", "error": f"Airlock service unreachable: {exc}"}
 
@@ -122,6 +152,39 @@ class Client:
         except (TypeError, ValueError) as exc:  # e.g. NaN timeout, lone surrogates: not sendable
             return {"success": False, "output": "", "error": f"not sent: {exc}"}
         return _execute_reply(response)
+
+    def execute_stream(
+        self,
+        code: str,
+        language: str = "python",
+        timeout: float | None = None,
+        *,
+        session_id: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        """`execute`, streamed: `Output` events as the program writes, then one `Result`
+        (never an exception; leaving the loop early hangs up, and the run still completes
+        and is recorded on the server)."""
+        body = {"code": code, "language": language, "timeout": timeout}
+        try:
+            path = _execute_path(session_id)
+            with self._http.stream("POST", path, json=body, headers=STREAM_HEADERS) as response:
+                if not _is_stream(response):
+                    response.read()
+                    yield Result(_execute_reply(response))
+                    return
+                reader = EventReader()
+                for chunk in response.iter_bytes():
+                    for event in _events(reader, chunk):
+                        yield event
+                        if isinstance(event, Result):
+                            return
+        except httpx.HTTPError as exc:
+            yield Result(_unreachable(exc))
+            return
+        except (TypeError, ValueError) as exc:
+            yield failed(f"not sent: {exc}")
+            return
+        yield failed(CUT_SHORT)
 
     def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
         """The analyzer's report (nothing runs, nothing is recorded)."""
@@ -200,6 +263,39 @@ class AsyncClient:
         except (TypeError, ValueError) as exc:  # e.g. NaN timeout, lone surrogates: not sendable
             return {"success": False, "output": "", "error": f"not sent: {exc}"}
         return _execute_reply(response)
+
+    async def execute_stream(
+        self,
+        code: str,
+        language: str = "python",
+        timeout: float | None = None,
+        *,
+        session_id: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """`execute`, streamed: `Output` events as the program writes, then one `Result`."""
+        body = {"code": code, "language": language, "timeout": timeout}
+        try:
+            path = _execute_path(session_id)
+            async with self._http.stream(
+                "POST", path, json=body, headers=STREAM_HEADERS
+            ) as response:
+                if not _is_stream(response):
+                    await response.aread()
+                    yield Result(_execute_reply(response))
+                    return
+                reader = EventReader()
+                async for chunk in response.aiter_bytes():
+                    for event in _events(reader, chunk):
+                        yield event
+                        if isinstance(event, Result):
+                            return
+        except httpx.HTTPError as exc:
+            yield Result(_unreachable(exc))
+            return
+        except (TypeError, ValueError) as exc:
+            yield failed(f"not sent: {exc}")
+            return
+        yield failed(CUT_SHORT)
 
     async def scan(self, code: str, ruleset: str = "default") -> dict[str, Any]:
         """The analyzer's report (nothing runs, nothing is recorded)."""

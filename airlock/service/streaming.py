@@ -1,0 +1,148 @@
+"""Streamed runs as server-sent events: the program's output while it runs, then the reply.
+
+A streamed `/execute` runs the blocking pipeline (`guard`) in a worker thread of its own;
+the executor's live callbacks hand each chunk to a `Bridge`, which the response drains on
+the event loop. The callbacks run on the executor's supervisor loop (it also enforces the
+wall clock), so they never block: the bridge is bounded in bytes by the run's own output
+caps, which already bound everything the callbacks can be given. A client that goes away
+detaches the bridge (later chunks are dropped); the worker still finishes the run and
+records it, and the response's task ends without waiting for it.
+
+Events: `stdout` / `stderr` with data `{"text": …}`, the program's text as written (UTF-8
+decoded incrementally, so a character split across chunks arrives whole); then one
+`result` whose data is the non-streamed reply, or `error` `{"error": …}` when the run
+failed after the stream began. Every data line is ASCII-escaped JSON: no byte of the
+program's can end a line, so none can forge an event or its name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.requests import ClientDisconnect
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+EVENT_STREAM = "text/event-stream"
+HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def wants_stream(accept: str | None) -> bool:
+    """Whether an Accept header asks for server-sent events."""
+    return any(
+        part.split(";")[0].strip().lower() == EVENT_STREAM for part in (accept or "").split(",")
+    )
+
+
+def frame(event: str, data: Any) -> bytes:
+    """One server-sent event; `data` as one line of ASCII-escaped JSON."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=True)}\n\n".encode("ascii")
+
+
+class Bridge:
+    """Items from the worker thread to the event loop: `("start", id)`, `("stdout", text)`,
+    `("stderr", text)`, then `("result", reply)`, `("error", message)` or, before the
+    start, `("raise", exception)`. Thread-safe; `put` never blocks."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_bytes: int) -> None:
+        self._loop, self._max = loop, max_bytes
+        self._lock = threading.Lock()
+        self._items: deque[tuple[str, Any]] = deque()
+        self._size = 0
+        self._ready = asyncio.Event()
+        self.detached = False
+        self.dropped = 0  # bytes of text left out because the client did not keep up
+        self._decoders = {
+            name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")
+        }
+
+    def _push(self, item: tuple[str, Any]) -> None:
+        self._items.append(item)
+        with contextlib.suppress(RuntimeError):  # a closed loop: the server is stopping
+            self._loop.call_soon_threadsafe(self._ready.set)
+
+    def chunk(self, stream: str) -> Callable[[bytes], None]:
+        """The executor callback for `stream` (stdout or stderr)."""
+        decoder = self._decoders[stream]
+
+        def take(data: bytes) -> None:
+            text = decoder.decode(data)
+            with self._lock:
+                if self.detached or not text:
+                    return
+                if self._size + len(text) > self._max:
+                    self.dropped += len(text)
+                    return
+                self._size += len(text)
+                self._push((stream, text))
+
+        return take
+
+    def put(self, kind: str, payload: Any) -> None:
+        """A control item (start, result, error, raise): always kept."""
+        with self._lock:
+            if kind in ("result", "error"):  # what the decoders still hold comes first
+                for name, decoder in self._decoders.items():
+                    rest = decoder.decode(b"", final=True)
+                    if rest and not self.detached:
+                        self._push((name, rest))
+            self._push((kind, payload))
+
+    async def take(self) -> list[tuple[str, Any]]:
+        """Everything queued, waiting until there is something."""
+        while True:
+            with self._lock:
+                if self._items:
+                    items = list(self._items)
+                    self._items.clear()
+                    self._size = 0
+                    return items
+                self._ready.clear()
+            await self._ready.wait()
+
+    def detach(self) -> None:
+        """The client is gone: drop what is queued and every later chunk."""
+        with self._lock:
+            self.detached = True
+            self._items = deque(i for i in self._items if i[0] not in ("stdout", "stderr"))
+            self._size = 0
+
+
+async def events(bridge: Bridge, first: list[tuple[str, Any]]) -> AsyncIterator[bytes]:
+    """The response body: the bridge's items as server-sent events, up to the last one."""
+    pending = first
+    while True:
+        for kind, payload in pending:
+            if kind in ("stdout", "stderr"):
+                yield frame(kind, {"text": payload})
+            elif kind == "result":
+                yield frame("result", payload)
+                return
+            elif kind in ("error", "raise"):
+                message = payload if isinstance(payload, str) else "the run failed"
+                yield frame("error", {"error": message})
+                return
+        pending = await bridge.take()
+
+
+class EventStream(StreamingResponse):
+    """A streamed reply that detaches its bridge when it ends, however it ends (a client
+    that hangs up is not an error of the server's)."""
+
+    def __init__(self, bridge: Bridge, first: list[tuple[str, Any]]) -> None:
+        super().__init__(events(bridge, first), media_type=EVENT_STREAM, headers=HEADERS)
+        self.bridge = bridge
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            with contextlib.suppress(ClientDisconnect, OSError):
+                await super().__call__(scope, receive, send)
+        finally:
+            self.bridge.detach()
