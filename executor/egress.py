@@ -71,6 +71,15 @@ class Allow:
             return host.endswith(self.host[1:]) and host != self.host[2:]
         return host == self.host
 
+    def covers(self, other: Allow) -> bool:
+        """Whether every host and port ``other`` lets through, this entry lets through too."""
+        ports = {self.port} if self.port is not None else set(DEFAULT_PORTS)
+        if not ({other.port} if other.port is not None else set(DEFAULT_PORTS)) <= ports:
+            return False
+        if self.host.startswith("*."):  # names below it, and wildcards below it
+            return other.host.endswith(self.host[1:]) and other.host != self.host[2:]
+        return other.host == self.host
+
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if self.port is None else f"{host}:{self.port}"

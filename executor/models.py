@@ -37,6 +37,11 @@ class AllowList(BaseModel):
         """The rules as ``egress.Allow`` entries, for the proxy."""
         return _parse(",".join(self.rules))
 
+    def outside(self, bound: AllowList) -> list[str]:
+        """The rules of this list that ``bound`` does not wholly cover (none: a subset)."""
+        limits = bound.entries()
+        return [str(e) for e in self.entries() if not any(b.covers(e) for b in limits)]
+
     def __str__(self) -> str:
         return "allow:" + ",".join(self.rules)
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from airlock.cli.common import EXIT_USAGE, DbOpt, command_group, fail, handled, open_store
+from airlock.cli.serve import NetworkOpt
 
 app = command_group()
 
@@ -27,6 +28,7 @@ def mcp(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8701,
     db: DbOpt = None,
+    network: Annotated[str, NetworkOpt] = "none",
 ) -> None:
     """Serve the MCP tools run_python and scan_python (and records as resources) on
     stdin/stdout, as the API key in $AIRLOCK_API_KEY (see `airlock keys create`), or with
@@ -37,6 +39,12 @@ def mcp(
         fail("the MCP server needs its extra: pip install 'airlock[service]'", EXIT_USAGE)
     from airlock.audit.api_keys import AuthenticationError, authenticate
     from airlock.service.mcp_server import KEY_ENV, build
+    from airlock.service.network import parse
+
+    try:
+        bound = parse(network)
+    except ValueError as exc:
+        fail(f"--network: {exc}", EXIT_USAGE)
 
     if http:
         from airlock.service import is_loopback
@@ -52,7 +60,7 @@ def mcp(
             typer.echo(
                 f"airlock: MCP for {store.display_url} on http://{host}:{port}/mcp", err=True
             )
-            serve_http(store, host, port)
+            serve_http(store, host, port, network=bound)
         return
     token = os.environ.get(KEY_ENV, "")
     with handled(), open_store(db) as store:
@@ -60,4 +68,4 @@ def mcp(
             authenticate(store, token)
         except AuthenticationError as exc:
             fail(f"${KEY_ENV}: {exc}", EXIT_USAGE)
-        build(store, token).run("stdio")
+        build(store, token, network=bound).run("stdio")

@@ -9,6 +9,11 @@ import typer
 from airlock.cli.common import EXIT_USAGE, DbOpt, command_group, fail, handled, open_store
 
 app = command_group()
+NetworkOpt = typer.Option(
+    "--network",
+    help="The most network a request may be granted: none (default), loopback or "
+    "allow:HOST[:PORT],… (a request's allow-list must be within it).",
+)
 
 
 @app.command("serve")
@@ -18,6 +23,7 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8700,
     db: DbOpt = None,
+    network: Annotated[str, NetworkOpt] = "none",
 ) -> None:
     """Serve POST /scan, POST /execute (X-API-Key; see `airlock keys`), GET /records/ID,
     GET /healthz and the OpenAPI schema at /openapi.json."""
@@ -27,6 +33,12 @@ def serve(
         fail("the service needs its extra: pip install 'airlock[service]'", EXIT_USAGE)
     from airlock.service import is_loopback
     from airlock.service import serve as run_server
+    from airlock.service.network import parse
+
+    try:
+        parse(network)
+    except ValueError as exc:
+        fail(f"--network: {exc}", EXIT_USAGE)
 
     if not is_loopback(host):
         typer.echo(
@@ -36,4 +48,4 @@ def serve(
         )
     with handled(), open_store(db) as store:
         typer.echo(f"airlock: serving {store.display_url} on http://{host}:{port}", err=True)
-        run_server(store, host, port)
+        run_server(store, host, port, network=network)

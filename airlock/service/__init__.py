@@ -26,14 +26,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(store: Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Run the API until interrupted."""
+def serve(
+    store: Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, network: str = "none"
+) -> None:
+    """Run the API until interrupted; `network` bounds what a request may be granted."""
     import uvicorn
 
     from airlock.service.app import create_app
+    from airlock.service.network import parse
 
     uvicorn.run(
-        create_app(store),
+        create_app(store, network=parse(network)),
         host=host,
         port=port,
         log_level="warning",

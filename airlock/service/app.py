@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
 from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
+from airlock.service.network import Network, NetworkRefused, grant
 from airlock.service.sessions import SessionLimitReached, Sessions
 from airlock.service.streaming import EVENT_STREAM, Bridge, EventStream, wants_stream
 
@@ -42,6 +43,12 @@ MAX_TIMEOUT_S = 60.0
 MAX_SESSION_MEMORY_MB = 4096
 MAX_IDLE_S = 3600.0
 DEFAULT_IDLE_S = 600.0
+NETWORK_FIELD = Field(
+    default=None,
+    max_length=4000,
+    description="none (default), loopback or allow:HOST[:PORT],…; granted only within the "
+    "server's --network bound (else 403)",
+)
 STREAMED = {
     200: {
         "description": "The reply; with `Accept: text/event-stream`, server-sent events: "
@@ -63,6 +70,7 @@ class ExecuteRequest(BaseModel):
     code: str = Field(max_length=MAX_CODE_CHARS)
     language: str = "python"
     timeout: float | None = Field(default=None, description="seconds, at most 60")
+    network: str | None = NETWORK_FIELD
 
 
 class ScanRequest(BaseModel):
@@ -81,6 +89,7 @@ class SessionRequest(BaseModel):
 
     memory_mb: int | None = Field(default=None, gt=0, le=MAX_SESSION_MEMORY_MB)
     idle_timeout: float | None = Field(default=None, gt=0, le=MAX_IDLE_S)
+    network: str | None = NETWORK_FIELD
 
 
 class ApiError(Exception):
@@ -98,9 +107,11 @@ def create_app(
     rate_per_minute: int = 120,
     max_concurrent: int = 4,
     sessions: Sessions | None = None,
+    network: Network = "none",
 ) -> FastAPI:
     """The API over `store`; per-key limits default to the given values. `sessions` holds
-    the sessions this process serves (a fresh registry by default)."""
+    the sessions this process serves (a fresh registry by default); `network` is the most
+    network any run may be granted (`service.network`)."""
     sessions = sessions if sessions is not None else Sessions()
     app = FastAPI(
         title="Airlock",
@@ -200,6 +211,14 @@ def create_app(
             raise first[0][1]
         return EventStream(bridge, first[1:] if first[0][0] == "start" else first)
 
+    def _network(asked: str | None) -> Network:
+        try:
+            return grant(asked, network)
+        except NetworkRefused as exc:
+            raise ApiError(403, str(exc)) from None
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
+
     def _language(body: ExecuteRequest) -> None:
         if body.language.strip().lower() not in ("python", "python3", "py"):
             raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
@@ -217,7 +236,8 @@ def create_app(
 
         _language(body)
         timeout = _timeout(body.timeout)
-        limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
+        limits = Limits(network=_network(body.network))
+        limits = limits if timeout is None else limits.model_copy(update={"timeout_s": timeout})
 
         def job(on_start: Any, on_stdout: Any, on_stderr: Any) -> dict[str, Any]:
             outcome = guard(
@@ -257,7 +277,9 @@ def create_app(
         from airlock.executor import Limits
 
         body = body or SessionRequest()
-        limits = Limits(memory_mb=body.memory_mb) if body.memory_mb else Limits()
+        limits = Limits(network=_network(body.network))
+        if body.memory_mb:
+            limits = limits.model_copy(update={"memory_mb": body.memory_mb})
         try:
             with throttle.slot(who):
                 s = sessions.open(
@@ -284,6 +306,8 @@ def create_app(
         s = _owned(who, session_id)
         _language(body)
         timeout = _timeout(body.timeout)
+        if body.network is not None and str(_network(body.network)) != str(s.limits.network):
+            raise ApiError(400, "a session's network is chosen when it opens (POST /sessions)")
         limits = s.limits if timeout is None else s.limits.model_copy(update={"timeout_s": timeout})
 
         def job(on_start: Any, on_stdout: Any, on_stderr: Any) -> dict[str, Any]:

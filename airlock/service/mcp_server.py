@@ -1,9 +1,10 @@
 """The MCP server (official `mcp` SDK): Airlock's tools for any MCP client, over stdio or
 streamable HTTP.
 
-Tools: `run_python(code, timeout?, session_id?)` screens, gates, runs confined and
-records (what `POST /execute` does; with a session id, in that key's session of that
-name, kept between calls) and `scan_python(code)` screens only. Records are resources at
+Tools: `run_python(code, timeout?, session_id?, network?)` screens, gates, runs confined
+and records (what `POST /execute` does; with a session id, in that key's session of that
+name, kept between calls; a network only within the server's bound, as over HTTP) and
+`scan_python(code)` screens only. Records are resources at
 `airlock://records/{id}`. Over stdio the server acts as one API key given in
 $AIRLOCK_API_KEY (never on the command line); over HTTP every request carries a key as
 `Authorization: Bearer KEY` (`http_app`). Either way the key is checked again on every
@@ -52,13 +53,16 @@ class KeyVerifier:
         return AccessToken(token=token, client_id=who.name, scopes=sorted(who.scopes))
 
 
-def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServer:
+def build(
+    store: Store, token: str | None, *, url: str | None = None, network: Any = "none"
+) -> MCPServer:
     """An MCP server over `store` acting as the key `token`, or, with `token=None`, as the
     bearer key of each HTTP request (`url` is the server's own address, named in its
     protected-resource metadata). The key is checked again on every call (a revoked key
-    stops at once) and its limits apply."""
+    stops at once) and its limits apply. `network` bounds what a call may be granted."""
     from airlock.audit.api_keys import AuthenticationError, authenticate
     from airlock.service.limits import Throttle, TooMany
+    from airlock.service.network import NetworkRefused, grant
     from airlock.service.sessions import Sessions
 
     throttle = Throttle(120, 4)
@@ -106,23 +110,39 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
             raise ToolRefused(f"code must be a string of at most {MAX_CODE_CHARS} characters")
         return code
 
+    def granted(asked: str | None) -> Any:
+        if asked is not None and (not isinstance(asked, str) or len(asked) > 4000):
+            raise ToolRefused("network must be a string: none, loopback or allow:HOST[:PORT],…")
+        try:
+            return grant(asked, network)
+        except (NetworkRefused, ValueError) as exc:
+            raise ToolRefused(str(exc)) from None
+
     @server.tool()
     def run_python(
-        code: str, timeout: float | None = None, session_id: str | None = None
+        code: str,
+        timeout: float | None = None,
+        session_id: str | None = None,
+        network: str | None = None,
     ) -> dict[str, Any]:
         """Screen, gate, run confined and record Python; success only when it ran and exited 0.
 
         With `session_id` (a name of your choosing, letters, digits and `_.:-`, up to 64)
         the code runs in that session: variables, imports and files persist between
-        calls with the same id; `value` is the repr of a final expression."""
+        calls with the same id; `value` is the repr of a final expression. `network`
+        (none by default; loopback or allow:HOST[:PORT],…) is granted only within what
+        the server allows; a session keeps the network it was started with."""
         from airlock.audit.pipeline import guard
         from airlock.executor import Limits
 
         who = need("execute" if session_id is None else "session")
         if timeout is not None and not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT_S):
             raise ToolRefused(f"timeout must be > 0 and <= {MAX_TIMEOUT_S:g} seconds")
-        limits = Limits(timeout_s=timeout) if timeout is not None else Limits()
-        session = None if session_id is None else _session(who, session_id)
+        net = granted(network)
+        limits = Limits(network=net)
+        if timeout is not None:
+            limits = limits.model_copy(update={"timeout_s": timeout})
+        session = None if session_id is None else _session(who, session_id, net, network)
         try:
             with throttle.slot(who):
                 outcome = guard(
@@ -138,7 +158,7 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
             reply["session_alive"] = session.alive
         return reply
 
-    def _session(who: Principal, handle: str) -> Any:
+    def _session(who: Principal, handle: str, net: Any, asked: str | None) -> Any:
         from airlock.executor import Limits
         from airlock.service.sessions import HANDLE, SessionLimitReached
 
@@ -146,11 +166,17 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
             raise ToolRefused("session_id: letters, digits and _.:- only, 1 to 64 characters")
         found = sessions.get(who.name, handle)
         if found is not None and found.alive:
+            if asked is not None and str(net) != str(found.limits.network):
+                raise ToolRefused(
+                    f"session {handle!r} runs with network {found.limits.network}; "
+                    "a session keeps the network it was started with"
+                )
             return found
         if found is not None:  # ended (idle, timed out): a new one under the same name
             sessions.close(who.name, handle)
         try:
-            return sessions.open(who.name, Limits(), idle_timeout_s=600.0, handle=handle)
+            limits = Limits(network=net)
+            return sessions.open(who.name, limits, idle_timeout_s=600.0, handle=handle)
         except SessionLimitReached as exc:
             raise ToolRefused(str(exc)) from None
 
@@ -191,13 +217,13 @@ def build(store: Store, token: str | None, *, url: str | None = None) -> MCPServ
     return server
 
 
-def serve_http(store: Store, host: str, port: int) -> None:
+def serve_http(store: Store, host: str, port: int, network: Any = "none") -> None:
     """Streamable HTTP at http://HOST:PORT/mcp until interrupted; each request's
     `Authorization: Bearer KEY` decides who acts (no key, no session)."""
     import uvicorn
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    app = build(store, None, url=url + "/mcp").streamable_http_app(host=host)
+    app = build(store, None, url=url + "/mcp", network=network).streamable_http_app(host=host)
     uvicorn.run(
         app,
         host=host,

@@ -15,6 +15,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from service_support import make_key as _key
 from typer.testing import CliRunner
 
+from airlock.audit.store import Store
 from airlock.cli import app as cli
 
 
@@ -22,10 +23,12 @@ def _airlock() -> str:
     return str(Path(sys.executable).with_name("airlock"))
 
 
-async def _session(db: str, key: str, work: Any) -> Any:
+async def _session(db: str, key: str, work: Any, *extra: str) -> Any:
     env = {k: v for k, v in os.environ.items() if k != "AIRLOCK_API_KEY"}
     params = StdioServerParameters(
-        command=_airlock(), args=["mcp", "--db", db], env={**env, "AIRLOCK_API_KEY": key}
+        command=_airlock(),
+        args=["mcp", "--db", db, *extra],
+        env={**env, "AIRLOCK_API_KEY": key},
     )
     async with stdio_client(params) as streams, ClientSession(*streams[:2]) as session:
         await session.initialize()
@@ -127,3 +130,36 @@ def test_run_python_with_a_session_id_keeps_state_per_key_and_name(tmp_path: Pat
 
     denied = anyio.run(_session, db, exec_only, refused)
     assert denied.is_error and "lacks the 'session' scope" in denied.content[0].text
+
+
+def test_run_python_gets_a_network_only_within_the_servers_bound(tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    key = _key(db, "mcp-net", "execute", "session")
+    bound = "allow:127.0.0.1:8080"
+
+    async def work(session: ClientSession) -> tuple[Any, ...]:
+        beyond = await session.call_tool(
+            "run_python", {"code": "print(1)", "network": "allow:127.0.0.1:8081"}
+        )
+        loop = await session.call_tool("run_python", {"code": "print(1)", "network": "loopback"})
+        within = await session.call_tool("run_python", {"code": "print(1)", "network": bound})
+        in_session = await session.call_tool(
+            "run_python", {"code": "x = 1", "session_id": "net", "network": bound}
+        )
+        changed = await session.call_tool(
+            "run_python", {"code": "x", "session_id": "net", "network": "none"}
+        )
+        return beyond, loop, within, in_session, changed
+
+    beyond, loop, within, in_session, changed = anyio.run(
+        _session, db, key, work, "--network", bound
+    )
+    assert beyond.is_error and f"127.0.0.1:8081 not within {bound}" in beyond.content[0].text
+    assert loop.is_error and f"this server allows {bound}" in loop.content[0].text
+    ran = _text(within)  # control: within the bound, the call runs
+    assert not within.is_error and ran["output"] == "1\n"
+    with Store(db) as store:
+        assert store.get(ran["record_id"]).screening.limits["network"] == bound
+        session_call = _text(in_session)
+        assert store.get(session_call["record_id"]).screening.limits["network"] == bound
+    assert changed.is_error and "keeps the network it was started with" in changed.content[0].text
