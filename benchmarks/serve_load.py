@@ -10,7 +10,14 @@ server; `airlock audit verify` holds. Prints p50/p99 latency and throughput, and
 same-run baseline the median cost of one bare `python3 -c pass` start.
 
     AIRLOCK_TEST_PG_URL=postgresql+psycopg://… python benchmarks/serve_load.py \\
-        [--servers 3] [--clients 16] [--requests 2000] [--kill-one]
+        [--servers 3] [--clients 16] [--requests 2000] [--sessions 4] [--kill-one]
+
+`--sessions N` makes N of the clients work in sessions instead (each with its own session
+key): a client opens a session on one server (sticky, as a load balancer must route it),
+runs `--session-calls` calls there that carry a counter from call to call (`n = 0`, then
+`n += 1; n`, each reply's value checked), closes it and opens the next. Every answered
+session call must have its record, with that session's id; latencies are printed for
+plain executes and session calls apart.
 
 `--kill-one` SIGKILLs one server when a third of the requests are done: its clients may
 see errors only for the requests that server held in flight, and the store must hold
@@ -21,6 +28,7 @@ Loopback only; bounded by `--requests`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -100,7 +108,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--kill-one", action="store_true")
+    parser.add_argument("--sessions", type=int, default=0, help="clients that use sessions")
+    parser.add_argument("--session-calls", type=int, default=4, help="calls per session")
     args = parser.parse_args()
+    if not 0 <= args.sessions <= args.clients or args.session_calls < 1:
+        sys.exit("--sessions must be between 0 and --clients, --session-calls at least 1")
     base = os.environ.get("AIRLOCK_TEST_PG_URL")
     if not base:
         sys.exit("set AIRLOCK_TEST_PG_URL to a PostgreSQL server (loopback)")
@@ -118,6 +130,13 @@ def main() -> None:
             env=env, capture_output=True, text=True, check=True,
         )  # fmt: skip
         key = out.stdout.splitlines()[-1]
+        session_keys = []
+        for n in range(args.sessions):
+            made = subprocess.run(
+                airlock_cmd("keys", "create", f"load-s{n}", "--scope", "session", "--rate", "1000000", "--concurrency", "1000"),
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            session_keys.append(made.stdout.splitlines()[-1])
         for _ in range(args.servers):
             port = free_port()
             proc = subprocess.Popen(
@@ -132,7 +151,11 @@ def main() -> None:
         next_index = 0
         done = 0
         latencies: list[float] = []
+        session_latencies: list[float] = []
+        opens: list[float] = []
         accepted: dict[int, int] = {}  # record id -> server port
+        session_of: dict[int, str] = {}  # record id -> the session it was told it ran in
+        sessions_lost = 0  # sessions whose server was gone before their next call
         errors: list[tuple[int, str]] = []
         killed: list[int] = []
         dead: set[int] = set()
@@ -182,9 +205,102 @@ def main() -> None:
                             victim.send_signal(signal.SIGKILL)
                             killed.append(victim_port)
 
+        def take() -> int | None:
+            nonlocal next_index
+            with lock:
+                if next_index >= args.requests:
+                    return None
+                next_index += 1
+                return next_index - 1
+
+        def finish(ok: bool, port: int, error: str | None) -> None:
+            nonlocal done
+            with lock:
+                done += 1
+                if not ok:
+                    errors.append((port, str(error)[:200]))
+                if args.kill_one and not killed and done >= args.requests // 3:
+                    victim_port, victim = servers[-1]
+                    victim.send_signal(signal.SIGKILL)
+                    killed.append(victim_port)
+
+        def session_worker(n: int) -> None:
+            """Calls in sessions: each session on one server, its counter checked per call."""
+            nonlocal sessions_lost
+            sid: str | None = None
+            port, calls, opened = 0, 0, 0
+            headers = {"X-API-Key": session_keys[n]}
+            with httpx.Client(headers=headers, timeout=120, trust_env=False) as http:
+                while (i := take()) is not None:
+                    ok, error = False, None
+                    while True:
+                        if sid is None:
+                            live = [p for p, _ in servers if p not in dead]
+                            if not live:
+                                error = "no server left"
+                                break
+                            port = live[(n + opened + i) % len(live)]
+                            opened += 1
+                            began = time.perf_counter()
+                            try:
+                                reply = http.post(f"http://127.0.0.1:{port}/sessions", json={})
+                            except httpx.ConnectError:
+                                dead.add(port)
+                                continue
+                            except httpx.HTTPError as exc:
+                                error = f"open: {type(exc).__name__}: {exc}"
+                                break
+                            if reply.status_code != 201:
+                                error = f"open: HTTP {reply.status_code}: {reply.text[:100]}"
+                                break
+                            with lock:
+                                opens.append(time.perf_counter() - began)
+                            sid, calls = str(reply.json()["session_id"]), 0
+                        code = "n = 0\nn" if calls == 0 else "n += 1\nn"
+                        start = time.perf_counter()
+                        try:
+                            reply = http.post(
+                                f"http://127.0.0.1:{port}/sessions/{sid}/execute",
+                                json={"code": code, "language": "python", "timeout": 10},
+                            )
+                            body = reply.json()
+                        except httpx.ConnectError:  # its server is gone: a new session elsewhere
+                            dead.add(port)
+                            sid = None
+                            with lock:
+                                sessions_lost += 1
+                            continue
+                        except (httpx.HTTPError, ValueError) as exc:
+                            error, sid = f"{type(exc).__name__}: {exc}", None
+                            break
+                        elapsed = time.perf_counter() - start
+                        ok = reply.status_code == 200 and body.get("success") is True
+                        if ok and body.get("value") != str(calls):
+                            ok, error = (
+                                False,
+                                f"state lost: call {calls} gave {body.get('value')!r}",
+                            )
+                        elif not ok:
+                            error = f"HTTP {reply.status_code}: {body.get('error')}"
+                        if ok:
+                            with lock:
+                                session_latencies.append(elapsed)
+                                accepted[int(body["record_id"])] = port
+                                session_of[int(body["record_id"])] = sid
+                        calls += 1
+                        if calls >= args.session_calls or not ok:
+                            with contextlib.suppress(httpx.HTTPError):
+                                http.delete(f"http://127.0.0.1:{port}/sessions/{sid}")
+                            sid = None
+                        break
+                    finish(ok, port, error)
+
         baseline = bare_start()
         start = time.perf_counter()
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.clients)]
+        threads = [
+            threading.Thread(target=session_worker if n < args.sessions else worker, args=(n,))
+            for n in range(args.clients)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -201,15 +317,21 @@ def main() -> None:
                     ).all()
                 )
         twice = [rid for rid, n in runs_per_record.items() if n != 1]
-        answered = len(latencies) + len(errors)
+        answered = len(latencies) + len(session_latencies) + len(errors)
         records = {s.id: s for s in rows}
         lost = [rid for rid in accepted if rid not in records]
-        foreign = [s.id for s in rows if s.agent_id != "key:load"]
+        agents = {"key:load", *(f"key:load-s{n}" for n in range(args.sessions))}
+        foreign = [s.id for s in rows if s.agent_id not in agents]
+        misfiled = [
+            rid
+            for rid, sid in session_of.items()
+            if rid in records and records[rid].session_id != sid
+        ]
         unanswered = [rid for rid in records if rid not in accepted]
         bad_errors = [e for e in errors if e[0] not in killed]
 
         print(
-            f"serve load: {args.servers} servers, {args.clients} clients, {args.requests} executes, one PostgreSQL store"
+            f"serve load: {args.servers} servers, {args.clients} clients ({args.sessions} in sessions of {args.session_calls} calls), {args.requests} executes, one PostgreSQL store"
         )
         print(f"  baseline: bare python3 start      {baseline * 1000:8.1f} ms")
         if latencies:
@@ -221,12 +343,26 @@ def main() -> None:
             print(
                 f"  execute latency p99               {p99 * 1000:8.1f} ms  ({p99 / baseline:.1f}x a bare start)"
             )
+        if session_latencies:
+            lat = sorted(session_latencies)
+            p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+            print(
+                f"  session call latency p50          {p50 * 1000:8.1f} ms  ({p50 / baseline:.1f}x a bare start)"
+            )
+            print(
+                f"  session call latency p99          {p99 * 1000:8.1f} ms  ({p99 / baseline:.1f}x a bare start)"
+            )
+            print(
+                f"  session open p50                  {statistics.median(opens) * 1000:8.1f} ms  ({statistics.median(opens) / baseline:.1f}x a bare start; {len(opens)} opened, {sessions_lost} lost with their server)"
+            )
+        succeeded = len(latencies) + len(session_latencies)
         print(
-            f"  throughput                        {len(latencies) / wall:8.1f} executes/s over {wall:.1f} s"
+            f"  throughput                        {succeeded / wall:8.1f} executes/s over {wall:.1f} s"
         )
         print(
-            f"  succeeded {len(latencies)}, errors {len(errors)} ({len(bad_errors)} from servers not killed)"
+            f"  succeeded {succeeded} ({len(session_latencies)} in sessions), errors {len(errors)} ({len(bad_errors)} from servers not killed)"
         )
+        print(f"  session calls recorded under another session id: {len(misfiled)}")
         print(
             f"  records {len(records)}; lost (answered 200, no record) {len(lost)}; other agent ids {len(foreign)}"
         )
@@ -240,7 +376,7 @@ def main() -> None:
             print(f"  errors at the killed server: {in_flight} (in flight; at most {args.clients})")
         print(f"  answered {answered} of {args.requests}; records run more than once: {len(twice)}")
         ok = not lost and not foreign and not bad_errors and in_flight <= args.clients
-        ok = ok and verdict.ok and not twice and answered == args.requests
+        ok = ok and verdict.ok and not twice and answered == args.requests and not misfiled
         ok = ok and len(unanswered) <= (in_flight if killed else 0)
         print("all checks hold" if ok else "CHECKS FAILED")
         if not ok:
