@@ -205,7 +205,11 @@ def create_app(
             finally:
                 slot.__exit__(None, None, None)
 
-        threading.Thread(target=work, name="airlock-stream", daemon=True).start()
+        try:
+            threading.Thread(target=work, name="airlock-stream", daemon=True).start()
+        except RuntimeError:  # no thread to be had: nothing started, the slot goes back
+            slot.__exit__(None, None, None)
+            raise
         first = await bridge.take()
         if first[0][0] == "raise":
             raise first[0][1]

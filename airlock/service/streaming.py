@@ -58,6 +58,7 @@ class Bridge:
         self._size = 0
         self._ready = asyncio.Event()
         self.detached = False
+        self.ended = False
         self.dropped = 0  # bytes of text left out because the client did not keep up
         self._decoders = {
             name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")
@@ -73,9 +74,11 @@ class Bridge:
         decoder = self._decoders[stream]
 
         def take(data: bytes) -> None:
-            text = decoder.decode(data)
             with self._lock:
-                if self.detached or not text:
+                if self.detached or self.ended:
+                    return
+                text = decoder.decode(data)
+                if not text:
                     return
                 if self._size + len(text) > self._max:
                     self.dropped += len(text)
@@ -91,8 +94,9 @@ class Bridge:
             if kind in ("result", "error"):  # what the decoders still hold comes first
                 for name, decoder in self._decoders.items():
                     rest = decoder.decode(b"", final=True)
-                    if rest and not self.detached:
+                    if rest and not self.detached and not self.ended:
                         self._push((name, rest))
+                self.ended = True  # a chunk arriving later belongs to no one
             self._push((kind, payload))
 
     async def take(self) -> list[tuple[str, Any]]:

@@ -250,3 +250,10 @@ def test_the_stream_carries_only_the_capped_output(
     assert isinstance(result, Result) and result.reply["exit_code"] == 0
     streamed = "".join(e.text for e in events if isinstance(e, Output))
     assert streamed == result.reply["output"] and len(streamed) == 1_000_000
+
+
+def test_the_schema_documents_the_stream(served: tuple[str, str, Store]) -> None:
+    paths = httpx.get(served[0] + "/openapi.json", timeout=30).json()["paths"]
+    for path in ("/execute", "/sessions/{session_id}/execute"):
+        ok = paths[path]["post"]["responses"]["200"]
+        assert "text/event-stream" in ok["content"] and "`result`" in ok["description"]
