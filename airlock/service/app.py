@@ -12,20 +12,15 @@ says, and no route here approves anything.
 of the route functions at runtime, and those name closures of `create_app`.)
 """
 
-import asyncio
 import logging
 import math
-import threading
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
@@ -33,7 +28,7 @@ from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
 from airlock.service.network import Network, NetworkRefused, grant
 from airlock.service.sessions import SessionLimitReached, Sessions
-from airlock.service.streaming import EVENT_STREAM, Bridge, EventStream, wants_stream
+from airlock.service.streaming import OPENAPI_RESPONSES, Job, respond
 
 if TYPE_CHECKING:
     from airlock.audit.store import Store
@@ -49,17 +44,6 @@ NETWORK_FIELD = Field(
     description="none (default), loopback or allow:HOST[:PORT],…; granted only within the "
     "server's --network bound (else 403)",
 )
-STREAMED = {
-    200: {
-        "description": "The reply; with `Accept: text/event-stream`, server-sent events: "
-        '`stdout` / `stderr` (data `{"text": …}`, the output as it is written), then one '
-        '`result` whose data is this reply, or `error` (`{"error": …}`) when the run '
-        "failed after the stream began. Errors before the run answer with their status "
-        "and JSON, as without streaming.",
-        "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
-    }
-}
-Job = Callable[[Any, Any, Any], dict[str, Any]]  # (on_start, on_stdout, on_stderr) -> reply
 
 
 class ExecuteRequest(BaseModel):
@@ -170,50 +154,8 @@ def create_app(
             report = scan_code(body.code, ruleset=body.ruleset, filename="<request>")
         return report.model_dump(mode="json")
 
-    async def respond(request: Request, who: Principal, job: Job, limits: Any) -> Any:
-        """Run `job` under the key's slot: its reply as JSON, or, when the request asks for
-        it, streamed from a worker thread (errors before the run keep their status)."""
-        if not wants_stream(request.headers.get("accept")):
-
-            def plain() -> dict[str, Any]:
-                with throttle.slot(who):
-                    return job(None, None, None)
-
-            return await run_in_threadpool(plain)
-        slot = throttle.slot(who)
-        slot.__enter__()  # over its limits: 429 before anything starts
-        budget = limits.max_stdout_bytes + limits.max_stderr_bytes
-        bridge = Bridge(asyncio.get_running_loop(), budget)
-
-        def work() -> None:
-            started = False
-
-            def on_start(record_id: int) -> None:
-                nonlocal started
-                started = True
-                bridge.put("start", record_id)
-
-            try:
-                reply = job(on_start, bridge.chunk("stdout"), bridge.chunk("stderr"))
-                bridge.put("result", jsonable_encoder(reply))
-            except Exception as exc:
-                if not started:
-                    bridge.put("raise", exc)
-                else:
-                    logging.getLogger("airlock.service").warning("streamed run failed: %r", exc)
-                    bridge.put("error", f"internal error: {type(exc).__name__}")
-            finally:
-                slot.__exit__(None, None, None)
-
-        try:
-            threading.Thread(target=work, name="airlock-stream", daemon=True).start()
-        except RuntimeError:  # no thread to be had: nothing started, the slot goes back
-            slot.__exit__(None, None, None)
-            raise
-        first = await bridge.take()
-        if first[0][0] == "raise":
-            raise first[0][1]
-        return EventStream(bridge, first[1:] if first[0][0] == "start" else first)
+    async def _respond(request: Request, who: Principal, job: Job, limits: Any) -> Any:
+        return await respond(request.headers.get("accept"), lambda: throttle.slot(who), job, limits)
 
     def _network(asked: str | None) -> Network:
         try:
@@ -227,7 +169,7 @@ def create_app(
         if body.language.strip().lower() not in ("python", "python3", "py"):
             raise ApiError(400, f"language {body.language[:40]!r} is not supported (python only)")
 
-    @app.post("/execute", responses=STREAMED)
+    @app.post("/execute", responses=OPENAPI_RESPONSES)
     async def execute(
         request: Request,
         body: ExecuteRequest,
@@ -250,7 +192,7 @@ def create_app(
             )  # fmt: skip
             return _execute_reply(outcome)
 
-        return await respond(request, who, job, limits)  # type: ignore[no-any-return]
+        return await _respond(request, who, job, limits)  # type: ignore[no-any-return]
 
     def _timeout(value: float | None) -> float | None:
         if value is not None and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
@@ -296,7 +238,7 @@ def create_app(
             raise ApiError(503, f"the sandbox refused to start a session: {s.refused}")
         return _session_state(s)
 
-    @app.post("/sessions/{session_id}/execute", responses=STREAMED)
+    @app.post("/sessions/{session_id}/execute", responses=OPENAPI_RESPONSES)
     async def session_execute(
         request: Request,
         session_id: str,
@@ -323,7 +265,7 @@ def create_app(
             reply["session"] = _session_state(s)
             return reply
 
-        return await respond(request, who, job, limits)  # type: ignore[no-any-return]
+        return await _respond(request, who, job, limits)  # type: ignore[no-any-return]
 
     @app.get("/sessions/{session_id}")
     def session_state(

@@ -21,17 +21,31 @@ import asyncio
 import codecs
 import contextlib
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 EVENT_STREAM = "text/event-stream"
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+OPENAPI_RESPONSES = {
+    200: {
+        "description": "The reply; with `Accept: text/event-stream`, server-sent events: "
+        '`stdout` / `stderr` (data `{"text": …}`, the output as it is written), then one '
+        '`result` whose data is this reply, or `error` (`{"error": …}`) when the run '
+        "failed after the stream began. Errors before the run answer with their status "
+        "and JSON, as without streaming.",
+        "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+    }
+}
+Job = Callable[[Any, Any, Any], dict[str, Any]]  # (on_start, on_stdout, on_stderr) -> reply
 
 
 def wants_stream(accept: str | None) -> bool:
@@ -150,3 +164,54 @@ class EventStream(StreamingResponse):
                 await super().__call__(scope, receive, send)
         finally:
             self.bridge.detach()
+
+
+async def respond(
+    accept: str | None,
+    slot: Callable[[], contextlib.AbstractContextManager[None]],
+    job: Job,
+    limits: Any,
+) -> Any:
+    """Run `job` holding `slot()` (the key's request slot): its reply for JSON, or, when
+    `accept` asks for events, an `EventStream` fed from a worker thread. An error before
+    the run starts is raised here, so it answers with its status as without streaming."""
+    if not wants_stream(accept):
+
+        def plain() -> dict[str, Any]:
+            with slot():
+                return job(None, None, None)
+
+        return await run_in_threadpool(plain)
+    held = slot()
+    held.__enter__()  # over the key's limits: refused before anything starts
+    bridge = Bridge(asyncio.get_running_loop(), limits.max_stdout_bytes + limits.max_stderr_bytes)
+
+    def work() -> None:
+        started = False
+
+        def on_start(record_id: int) -> None:
+            nonlocal started
+            started = True
+            bridge.put("start", record_id)
+
+        try:
+            answer = job(on_start, bridge.chunk("stdout"), bridge.chunk("stderr"))
+            bridge.put("result", jsonable_encoder(answer))
+        except Exception as exc:
+            if not started:
+                bridge.put("raise", exc)
+            else:
+                logging.getLogger("airlock.service").warning("streamed run failed: %r", exc)
+                bridge.put("error", f"internal error: {type(exc).__name__}")
+        finally:
+            held.__exit__(None, None, None)
+
+    try:
+        threading.Thread(target=work, name="airlock-stream", daemon=True).start()
+    except RuntimeError:  # no thread to be had: nothing started, the slot goes back
+        held.__exit__(None, None, None)
+        raise
+    first = await bridge.take()
+    if first[0][0] == "raise":
+        raise first[0][1]
+    return EventStream(bridge, first[1:] if first[0][0] == "start" else first)
