@@ -232,6 +232,19 @@ def test_errors_before_the_run_keep_their_status_and_json(
     assert isinstance(only, Result) and not only.success and "scope" in only.reply["error"]
 
 
+def test_a_key_over_its_rate_gets_429_before_the_stream(served: tuple[str, str, Store]) -> None:
+    base, db, _ = served
+    key = make_key(db, "slow-streamer", "execute", rate=1)
+    with Client(base, key) as client:
+        first = list(client.execute_stream("print(1)"))  # control: the one allowed call
+        assert isinstance(first[-1], Result) and first[-1].success, first
+    again = httpx.post(
+        base + "/execute", json={"code": "print(1)"}, headers={**STREAM, "X-API-Key": key}
+    )
+    assert again.status_code == 429 and again.headers["content-type"] == "application/json"
+    assert "requests per minute" in again.json()["error"] and again.headers["Retry-After"]
+
+
 def test_blocked_code_streams_only_its_result(
     served: tuple[str, str, Store], keys: dict[str, str]
 ) -> None:
