@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import itertools
 import json
 import logging
 import threading
@@ -134,10 +135,11 @@ class Bridge:
 
 
 async def events(bridge: Bridge, first: list[tuple[str, Any]]) -> AsyncIterator[bytes]:
-    """The response body: the bridge's items as server-sent events, up to the last one."""
+    """The response body: the bridge's items as server-sent events, up to the last one
+    (text queued together on one stream goes out as one event)."""
     pending = first
     while True:
-        for kind, payload in pending:
+        for kind, payload in _merged(pending):
             if kind in ("stdout", "stderr"):
                 yield frame(kind, {"text": payload})
             elif kind == "result":
@@ -148,6 +150,16 @@ async def events(bridge: Bridge, first: list[tuple[str, Any]]) -> AsyncIterator[
                 yield frame("error", {"error": message})
                 return
         pending = await bridge.take()
+
+
+def _merged(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for kind, group in itertools.groupby(items, key=lambda item: item[0]):
+        if kind in ("stdout", "stderr"):
+            out.append((kind, "".join(text for _, text in group)))
+        else:
+            out.extend(group)
+    return out
 
 
 class EventStream(StreamingResponse):
