@@ -270,8 +270,10 @@ def main() -> None:
                             with lock:
                                 sessions_lost += 1
                             continue
-                        except (httpx.HTTPError, ValueError) as exc:
+                        except (httpx.HTTPError, ValueError) as exc:  # in flight: lost
                             error, sid = f"{type(exc).__name__}: {exc}", None
+                            with lock:
+                                sessions_lost += 1
                             break
                         elapsed = time.perf_counter() - start
                         ok = reply.status_code == 200 and body.get("success") is True
