@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+_EOL = re.compile(r"\r\n|\r|\n")  # SSE line ends: CRLF, CR or LF, nothing else
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,16 @@ class EventReader:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         done: list[tuple[str, str]] = []
-        for ch in self._decoder.decode(chunk):
-            if self._cr and ch == "\n":
-                self._cr = False
-                continue
-            self._cr = ch == "\r"
-            if ch in "\r\n":
-                self._end_line(done)
-            else:
-                self._line += ch
+        text = self._decoder.decode(chunk)
+        if self._cr and text.startswith("\n"):
+            text = text[1:]  # the LF of a CRLF split across two chunks
+        pos = 0
+        for m in _EOL.finditer(text):
+            self._line += text[pos : m.start()]
+            self._end_line(done)
+            pos = m.end()
+        self._line += text[pos:]
+        self._cr = text.endswith("\r")
         return done
 
     def _end_line(self, done: list[tuple[str, str]]) -> None:
