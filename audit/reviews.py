@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from airlock.audit.accounts import OidcIdentity
 from airlock.audit.binding import bound_code
 from airlock.audit.errors import AuthError, StoreError
 from airlock.audit.pipeline import AlertInfo, GatePolicy, raise_alerts, run_code
@@ -42,7 +43,7 @@ def decide(
     screening_id: int,
     state: str,
     *,
-    token: str | None,
+    token: str | OidcIdentity | None,
     note: str = "",
     expires_at: datetime | None = None,
     policy: GatePolicy | None = None,
@@ -53,8 +54,9 @@ def decide(
 ) -> ReviewOutcome:
     """Record an authenticated reviewer's decision; `approved` also runs the held code.
 
-    `token` is a reviewer's token (`Store.add_reviewer`); without a valid one this raises
-    `AuthError` and nothing is recorded. An approval runs only the exact code that was
+    `token` is a reviewer's token (`Store.add_reviewer`) or the OIDC identity a dashboard
+    sign-in verified (bound to an account: `Store.bind_reviewer`); without a valid one, or
+    for a revoked account, this raises `AuthError` and nothing is recorded. An approval runs only the exact code that was
     screened (`audit.binding`: `CodeMismatch` and a critical alert otherwise), under its
     recorded limits, and the approval is recorded before the code starts.
     `expected_sha256` is the code's sha256 (or a prefix) and `expected_ruleset_version`

@@ -15,10 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Text, text
 from sqlmodel import Field, SQLModel
 
 HASH_LEN = 64
+OIDC_ISSUER_LEN = 500  # an issuer URL
+OIDC_SUBJECT_LEN = 255  # OpenID Connect Core: `sub` is at most 255 ASCII characters
 
 
 def _json(nullable: bool = False) -> Any:
@@ -248,15 +250,31 @@ class PendingRun(SQLModel, table=True):
 
 
 class Reviewer(SQLModel, table=True):
-    """A person who may decide reviews; only the SHA-256 of their token is kept."""
+    """A person who may decide reviews; only the SHA-256 of their token is kept.
+
+    `oidc_issuer` + `oidc_subject` bind the account to one OpenID Connect identity (the ID
+    token's `iss` and `sub`): a dashboard sign-in with that identity acts as this reviewer.
+    At most one live account holds an identity (the partial unique index)."""
 
     __tablename__ = "reviewers"
+    __table_args__ = (
+        Index(
+            "ix_reviewers_oidc_live",
+            "oidc_issuer",
+            "oidc_subject",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL AND oidc_subject IS NOT NULL"),
+            postgresql_where=text("revoked_at IS NULL AND oidc_subject IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True, index=True)
     token_sha256: str = Field(max_length=HASH_LEN, unique=True, index=True)
     created_at: datetime
     revoked_at: datetime | None = None
+    oidc_issuer: str | None = Field(default=None, max_length=OIDC_ISSUER_LEN)
+    oidc_subject: str | None = Field(default=None, max_length=OIDC_SUBJECT_LEN)
 
 
 class AlertOutbox(SQLModel, table=True):
