@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from airlock.dashboard.common import PAGE_FILES, reviewer
-from airlock.dashboard.data import DataError, actions, check, configured_url
+from airlock.dashboard import signin
+from airlock.dashboard.common import PAGE_FILES
+from airlock.dashboard.data import DataError, check, configured_url
 from airlock.dashboard.rulesets import warm_up
 
 
@@ -56,37 +57,8 @@ page = st.navigation(pages)
 warm_up()
 
 
-def _sign_in() -> None:
-    """Reviewers sign in with the token `airlock reviewers add NAME` printed for them."""
-    name = reviewer()
-    if name:
-        st.text(f"Signed in as {name}")
-        if st.button("Sign out", key="logout"):
-            for key in ("auth_name", "auth_token"):
-                st.session_state.pop(key, None)
-            st.rerun()
-        return
-    token = st.text_input(
-        "Reviewer token",
-        type="password",
-        key="login_token",
-        help="From `airlock reviewers add NAME`; every decision is recorded under that name.",
-    )
-    if st.button("Sign in", key="login"):
-        try:
-            st.session_state["auth_name"] = actions.login(configured_url(), token)
-            st.session_state["auth_token"] = token.strip()
-            st.session_state.pop("login_error", None)
-        except DataError as exc:
-            st.session_state["login_error"] = str(exc)
-        st.session_state.pop("login_token", None)
-        st.rerun()
-    if st.session_state.get("login_error"):
-        st.warning(st.session_state["login_error"])
-
-
 with st.sidebar:
-    _sign_in()
+    signin.sidebar()
     try:
         info = check(configured_url())
         st.caption(f"Store: `{info.display}` · {info.screenings:,} screenings")

@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 import pandas as pd
 import streamlit as st
 
+from airlock.audit.accounts import OidcIdentity
 from airlock.dashboard.data import DataError, DbInfo, check, configured_url
 from airlock.dashboard.filters import ExecFilter
 
@@ -107,15 +108,19 @@ def literal(value: object) -> str:
 
 
 def reviewer() -> str | None:
-    """The signed-in reviewer's name (authenticated by their token), or None."""
-    name = st.session_state.get("auth_name")
+    """The signed-in reviewer's account name (by token, else by a bound OIDC identity)."""
+    name = st.session_state.get("auth_name") or st.session_state.get("oidc_name")
     return str(name) if name else None
 
 
-def reviewer_token() -> str | None:
-    """The signed-in reviewer's token, which every decision presents to the store."""
+def credential() -> str | OidcIdentity | None:
+    """What every decision presents to the store: the reviewer's token, else the OIDC
+    identity bound to their account (None: nobody who may decide is signed in)."""
     token = st.session_state.get("auth_token")
-    return str(token) if token else None
+    if token:
+        return str(token)
+    identity = st.session_state.get("oidc_identity")
+    return identity if isinstance(identity, OidcIdentity) else None
 
 
 def when(value: datetime | str | None) -> str:

@@ -7,16 +7,24 @@ dashboard is served under, and every websocket whose Origin is not one of those 
 that has none), is refused with 403 before Streamlit sees it. The names are the bind
 address and the loopback names on the served port, plus `$AIRLOCK_DASHBOARD_HOSTS`
 (comma-separated `host:port`, e.g. behind a reverse proxy).
+
+With OIDC sign-in on, `$AIRLOCK_DASHBOARD_SECRETS` names the secrets file
+`airlock dashboard` wrote for this server (in a private directory of its own); the
+server hides it from every run it starts and removes it, and that directory, when it
+stops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 HOSTS_ENV = "AIRLOCK_DASHBOARD_HOSTS"
+SECRETS_ENV = "AIRLOCK_DASHBOARD_SECRETS"
+SECRETS_DIR_PREFIX = "airlock-dashboard-"
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 Scope = MutableMapping[str, Any]
@@ -98,6 +106,16 @@ def _option(argv: list[str], name: str, default: str) -> str:
     return default
 
 
+def remove_secrets(path: str) -> None:
+    """Remove the secrets file written for this server, and its private directory."""
+    directory = os.path.dirname(path)
+    if not os.path.basename(directory).startswith(SECRETS_DIR_PREFIX):
+        return  # not one `airlock dashboard` wrote: leave it alone
+    for remove, target in ((os.unlink, path), (os.rmdir, directory)):
+        with contextlib.suppress(OSError):
+            remove(target)
+
+
 def main() -> None:
     """`streamlit …` with the guard installed (takes Streamlit's own arguments)."""
     argv = sys.argv[1:]
@@ -107,7 +125,16 @@ def main() -> None:
     from streamlit.web.cli import main as streamlit_main
 
     sys.argv = ["streamlit", *argv]
-    streamlit_main()
+    secrets = os.environ.get(SECRETS_ENV, "")
+    if secrets:
+        from airlock.executor import private_paths
+
+        private_paths.hide(secrets)  # approvals run code from this process: none sees it
+    try:
+        streamlit_main()
+    finally:
+        if secrets:
+            remove_secrets(secrets)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,41 @@ from airlock.cli.common import command_group, display_url, fail, store_url
 app = command_group()
 
 STORE_HELP = "Store URL or SQLite path (default: $AIRLOCK_DB, then the XDG file)."
+OIDC_ENV = "AIRLOCK_DASHBOARD_OIDC"
+SECRETS_ENV = "AIRLOCK_DASHBOARD_SECRETS"  # the written secrets file, removed by the server
+HOSTS_ENV = "AIRLOCK_DASHBOARD_HOSTS"
 
 
-def streamlit_argv(app: Path, *, host: str, port: int) -> list[str]:
+def _oidc_secrets(config: Path, *, host: str, port: int, env: dict[str, str]) -> str:
+    """Write Streamlit's `[auth]` secrets for this config; sets what the server needs in
+    `env` (the file to remove at exit, redirect_uri's name among the served hosts)."""
+    from airlock.cli import oidc_secrets
+    from airlock.cli.common import EXIT_USAGE, UsageError
+
+    try:
+        auth = oidc_secrets.auth_section(oidc_secrets.read_config(config), host=host, port=port)
+        path = oidc_secrets.write_secrets(auth)
+    except UsageError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write the dashboard's secrets: {exc.strerror or exc}")
+    if oidc_secrets.loose_permissions(config):
+        typer.echo(
+            f"airlock: warning: {config} holds the client secret and others may read it "
+            f"(chmod 600 {config})",
+            err=True,
+        )
+    extra = [h for h in env.get(HOSTS_ENV, "").split(",") if h.strip()]
+    env[HOSTS_ENV] = ",".join([*extra, oidc_secrets.served_name(auth)])
+    env[SECRETS_ENV] = str(path)
+    typer.echo(f"OIDC sign-in on (callback {auth['redirect_uri']})")
+    return str(path)
+
+
+def streamlit_argv(app: Path, *, host: str, port: int, secrets: str = os.devnull) -> list[str]:
     """The `streamlit run` command line (through `airlock.dashboard.serve`, which refuses
-    foreign Host and Origin headers): headless, no usage statistics, no file watching."""
+    foreign Host and Origin headers): headless, no usage statistics, no file watching, and
+    `secrets` as the only secrets file (no `.streamlit/secrets.toml` found lying around)."""
     return [
         sys.executable,
         "-m",
@@ -44,6 +74,8 @@ def streamlit_argv(app: Path, *, host: str, port: int) -> list[str]:
         "false",
         "--client.toolbarMode",
         "minimal",
+        "--secrets.files",
+        secrets,
     ]
 
 
@@ -57,6 +89,15 @@ def dashboard(
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")
     ] = "127.0.0.1",
+    oidc_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--oidc-config",
+            envvar=OIDC_ENV,
+            help="TOML file with the OpenID Connect provider (server_metadata_url, client_id, "
+            "client_secret; redirect_uri, cookie_secret optional): turns on st.login.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard (review queue, alerts, patterns, rule tuning) over the audit store."""
     url = store_url(db)
@@ -65,6 +106,9 @@ def dashboard(
         fail("the dashboard is not installed (pip install 'airlock[dashboard]')")
     app = Path(spec.origin).with_name("app.py")
     env = dict(os.environ, AIRLOCK_DB=url, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    secrets = os.devnull
+    if oidc_config is not None:
+        secrets = _oidc_secrets(oidc_config, host=host, port=port, env=env)
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(
             f"airlock: warning: anyone who can reach {host}:{port} can read the audit trail "
@@ -76,8 +120,11 @@ def dashboard(
         f"Airlock dashboard on http://{shown}:{port}  (store: {display_url(url)}; Ctrl-C stops)"
     )
     sys.stdout.flush()
-    argv = streamlit_argv(app, host=host, port=port)
+    argv = streamlit_argv(app, host=host, port=port, secrets=secrets)
     try:
         os.execve(sys.executable, argv, env)
     except OSError as exc:
+        if secrets != os.devnull:
+            Path(secrets).unlink(missing_ok=True)
+            Path(secrets).parent.rmdir()
         fail(f"cannot start streamlit: {exc.strerror or exc}")

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from airlock.audit.accounts import OidcIdentity
 from airlock.audit.errors import AuthError, StoreError
 from airlock.dashboard.data.conn import TTL, DataError, guarded
 
@@ -45,12 +46,22 @@ def login(url: str, token: str) -> str:
             raise DataError(str(exc)) from None
 
 
+def oidc_reviewer(url: str, identity: OidcIdentity) -> str:
+    """The name of the live reviewer account bound to this OIDC identity (`DataError`:
+    "not a reviewer", or revoked)."""
+    with guarded(url) as store:
+        try:
+            return store.authenticate(identity).name
+        except AuthError as exc:
+            raise DataError(str(exc)) from None
+
+
 def decide(
     url: str,
     screening_ids: list[int],
     state: str,
     *,
-    token: str | None,
+    token: str | OidcIdentity | None,
     note: str = "",
     expires_at: datetime | None = None,
     sha256: dict[int, str] | None = None,
@@ -58,14 +69,14 @@ def decide(
 ) -> ActionResult:
     """Record a review decision on each screening (who, when, why); approving runs held code.
 
-    `token` is the signed-in reviewer's; `sha256` the code hash and `ruleset_version` the
+    `token` is the signed-in reviewer's token or bound OIDC identity; `sha256` the code hash and `ruleset_version` the
     rule-set version each item showed (an approval runs only that code, so screened)."""
     from airlock.audit.reviews import decide as record_decision
 
     if state not in DECISIONS:
         raise DataError(f"unknown decision {state!r}")
     if not token:
-        raise DataError("sign in with your reviewer token (sidebar) to decide")
+        raise DataError("sign in as a reviewer (sidebar) to decide")
     result = ActionResult()
     with guarded(url) as store:
         for sid in screening_ids:
@@ -150,14 +161,14 @@ def alert(url: str, alert_id: int) -> dict[str, Any] | None:
 
 
 def change_alert(
-    url: str, alert_id: int, action: str, *, token: str | None, note: str = ""
+    url: str, alert_id: int, action: str, *, token: str | OidcIdentity | None, note: str = ""
 ) -> str | None:
     """Acknowledge or resolve an alert as the signed-in reviewer; returns the store's
     one-line refusal, or None when done."""
     if action not in ALERT_ACTIONS:
         raise DataError(f"unknown alert action {action!r}")
     if not token:
-        raise DataError("sign in with your reviewer token (sidebar) to change alerts")
+        raise DataError("sign in as a reviewer (sidebar) to change alerts")
     with guarded(url) as store:
         try:
             who = store.authenticate(token)

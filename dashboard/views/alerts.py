@@ -7,9 +7,9 @@ import streamlit as st
 
 from airlock.dashboard.common import (
     SEVERITY_BADGE,
+    credential,
     literal,
     reviewer,
-    reviewer_token,
     run_query,
     screening_columns,
     store,
@@ -85,7 +85,7 @@ for col, (action, label) in zip(act[1:], actions.ALERT_ACTIONS.items(), strict=T
     if col.button(label, key=f"al_{action}", disabled=disabled, width="stretch"):
         try:
             refusal = actions.change_alert(
-                info.url, int(chosen), action, token=reviewer_token(), note=note
+                info.url, int(chosen), action, token=credential(), note=note
             )
         except DataError as exc:
             refusal = str(exc)

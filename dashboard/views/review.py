@@ -8,8 +8,8 @@ import streamlit as st
 
 from airlock.dashboard import filter_ui
 from airlock.dashboard.common import (
+    credential,
     reviewer,
-    reviewer_token,
     run_query,
     screening_columns,
     store,
@@ -109,7 +109,7 @@ def apply(
     """Record the decision on `ids` and report back on the next run."""
     try:
         result = actions.decide(
-            info.url, ids, decision, token=reviewer_token(), note=note, expires_at=expires_at,
+            info.url, ids, decision, token=credential(), note=note, expires_at=expires_at,
             sha256=shown, ruleset_version=versions,
         )  # fmt: skip
     except DataError as exc:
