@@ -48,7 +48,10 @@ def _oidc(identity: OidcIdentity | None) -> None:
     try:
         name = actions.oidc_reviewer(configured_url(), identity)
     except DataError as exc:
-        st.warning(f"Signed in through OpenID Connect, but {exc}. You can look, not decide.")
+        st.warning(
+            "Signed in through OpenID Connect, but not as a reviewer: you can look, not decide."
+        )
+        st.text(str(exc))  # plain text: the identity is the provider's, shown as it came
     else:
         st.session_state["oidc_name"] = name
         st.session_state["oidc_identity"] = identity
