@@ -115,3 +115,24 @@ def test_cleanup_leaves_files_it_did_not_write(tmp_path: Path) -> None:
     other.write_text("[auth]\n")
     serve.remove_secrets(str(other))
     assert other.exists()
+
+
+def test_the_server_is_told_the_file_and_serves_the_redirect_host(tmp_path: Path) -> None:
+    from airlock.cli.dashboard import HOSTS_ENV, SECRETS_ENV, _oidc_secrets
+
+    cfg = tmp_path / "oidc.toml"
+    cfg.write_text(
+        _toml({**GOOD, "redirect_uri": "https://Airlock.example.com:8443/oauth2callback"})
+    )
+    cfg.chmod(0o600)
+    env = {HOSTS_ENV: "proxy.example.com:80"}
+    path = _oidc_secrets(cfg, host="0.0.0.0", port=8501, env=env)
+    try:
+        assert env[SECRETS_ENV] == path
+        assert env[HOSTS_ENV] == "proxy.example.com:80,airlock.example.com:8443"
+        assert serve.served_hosts("0.0.0.0", 8501, env[HOSTS_ENV]) >= {
+            "airlock.example.com:8443",
+            "proxy.example.com:80",
+        }
+    finally:
+        serve.remove_secrets(path)
