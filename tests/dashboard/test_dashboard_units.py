@@ -108,6 +108,7 @@ def test_parsing_arbitrary_text_as_an_overlay_fails_cleanly(text: str) -> None:
 # -- annotated code ----------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # no clock: a loaded machine is not a failure
 @given(
     st.lists(
         st.text(
