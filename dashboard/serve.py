@@ -106,6 +106,13 @@ def _option(argv: list[str], name: str, default: str) -> str:
     return default
 
 
+def hide_secrets(path: str) -> None:
+    """Keep the secrets out of every run this process starts (approvals run held code here)."""
+    from airlock.executor import private_paths
+
+    private_paths.hide(path)
+
+
 def remove_secrets(path: str) -> None:
     """Remove the secrets file written for this server, and its private directory."""
     directory = os.path.dirname(path)
@@ -127,9 +134,7 @@ def main() -> None:
     sys.argv = ["streamlit", *argv]
     secrets = os.environ.get(SECRETS_ENV, "")
     if secrets:
-        from airlock.executor import private_paths
-
-        private_paths.hide(secrets)  # approvals run code from this process: none sees it
+        hide_secrets(secrets)
     try:
         streamlit_main()
     finally:

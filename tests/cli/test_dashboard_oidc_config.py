@@ -136,3 +136,15 @@ def test_the_server_is_told_the_file_and_serves_the_redirect_host(tmp_path: Path
         }
     finally:
         serve.remove_secrets(path)
+
+
+def test_the_server_hides_the_secrets_from_its_runs() -> None:
+    from airlock.executor import private_paths
+
+    path = oidc_secrets.write_secrets(oidc_secrets.auth_section(GOOD, host="127.0.0.1", port=1))
+    try:
+        assert str(path.parent) not in private_paths.cover(())[0]
+        serve.hide_secrets(str(path))
+        assert str(path.parent) in private_paths.cover(())[0]  # an empty tmpfs over it
+    finally:
+        serve.remove_secrets(str(path))

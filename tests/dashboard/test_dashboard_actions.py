@@ -272,3 +272,32 @@ def test_decided_view_without_a_state_lists_only_decided_items(app: App, seeded:
     at = ok(app("views/review.py"))
     at.radio(key="rv_view").set_value("Decided (filter by review state)").run()
     assert sorted(queue_ids(ok(at))) == sorted([*seeded.fp_ids, seeded.held_b_ids[2]])
+
+
+# -- OIDC identities ---------------------------------------------------------------------------
+
+
+def test_a_bound_oidc_identity_decides_and_changes_alerts_as_its_account(seeded: Seeded) -> None:
+    """What the sidebar hands the pages after an OIDC sign-in: the identity, checked by the
+    store on every action (the browser flow is in test_dashboard_oidc.py)."""
+    from airlock.audit.accounts import OidcIdentity
+    from airlock.dashboard.data import DataError, actions
+
+    url = str(seeded.path)
+    bound = OidcIdentity("https://idp.example.com", "sub-7")
+    with Store(url, upgrade=False) as store:
+        store.add_reviewer("olga", bound)
+    stranger = OidcIdentity("https://idp.example.com", "sub-8")
+    with pytest.raises(DataError, match="not a reviewer"):
+        actions.decide(url, [seeded.held_d_ids[0]], "denied", token=stranger)
+    assert actions.change_alert(url, seeded.alert_ids[0], "acknowledged", token=stranger)
+    assert actions.oidc_reviewer(url, bound) == "olga"
+    result = actions.decide(url, [seeded.held_d_ids[0]], "denied", token=bound)
+    assert result.done == [seeded.held_d_ids[0]]
+    assert actions.change_alert(url, seeded.alert_ids[0], "acknowledged", token=bound) is None
+    with Store(url, upgrade=False) as store:
+        assert [r.by for r in store.get(seeded.held_d_ids[0]).reviews] == ["olga"]
+        assert [c.by for c in store.get_alert(seeded.alert_ids[0]).changes][-1:] == ["olga"]
+        store.revoke_reviewer("olga")
+    with pytest.raises(DataError, match="revoked"):
+        actions.oidc_reviewer(url, bound)
