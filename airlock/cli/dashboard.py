@@ -6,6 +6,7 @@ extra, `airlock[dashboard]`); nothing here imports it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from importlib.util import find_spec
@@ -14,7 +15,14 @@ from typing import Annotated
 
 import typer
 
-from airlock.cli.common import command_group, display_url, fail, store_url
+from airlock.cli.common import (
+    EXIT_USAGE,
+    UsageError,
+    command_group,
+    display_url,
+    fail,
+    store_url,
+)
 
 app = command_group()
 
@@ -28,7 +36,6 @@ def _oidc_secrets(config: Path, *, host: str, port: int, env: dict[str, str]) ->
     """Write Streamlit's `[auth]` secrets for this config; sets what the server needs in
     `env` (the file to remove at exit, redirect_uri's name among the served hosts)."""
     from airlock.cli import oidc_secrets
-    from airlock.cli.common import EXIT_USAGE, UsageError
 
     try:
         auth = oidc_secrets.auth_section(oidc_secrets.read_config(config), host=host, port=port)
@@ -125,6 +132,7 @@ def dashboard(
         os.execve(sys.executable, argv, env)
     except OSError as exc:
         if secrets != os.devnull:
-            Path(secrets).unlink(missing_ok=True)
-            Path(secrets).parent.rmdir()
+            with contextlib.suppress(OSError):
+                Path(secrets).unlink()
+                Path(secrets).parent.rmdir()
         fail(f"cannot start streamlit: {exc.strerror or exc}")
