@@ -48,7 +48,7 @@ class Served:
     seeded: Seeded
 
 
-def _skip_without(what: str, why: str) -> None:
+def _skip_without(why: str) -> None:
     print(f"SKIP: {why}")
     pytest.skip(why)
 
@@ -61,7 +61,7 @@ def provider() -> Iterator[str]:
         import oidc_provider_mock
         import werkzeug.serving
     except ImportError:
-        _skip_without("provider", "oidc-provider-mock is not installed (pip install '.[dev]')")
+        _skip_without("oidc-provider-mock is not installed (pip install '.[dev]')")
     app = oidc_provider_mock.app(require_nonce=True)
     app.jinja_loader = jinja2.ChoiceLoader(  # its own base page first
         [jinja2.DictLoader({"_base.html": LOCAL_BASE}), app.jinja_loader]
@@ -159,7 +159,7 @@ def _reviews(served: Served) -> list[tuple[int, str, str]]:
 
 def test_oidc_sign_in_decides_only_as_a_bound_live_reviewer(served: Served) -> None:
     if not CHROMIUM.exists():
-        _skip_without("chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+        _skip_without(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
     dash, idp = served.dashboard, served.issuer
@@ -293,7 +293,7 @@ def test_secrets_left_in_the_working_directory_configure_nothing(
     lies in the working directory (an agent could have written one naming its own provider);
     the configured dashboard above offers it (the negative control)."""
     if not CHROMIUM.exists():
-        _skip_without("chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+        _skip_without(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
     planted = tmp_path / "work" / ".streamlit" / "secrets.toml"
