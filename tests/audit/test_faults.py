@@ -140,7 +140,7 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A size-limited tmpfs (root only), unmounted afterwards."""
     mnt = tmp_path / "mnt"
-    if not _mount_tmpfs(mnt, "512k"):
+    if not _mount_tmpfs(mnt, "1m"):
         pytest.skip("cannot mount a size-limited tmpfs here (needs root and mount rights)")
     try:
         yield mnt
