@@ -27,13 +27,18 @@ def leave_standby(
     """After a run: keep ``slot`` with a standby helper for a later run; False when not (the
     caller then releases the slot). A caller on its second run or later (``repeat``) also
     gets a second idle slot, so that back-to-back runs alternate between two slots and each
-    standby has a whole run's time to get into its cgroups. A large caller has the spawner
-    fork its standbys."""
+    standby has a whole run's time to get into its cgroups. A large caller, and one on its
+    second run or later (which then starts the spawner), has the spawner fork its standbys:
+    the helper, init and the program are then forks of its small image, not of the caller's."""
     if group is None or not standby.room():
         return False
     cfg = settings.current()
     mode = cfg.spawner
-    big = mode == "zygote" or (mode == "auto" and rss_mb() > cfg.zygote_above_mb)
+    auto = mode == "auto" and (zygote.running() or rss_mb() > cfg.zygote_above_mb)
+    big = mode == "zygote" or auto
+    if mode == "auto" and repeat and not big:
+        with contextlib.suppress(OSError):
+            zygote.get(interpreter)  # boots during the next run; its standbys from then on
     if not big and threading.current_thread() is not threading.main_thread():
         # PR_SET_PDEATHSIG follows the forking *thread*: a standby forked here would be
         # killed when this thread ends, taking a later run (in another thread) with it.

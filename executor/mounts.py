@@ -16,6 +16,7 @@ import functools
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 
 from airlock.executor import identity, own_inodes, private_paths, syscalls
@@ -87,6 +88,49 @@ SITE_VIEW = "/run/airlock-site"
 # Files in a site-packages directory that name host paths: editable-install finders and
 # .pth files (the checkout), and direct_url.json (where a package was installed from).
 SITE_MASKS = ("__editable__*", "*.pth", "*.egg-link", "*.dist-info/direct_url.json")
+
+
+# A site directory's masks are listed again whenever the directory changed (an install adds
+# or removes entries) and while it changed less than SETTLE_NS ago: an installer writes a new
+# .dist-info's files just after making it, which does not touch the site directory again.
+SETTLE_NS = 2_000_000_000
+_masks: dict[str, tuple[tuple[int, int, int], tuple[str, ...]]] = {}
+
+
+def site_masks(real: str) -> tuple[str, ...]:
+    """The files of ``real`` (a site directory) matching SITE_MASKS: regular files only."""
+    try:
+        st = os.stat(real)
+    except OSError:
+        return ()
+    key = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    cached = _masks.get(real)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    found = _list_masks(real)
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLE_NS:
+        _masks[real] = (key, found)
+    return found
+
+
+def _list_masks(real: str) -> tuple[str, ...]:
+    import fnmatch  # only when a plan is made: the spawner never needs it
+
+    tops = [p for p in SITE_MASKS if "/" not in p]
+    nested = [p.split("/", 1) for p in SITE_MASKS if "/" in p]
+    found: set[str] = set()
+    with os.scandir(real) as entries:
+        for entry in entries:
+            if any(fnmatch.fnmatchcase(entry.name, p) for p in tops):
+                if entry.is_file(follow_symlinks=False):
+                    found.add(entry.path)
+            for parent, name in nested:
+                if fnmatch.fnmatchcase(entry.name, parent) and entry.is_dir():
+                    path = os.path.join(entry.path, name)
+                    with contextlib.suppress(OSError):
+                        if stat.S_ISREG(os.lstat(path).st_mode):
+                            found.add(path)
+    return tuple(sorted(found))
 
 
 WORK_VIEW = "/run/airlock-work"  # where the program sees its working directory
@@ -170,8 +214,6 @@ def plan(
 ) -> MountPlan:
     """The child's mount plan: hide the host, bring back ``read_only`` paths and the workdir,
     and ``site_dirs`` at ``view`` (see site_view) with their host-naming files masked."""
-    import glob  # only when a plan is made: the spawner never needs it
-
     hide_dirs, hide_files = _host_hidden()
     # The private /tmp and /dev/shm go first: an interpreter or virtualenv that lives under
     # /tmp (a CI checkout, say) is bound back on top of them, and the workdir comes last.
@@ -187,10 +229,7 @@ def plan(
     for real, seen in zip(site_dirs, view, strict=True):
         if seen != real:
             binds.append((os.path.realpath(real), seen, True))
-        for pattern in SITE_MASKS:
-            for path in sorted(glob.glob(os.path.join(glob.escape(real), pattern))):
-                if os.path.isfile(path) and not os.path.islink(path):
-                    masks.append(seen + path[len(real) :])
+        masks += (seen + path[len(real) :] for path in site_masks(real))
     binds.append((wd.work, work_view(wd), False))
     needed = (*(src for src, _, _ in binds), *map(os.path.realpath, read_only), *site_dirs)
     private_dirs, private_files = private_paths.cover(tuple(needed))

@@ -113,8 +113,25 @@ def _optional_count(field: str, default: int) -> int:
         return 0  # an optimisation: an unreadable count turns it off
 
 
+_last: tuple[tuple[object, ...], Settings] | None = None
+
+
 def current() -> Settings:
-    """The settings in force now; raises SettingsError for an unusable number."""
+    """The settings in force now; raises SettingsError for an unusable number.
+
+    A run reads them several times: the last reading is reused while none of the
+    variables (nor the effective uid, which picks the default state directory) changed."""
+    global _last
+    key = (os.geteuid(), *map(os.environ.get, VARIABLES.values()))
+    last = _last
+    if last is not None and last[0] == key:
+        return last[1]
+    value = _read()
+    _last = (key, value)
+    return value
+
+
+def _read() -> Settings:
     return Settings(
         slots=_int("slots", Settings.slots, 1),
         state_dir=_state_dir(),
