@@ -108,7 +108,7 @@ def site_masks(real: str) -> tuple[str, ...]:
     if cached is not None and cached[0] == key:
         return cached[1]
     found = _list_masks(real)
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLE_NS:
+    if time.time_ns() - st.st_mtime_ns > SETTLE_NS:
         _masks[real] = (key, found)
     return found
 
@@ -121,9 +121,9 @@ def _list_masks(real: str) -> tuple[str, ...]:
     found: set[str] = set()
     with os.scandir(real) as entries:
         for entry in entries:
-            if any(fnmatch.fnmatchcase(entry.name, p) for p in tops):
-                if entry.is_file(follow_symlinks=False):
-                    found.add(entry.path)
+            top = any(fnmatch.fnmatchcase(entry.name, p) for p in tops)
+            if top and entry.is_file(follow_symlinks=False):
+                found.add(entry.path)
             for parent, name in nested:
                 if fnmatch.fnmatchcase(entry.name, parent) and entry.is_dir():
                     path = os.path.join(entry.path, name)
