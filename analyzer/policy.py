@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from airlock.analyzer.models import Verdict
+
+NETWORK_FORMS = "none, loopback or allow:HOST[:PORT],…"
 
 
 class Combination(BaseModel):
@@ -31,3 +33,21 @@ class Policy(BaseModel):
     honour_inline_suppressions: bool = False
     combinations: tuple[Combination, ...] = ()
     max_source_bytes: int = 500_000  # ~600 MB of libcst tree and seconds of parsing at most
+    # The most network a run screened by this rule set may get (none < loopback < an
+    # allow-list); None leaves it to the caller, as before rule sets had a say.
+    network: str | None = None
+
+    @field_validator("network", mode="before")
+    @classmethod
+    def _network(cls, value: object) -> object:
+        """The form only (the executor parses an allow-list's entries when it is used)."""
+        if value is None or not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.lower() in ("none", "loopback"):
+            return text.lower()
+        if text.lower().startswith("allow:"):
+            entries = [e.strip() for e in text[len("allow:") :].split(",")]
+            if all(e and e.isprintable() and " " not in e for e in entries):
+                return "allow:" + ",".join(entries)
+        raise ValueError(f"network must be {NETWORK_FORMS}, not {value[:80]!r}")

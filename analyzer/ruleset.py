@@ -44,6 +44,7 @@ POLICY_KEYS = {
     "honour_inline_suppressions",
     "combinations",
     "max_source_bytes",
+    "network",
 }
 COMBO_KEYS = keys(Combination)
 OVERRIDE_KEYS = {"severity", "confidence", "verdict"}

@@ -3,7 +3,9 @@
 `guard` records every screening, whatever happens: blocked code, code held for
 review, a scan that raised (gate decision "error", with the error text). Code the
 gate lets run is recorded first (gate decision "ran", outcome "interrupted" until
-its result is recorded: "refused" or "error" when the sandbox refused or raised).
+its result is recorded: "refused" or "error" when the sandbox refused or raised). Code
+that asks for more network than the rule set's policy allows (`Policy.network`) is
+recorded as "refused" and never starts (audit/network_gate.py).
 Only a failure of the store itself propagates (as `StoreError`), and then nothing ran.
 """
 
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airlock.analyzer.models import Report
 from airlock.audit.errors import StoreError
+from airlock.audit.events import RecordedEvent
 from airlock.audit.store import Store
 from airlock.executor.models import ExecutionResult, Limits
 from airlock.vocabulary import GateDecision as Decision
@@ -186,14 +189,40 @@ def run_code(
         return None, "run failed: " + _describe(exc)
 
 
-def raise_alerts(store: Store, screening_id: int) -> tuple[list[AlertInfo], str | None]:
-    """Ask the alert engine about a stored screening; store and deliver what it raises."""
+def _event(screening: Any, report: Report | None, execution: Any) -> RecordedEvent:
+    """The alert engine's view of rows this process has just written (as the store would
+    read them back: `store.event`)."""
+    from airlock.audit.convert import event_of, finding_rows
+
+    return event_of(screening, finding_rows(report), execution)
+
+
+def _network_refusal(limits: Limits, ruleset: str) -> ExecutionResult | None:
+    """A refused result when ``limits`` ask for more network than the rule set allows."""
+    from airlock.audit.network_gate import refusal, refused
+
+    try:
+        why = refusal(limits, ruleset)
+    except Exception as exc:  # fail closed: a bound that cannot be read lets nothing out
+        if str(limits.network) == "none":
+            return None
+        why = f"network: {limits.network} asked for; the rule set's bound: {_describe(exc)}"
+    return None if why is None else refused(limits, why)
+
+
+def raise_alerts(
+    store: Store, screening_id: int, event: RecordedEvent | None = None
+) -> tuple[list[AlertInfo], str | None]:
+    """Ask the alert engine about a stored screening; store and deliver what it raises.
+
+    ``event`` is the screening as the engine sees it, when the caller built it from the
+    rows it has just written (else it is read back from the store)."""
     try:
         from airlock.audit.alerts import evaluate
     except Exception as exc:
         return [], "alert engine unavailable: " + _describe(exc)
     try:
-        drafts = list(evaluate(store.event(screening_id), store))
+        drafts = list(evaluate(event or store.event(screening_id), store))
     except Exception as exc:
         return [], "alert evaluation failed: " + _describe(exc)
     checkpoint_error = None
@@ -287,6 +316,8 @@ def guard(
     The screening and the decision to run are written before the program starts: if they
     cannot be, nothing runs and `StoreError` propagates. If the result cannot be written
     afterwards, the record stays "interrupted" and `record_error` says why.
+    `limits.network` (the session's, in a session) beyond the rule set's `policy.network`
+    is refused (decision "refused", the reason in `result.refused`) before anything runs.
     `approve=True` runs a `review` verdict on a reviewer's authority: `token` must be a
     live reviewer token (`AuthError` otherwise, before anything is screened or run).
     Raises `TypeError` / `ValueError` for arguments of the wrong type or invalid text.
@@ -340,10 +371,20 @@ def guard(
             ruleset=ruleset,
             limits=limits or Limits(),
         )
+        if step in ("run", "held_for_review"):
+            bounded = _network_refusal(common["limits"], ruleset)
+            if bounded is not None:
+                row = store.record(gate_decision="refused", result=bounded, **common)
+                assert row.id is not None
+                alerts, alert_error = raise_alerts(store, row.id)
+                return GuardResult(
+                    record_id=row.id, decision="refused", report=report, result=bounded,
+                    alerts=alerts, alert_error=alert_error,
+                )  # fmt: skip
         if step != "run":
             row = store.record(gate_decision=step, **common)
             assert row.id is not None
-            alerts, alert_error = raise_alerts(store, row.id)
+            alerts, alert_error = raise_alerts(store, row.id, _event(row, report, None))
             return GuardResult(
                 record_id=row.id, decision=step, report=report, error=error,
                 alerts=alerts, alert_error=alert_error,
@@ -365,8 +406,9 @@ def guard(
             stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr, session=session,
         )  # fmt: skip
         record_error: str | None = None
+        execution = None
         try:
-            store.add_execution(
+            execution = store.add_execution(
                 intent.id, result, run_error=run_error, trigger="gate", approved_by=by
             )
         except StoreError as exc:
@@ -378,7 +420,11 @@ def guard(
             decision, error = "error", run_error
         elif result is not None and result.refused:
             decision = "refused"
-        alerts, alert_error = ([], None) if record_error else raise_alerts(store, intent.id)
+        alerts, alert_error = (
+            ([], None)
+            if record_error
+            else raise_alerts(store, intent.id, _event(intent, report, execution))
+        )
         return GuardResult(
             record_id=intent.id,
             decision=decision,

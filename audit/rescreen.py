@@ -4,8 +4,9 @@ A screening records the rule set's name and version. Rules move on while an item
 the queue (a new rule, a tightened threshold), so before an approval runs the code,
 `check_current` screens the exact code again under the current version of the same rule
 set whenever that version differs from the recorded one. If the code is now blocked, or
-the rule set can no longer be loaded or the scan fails, the approval is refused (it never
-runs code on a verdict it cannot reproduce) and an `approval-rules-changed` alert is raised.
+the rule set can no longer be loaded or the scan fails, or the run's network is beyond the
+rule set's `policy.network` as it stands now, the approval is refused (it never runs code on
+a verdict it cannot reproduce) and an `approval-rules-changed` alert is raised.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def problem_now(code: str, screening: Screening, ruleset: Any = None) -> str | N
         return f"its rule set {name!r} cannot be loaded now ({type(exc).__name__}: {exc}){hint}"
     if rules.name != name:
         return f"it was screened under rule set {name!r}, not {rules.name!r}"
+    bound = _network_problem(screening, rules)
+    if bound is not None:
+        return bound
     if rules.version == screening.ruleset_version:
         return None
     report = scan(code, ruleset=rules, filename="<approved code>")
@@ -54,6 +58,18 @@ def problem_now(code: str, screening: Screening, ruleset: Any = None) -> str | N
             f" now blocks it ({rules_hit or 'score ' + str(report.score)})"
         )
     return None
+
+
+def _network_problem(screening: Screening, rules: Any) -> str | None:
+    """The rule set's network bound, as it stands now, over the limits it was held with."""
+    from airlock.audit.network_gate import refusal
+    from airlock.executor.models import Limits
+
+    limits = Limits.model_validate(screening.limits) if screening.limits else Limits()
+    try:
+        return refusal(limits, rules)
+    except Exception as exc:
+        return f"its rule set's network bound cannot be read ({type(exc).__name__}: {exc})"
 
 
 def check_current(store: Store, code: str, screening: Screening, ruleset: Any = None) -> None:

@@ -31,7 +31,8 @@ code is in the summary line and the JSON),
 {EXIT_USAGE} usage error (missing file, bad --file, unknown rule set),
 {EXIT_BLOCKED} blocked by the analyzer (never ran),
 {EXIT_REVIEW} verdict is review and --approve was not given (did not run),
-{EXIT_REFUSED} refused: a required isolation layer is unavailable (see --allow-degraded),
+{EXIT_REFUSED} refused: a required isolation layer is unavailable (see --allow-degraded), or
+--network asks for more than the rule set's policy allows (nothing ran),
 {EXIT_UNRECORDABLE} the audit store cannot record it (nothing ran; or, after a run, its
 result could not be recorded and the record says interrupted),
 {EXIT_SANDBOX_FAILURE} the sandbox itself failed,
@@ -115,7 +116,8 @@ def summary(outcome: Outcome, code: int) -> str:
             parts.append("(re-run with --approve to run it)")
     if result is not None:
         if result.refused:
-            parts.append(f"refused={result.refused!r} (see --allow-degraded)")
+            hint = "" if result.refused.startswith("network:") else " (see --allow-degraded)"
+            parts.append(f"refused={result.refused!r}{hint}")
         else:
             own = program_status(result)
             parts.append(f"program-exit={'-' if own is None else own}")
@@ -140,7 +142,8 @@ def summary(outcome: Outcome, code: int) -> str:
             parts += flags
         active = [layer.name for layer in result.layers if layer.status == "active"]
         others = [str(layer) for layer in result.layers if layer.status != "active"]
-        parts.append(f"layers={len(active)}/{len(result.layers)} active")
+        if result.layers:  # none when refused before the sandbox was asked
+            parts.append(f"layers={len(active)}/{len(result.layers)} active")
         if others:
             parts.append("(" + "; ".join(others) + ")")
     if outcome.error:

@@ -99,3 +99,28 @@ def test_code_still_held_under_the_current_rules_runs_negative_control(
     )
     assert out.execution is not None and out.execution.exit_code == 0, out
     assert _alerts(store) == []
+
+
+def test_a_network_bound_set_while_the_item_waited_refuses_the_approval(
+    store: Store, tmp_path: Path
+) -> None:
+    rules = _rules(tmp_path / "team.yaml", "1", block_at=90)
+    wide = guard(
+        RISKY, ruleset=str(rules), limits=Limits(timeout_s=5, network="loopback"), store=store
+    )
+    narrow = guard(RISKY, ruleset=str(rules), limits=FAST, store=store)
+    assert (wide.decision, narrow.decision) == ("held_for_review", "held_for_review")
+    token = store.add_reviewer("rev")
+    rules.write_text(rules.read_text() + "  network: none\n")  # same version, now bounded
+    with pytest.raises(
+        RulesChanged, match="loopback asked for; rule set 'team' allows at most none"
+    ):
+        decide(store, wide.record_id, "approved", token=token, ruleset=str(rules))
+    d = store.get(wide.record_id)
+    assert d.executions == [] and d.reviews == []
+    assert _alerts(store) == [RULE_ID]
+    # Control: the item held without network is approved and runs under the same rules.
+    if any(layer.status != "active" for layer in probe_layers()):
+        pytest.skip("the executor would refuse here: not every layer is available")
+    out = decide(store, narrow.record_id, "approved", token=token, ruleset=str(rules))
+    assert out.execution is not None and out.execution.outcome == "ok", out.execution
