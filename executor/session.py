@@ -162,6 +162,28 @@ class Session:
         ``on_stdout`` / ``on_stderr`` receive the call's output as it is written (up to the
         caps, as kept in the result); they are called from the session's reader thread with
         its lock held, so they must not block."""
+        return self._call(code, timeout_s, False, on_stdout, on_stderr)[0]
+
+    def run_and_list(
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        on_stdout: Callable[[bytes], object] | None = None,
+        on_stderr: Callable[[bytes], object] | None = None,
+    ) -> tuple[ExecutionResult, list[tuple[str, int]] | None]:
+        """``run``, and the files the call left as ``files.list()`` would give them, from the
+        same reply (None when the session ended or the listing failed)."""
+        return self._call(code, timeout_s, True, on_stdout, on_stderr)
+
+    def _call(
+        self,
+        code: str,
+        timeout_s: float | None,
+        listing: bool,
+        on_stdout: Callable[[bytes], object] | None = None,
+        on_stderr: Callable[[bytes], object] | None = None,
+    ) -> tuple[ExecutionResult, list[tuple[str, int]] | None]:
         if not isinstance(code, str):
             raise ValueError(f"code must be str, not {type(code).__name__}")
         try:
@@ -173,10 +195,15 @@ class Session:
             raise ValueError("timeout_s must be positive")
         with self._call_lock:
             if self.refused is not None:
-                return ExecutionResult(layers=self.layers, limits=self.limits, refused=self.refused)
+                refused = ExecutionResult(
+                    layers=self.layers, limits=self.limits, refused=self.refused
+                )
+                return refused, None
             self._check_open()
             self.calls += 1
             request = {"op": "exec", "call": self.calls, "code": code}
+            if listing:
+                request["list"] = True
             result = ExecutionResult(
                 layers=self.layers, limits=self.limits.model_copy(update={"timeout_s": timeout}),
                 degraded=self.degraded,
@@ -184,10 +211,14 @@ class Session:
             started = time.monotonic()
             reply = self._request(request, timeout, result, (on_stdout, on_stderr))
             result.wall_s = round(time.monotonic() - started, 6)
+            files = None
             if reply is not None:
                 _apply_reply(result, reply)
+                listed = reply.get("listing")
+                if isinstance(listed, dict) and "error" not in listed:
+                    files = _listed(listed)
             self._arm_idle()
-            return result
+            return result, files
 
     def next_call_index(self) -> int:
         """The next number for a call submitted to this session (1, 2, …; thread-safe)."""
@@ -348,14 +379,19 @@ class SessionFiles:
 
     def list(self) -> list[tuple[str, int]]:
         """(name, size) of the regular files in the working directory (at most 1,000)."""
-        reply = self._ask({"op": "list"})
-        out: list[tuple[str, int]] = []
-        for entry in reply.get("files", [])[:1000]:
-            if isinstance(entry, list) and len(entry) == 2:
-                name, size = entry
-                if isinstance(name, str) and isinstance(size, int):
-                    out.append((name, size))
-        return out
+        return _listed(self._ask({"op": "list"}))
+
+
+def _listed(reply: dict[str, Any]) -> list[tuple[str, int]]:
+    """The kernel's listing, checked for shape (at most 1,000 entries)."""
+    out: list[tuple[str, int]] = []
+    files = reply.get("files", [])
+    for entry in files[:1000] if isinstance(files, list) else []:
+        if isinstance(entry, list) and len(entry) == 2:
+            name, size = entry
+            if isinstance(name, str) and isinstance(size, int):
+                out.append((name, size))
+    return out
 
 
 def _apply_reply(result: ExecutionResult, reply: dict[str, Any]) -> None:

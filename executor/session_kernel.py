@@ -196,7 +196,13 @@ def _list():
 def _serve(request):
     op = request["op"]
     if op == "exec":
-        return _exec(request["call"], request["code"])
+        reply = _exec(request["call"], request["code"])
+        if request.get("list"):  # the files the call left, in the same reply
+            try:
+                reply["listing"] = _list()
+            except OSError as exc:
+                reply["listing"] = {"error": f"{exc.strerror or exc}"}
+        return reply
     try:
         if op == "put":
             return _put(request["name"], base64.b64decode(request["data"]))

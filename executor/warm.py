@@ -190,8 +190,8 @@ def run(code: str, **kwargs: Any) -> ExecutionResult:
     if session is None:
         return runner.run(code, **kwargs)
     try:
-        result = session.run(code, timeout_s=found.limits.timeout_s)
-        files = _files(session, found.limits) if session.alive else None
+        result, listed = session.run_and_list(code, timeout_s=found.limits.timeout_s)
+        files = _files(session, found.limits, listed) if session.alive else None
     except Exception:
         session.close()
         raise
@@ -211,15 +211,17 @@ def run(code: str, **kwargs: Any) -> ExecutionResult:
 
 
 def _files(
-    session: Session, limits: Limits
+    session: Session, limits: Limits, listed: list[tuple[str, int]] | None = None
 ) -> tuple[list[OutputFile], list[OmittedFile], int] | None:
     """The files the call left, read inside the sandbox (regular files only, no link
     followed, each at most ``max_output_file_bytes``, at most ``max_output_files``);
-    None when the session ended meanwhile."""
-    try:
-        listed = session.files.list()
-    except (OSError, SessionClosed):
-        return None
+    None when the session ended meanwhile. ``listed`` is the listing that came with the
+    call's reply (else the session is asked for one)."""
+    if listed is None:
+        try:
+            listed = session.files.list()
+        except (OSError, SessionClosed):
+            return None
     files: list[OutputFile] = []
     omitted: list[OmittedFile] = []
     for name, size in listed:

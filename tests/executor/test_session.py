@@ -30,6 +30,15 @@ def test_state_and_the_final_expression_persist_between_calls(session: Session) 
     assert session.run("y = None\ny").value is None  # None is no value, as at a prompt
 
 
+def test_a_call_can_bring_its_files_listing_in_its_reply(session: Session) -> None:
+    r, listed = session.run_and_list("print('x')")
+    assert (r.stdout, listed) == ("x\n", [])  # control: nothing written, nothing listed
+    code = "import os\nos.mkdir('d')\nopen('d/b.txt', 'w').write('bb')\nopen('a', 'w').write('a')"
+    r, listed = session.run_and_list(code)
+    assert r.exit_code == 0 and listed == [("a", 1), ("d/b.txt", 2)]
+    assert listed == session.files.list()
+
+
 def test_a_failing_call_leaves_the_session_alive_and_points_at_its_own_line(
     session: Session,
 ) -> None:
