@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -236,9 +236,13 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
             approved_by=approved_by,
         )
         with self.writing() as (session, ledger):
-            screening = self._screening(session, screening_id)
+            # the outcome cache, set without loading the screening (it is not hashed)
+            found = session.execute(
+                update(Screening).where(Screening.id == screening_id).values(outcome=row.outcome)  # type: ignore[arg-type]
+            )
+            if found.rowcount != 1:  # type: ignore[attr-defined]
+                raise NotFoundError(f"no screening with id {screening_id}")
             ledger.append(row)
-            screening.outcome = row.outcome
             clear_pending(session, screening_id)
         return row
 

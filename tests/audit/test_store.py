@@ -69,6 +69,9 @@ def test_unknown_ids_raise_not_found(store: Store) -> None:
         store.add_review(99, "denied", by="me")
     with pytest.raises(NotFoundError):
         store.get_alert(7)
+    with pytest.raises(NotFoundError, match="no screening with id 99"):
+        store.add_execution(99, result())
+    assert store.verify().ok and store.verify().count == 0  # nothing of it was appended
 
 
 def test_review_changes_update_the_queue(store: Store) -> None:
