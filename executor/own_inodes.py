@@ -12,12 +12,16 @@ reads go straight to the host file.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
 
 from airlock.executor import syscalls
 
 _FLAGS = syscalls.MS_RDONLY | syscalls.MS_NOSUID
+# Found once here, in the caller and the spawner: every helper, a fork of one, finds the
+# codec cached instead of importing it again in the middle of each run (~0.5 ms).
+codecs.lookup("unicode_escape")
 
 
 def _escape(path: str) -> str:
