@@ -3,7 +3,10 @@
 Measures `executor.run("pass")` and a small pandas-free data task (parse a CSV string with
 csv, summarise it with statistics) against `subprocess.run([sys.executable, "-c", ...])`
 of the same code, interleaved round by round so machine noise hits every series alike,
-and prints the ratios (target: full stack <= 1.3x a bare start). Then what streaming the
+and prints the ratios (target: full stack <= 1.1x a bare start as root, <= 1.5x as an
+ordinary user), and, where a cgroup v1 cpuacct hierarchy is writable, the CPU each call
+costs (this process and every descendant, background work included), which a loaded
+machine inflates far less than wall time. Then what streaming the
 output to on_stdout/on_stderr callbacks adds per run, and what an egress allow-list
 (`network="allow:…"`: the proxy's listener and its thread) adds. Then the same ratio for
 each way of starting a run's helper (default, each spawner forced, standbys off), each
@@ -112,6 +115,43 @@ def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, lis
     return out
 
 
+CPUACCT = "/sys/fs/cgroup/cpuacct"
+
+
+def cpu_per_call(series: dict[str, Callable[[], object]], runs: int) -> dict[str, float] | None:
+    """CPU milliseconds per call of each series, in alternating blocks (each block's
+    background work, standbys joining or sessions ending, counted with it); None where no
+    cpuacct cgroup can be made."""
+    group = os.path.join(CPUACCT, f"airlock-bench-{os.getpid()}")
+    try:
+        os.makedirs(group, exist_ok=True)
+        with open(os.path.join(group, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    except OSError:
+        return None
+
+    def used() -> int:
+        with open(os.path.join(group, "cpuacct.usage")) as f:
+            return int(f.read())
+
+    totals = dict.fromkeys(series, 0)
+    try:
+        for _ in range(2):
+            for name, fn in series.items():
+                time.sleep(0.2)
+                start = used()
+                for _ in range(runs):
+                    fn()
+                time.sleep(0.2)  # what the block left running in the background
+                totals[name] += used() - start
+    finally:
+        with contextlib.suppress(OSError):
+            with open(os.path.join(CPUACCT, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
+            os.rmdir(group)
+    return {name: total / (2 * runs) / 1e6 for name, total in totals.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed calls per series")
@@ -133,14 +173,22 @@ def main() -> None:
     print(f"\n{'series':<22}{'p50 ms':>9}{'p95 ms':>9}")
     for name, values in times.items():
         print(f"{name:<22}{statistics.median(values):>9.1f}{p95(values):>9.1f}")
+    target = 1.1 if os.geteuid() == 0 else 1.5
     for task in ("pass", "csv task"):
         ratio50 = statistics.median(times[f"executor {task}"]) / statistics.median(
             times[f"bare  {task}"]
         )
         ratio95 = p95(times[f"executor {task}"]) / p95(times[f"bare  {task}"])
-        verdict = "meets" if ratio50 <= 1.3 else "MISSES"
+        verdict = "meets" if ratio50 <= target else "MISSES"
         print(
-            f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  ({verdict} 1.3x)"
+            f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  "
+            f"({verdict} {target}x)"
+        )
+    cpu = cpu_per_call({"bare": bare("pass"), "executor": confined("pass")}, args.runs)
+    if cpu is not None:
+        print(
+            f"CPU per call (pass): bare {cpu['bare']:.1f} ms, executor {cpu['executor']:.1f} ms, "
+            f"ratio {cpu['executor'] / cpu['bare']:.2f}x"
         )
 
     live = measure(

@@ -45,8 +45,8 @@ def max_parked() -> int:
 class Standby:
     """The caller's handle on one standby helper."""
 
-    pid: int
-    pidfd: int
+    _pid: int
+    _pidfd: int
     sock: socket.socket
     group: cgroups.SlotCgroup
     is_child: bool  # forked by this process (else by the spawner, which reaps it)
@@ -54,6 +54,18 @@ class Standby:
     ready: bool = False
     done: bool = False  # handed a run, or discarded
     waited_ms: float = 0.0
+    pending: object | None = None  # a zygote.Pending: pid and pidfd still to be read
+
+    @property
+    def pid(self) -> int:
+        """The standby's pid (-1 when the spawner could not start it)."""
+        settle(self)
+        return self._pid
+
+    @property
+    def pidfd(self) -> int:
+        settle(self)
+        return self._pidfd
 
 
 @dataclass(frozen=True)
@@ -108,8 +120,8 @@ def create(group: cgroups.SlotCgroup, spawner: object | None) -> Standby:
                 os.waitpid(pid, 0)
                 raise
             return Standby(pid, pidfd, ours, group, True, "fork")
-        pid, pidfd = spawner.request(Request(group), [theirs.fileno()])  # type: ignore[attr-defined]
-        return Standby(pid, pidfd, ours, group, False, "zygote")
+        pending = spawner.request_later(Request(group), [theirs.fileno()])  # type: ignore[attr-defined]
+        return Standby(-1, -1, ours, group, False, "zygote", pending=pending)
     except BaseException:
         ours.close()
         raise
@@ -117,8 +129,25 @@ def create(group: cgroups.SlotCgroup, spawner: object | None) -> Standby:
         theirs.close()
 
 
+def settle(sb: Standby) -> bool:
+    """Read the spawner's reply about a standby asked of it (its pid and pidfd); False, and
+    the standby let go of, when the spawner could not start it."""
+    pending, sb.pending = sb.pending, None
+    if pending is None:
+        return True
+    try:
+        sb._pid, sb._pidfd = pending.result()  # type: ignore[attr-defined]
+    except OSError:
+        sb.done = True
+        sb.sock.close()
+        return False
+    return True
+
+
 def alive(sb: Standby) -> bool:
     """Whether the standby process has not exited."""
+    if sb.done or not settle(sb):
+        return False
     poller = select.poll()
     poller.register(sb.pidfd, select.POLLIN)
     return not sb.done and not poller.poll(0)
@@ -127,7 +156,7 @@ def alive(sb: Standby) -> bool:
 def hand_over(sb: Standby, plan: spawn.SpawnPlan, report_w: int) -> None:
     """Give the standby its run (waiting until it is in its cgroups); raises OSError when it
     cannot take it, and the caller then discards it."""
-    if sb.done or plan.cgroup != sb.group:
+    if sb.done or not settle(sb) or plan.cgroup != sb.group:
         raise OSError("the standby is not for this run's cgroup")
     t0 = time.monotonic()
     if not sb.ready:
@@ -145,7 +174,7 @@ def hand_over(sb: Standby, plan: spawn.SpawnPlan, report_w: int) -> None:
 
 def discard(sb: Standby) -> None:
     """Kill an unused standby and let go of it (no-op once handed a run or discarded)."""
-    if sb.done:
+    if sb.done or not settle(sb):
         return
     sb.done = True
     with contextlib.suppress(OSError):
@@ -178,9 +207,13 @@ def room() -> bool:
 
 
 def claim() -> tuple[Slot, Standby] | None:
-    """The longest-parked slot and its standby, or None (always None with standbys off)."""
+    """The longest-parked slot and its standby, or None (always None with standbys off);
+    the standby's pid is known from here on (``done`` if the spawner failed to start it)."""
     with _lock:
-        return _parked.pop(0) if _parked and max_parked() else None
+        parked = _parked.pop(0) if _parked and max_parked() else None
+    if parked is not None:
+        settle(parked[1])
+    return parked
 
 
 def _forget_in_child() -> None:
@@ -190,8 +223,9 @@ def _forget_in_child() -> None:
     for slot, sb in _parked:
         slot.release()  # the parent's flock stays: the parent still holds the same lock
         sb.sock.close()
-        with contextlib.suppress(OSError):
-            os.close(sb.pidfd)
+        if sb._pidfd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(sb._pidfd)
     _parked.clear()
 
 

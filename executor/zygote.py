@@ -45,6 +45,26 @@ def _package_dirs() -> tuple[tuple[str, str], ...]:
     return (("airlock", os.path.abspath(top)), ("airlock.executor", here))
 
 
+class Pending:
+    """A spawner's reply not read yet: (pid, pidfd) of what it started, or why it failed."""
+
+    def __init__(self, zygote: Zygote) -> None:
+        self.zygote = zygote
+        self.value: tuple[int, int] | None = None
+        self.error: OSError | None = None
+
+    def result(self) -> tuple[int, int]:
+        """The reply, read now if it has not been (raises OSError when the request failed)."""
+        with self.zygote.lock:
+            try:
+                self.zygote._drain(until=self)
+            except OSError as exc:  # the socket itself failed
+                self.error = self.error or exc
+        if self.value is None:
+            raise self.error or OSError("spawner failed: no reply")
+        return self.value
+
+
 class Zygote:
     """The caller's handle on its spawner process."""
 
@@ -62,6 +82,7 @@ class Zygote:
         self.owner = os.getpid()
         self.lock = threading.Lock()
         self.served = False  # has answered a request (so it is up and serving)
+        self._pending: list[Pending] = []  # requests sent whose replies are still to be read
 
     def spawn(self, plan: spawn.SpawnPlan, report_w: int) -> tuple[int, int]:
         """Start a run's helper; returns (pid, pidfd). Raises OSError if the spawner is gone."""
@@ -70,8 +91,30 @@ class Zygote:
     def request(self, obj: object, fds: list[int]) -> tuple[int, int]:
         """Send a SpawnPlan (or a standby.Request) with its descriptors; (pid, pidfd) back."""
         with self.lock:
+            self._drain()
             socket.send_fds(self.sock, [pickle.dumps(obj)], fds)
-            msg, got, _, _ = socket.recv_fds(self.sock, 4096, 1)
+            return self._reply()
+
+    def request_later(self, obj: object, fds: list[int]) -> Pending:
+        """Send a request and leave its reply to be read when it is needed (a standby asked
+        for after a run is not waited for: the spawner forks it while the caller goes on)."""
+        with self.lock:
+            socket.send_fds(self.sock, [pickle.dumps(obj)], fds)
+            pending = Pending(self)
+            self._pending.append(pending)
+            return pending
+
+    def _drain(self, until: Pending | None = None) -> None:
+        """Read the replies owed to earlier requests, in order (the lock held)."""
+        while self._pending and (until is None or (until.value is None and until.error is None)):
+            first = self._pending.pop(0)
+            try:
+                first.value = self._reply()
+            except OSError as exc:
+                first.error = exc
+
+    def _reply(self) -> tuple[int, int]:
+        msg, got, _, _ = socket.recv_fds(self.sock, 4096, 1)
         if len(msg) != 4 or len(got) != 1:
             for fd in got:
                 os.close(fd)
@@ -146,7 +189,10 @@ def serve(fd: int) -> None:
 
 
 def _handle(sock: socket.socket, poller: select.poll, helpers: dict[int, int]) -> bool:
-    msg, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _FDS)
+    try:
+        msg, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _FDS)
+    except OSError:  # the caller went away with a request unread (ECONNRESET): as EOF
+        return False
     if not msg:
         return False
     try:

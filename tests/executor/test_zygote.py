@@ -134,3 +134,17 @@ def test_auto_mode_forks_first_and_uses_the_spawner_later() -> None:
     env["AIRLOCK_STANDBY"] = "0"  # with standbys, later runs need neither (test_standby.py)
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "[(0, False), (0, True), (0, True)]", out.stderr
+
+
+@need("cgroup")
+def test_a_caller_that_exits_with_a_standby_request_unread_leaves_no_noise() -> None:
+    """After a run the spawner's reply about the next standby is not waited for: a caller
+    that exits right then leaves the spawner to find the socket reset, and go quietly."""
+    code = "from airlock.executor import run\nfor _ in range(3):\n    assert run('pass').exit_code == 0\n"
+    env = {**os.environ, "AIRLOCK_SPAWNER": "zygote"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    time.sleep(0.5)  # the spawner reads its socket and exits (its stderr is the caller's)
+    assert proc.stderr == ""
