@@ -118,37 +118,50 @@ def measure(series: dict[str, Callable[[], object]], runs: int) -> dict[str, lis
 CPUACCT = "/sys/fs/cgroup/cpuacct"
 
 
-def cpu_per_call(series: dict[str, Callable[[], object]], runs: int) -> dict[str, float] | None:
-    """CPU milliseconds per call of each series, in alternating blocks (each block's
-    background work, standbys joining or sessions ending, counted with it); None where no
-    cpuacct cgroup can be made."""
+@contextlib.contextmanager
+def cpu_accounting() -> Iterator[Callable[[], int] | None]:
+    """A cpuacct cgroup holding this process and every process it starts from here on (the
+    spawner, standbys, helpers, programs): yields a reader of their CPU nanoseconds, or None
+    where no cgroup can be made. On exit every process left in it moves back to the root."""
     group = os.path.join(CPUACCT, f"airlock-bench-{os.getpid()}")
     try:
         os.makedirs(group, exist_ok=True)
         with open(os.path.join(group, "cgroup.procs"), "w") as f:
             f.write(str(os.getpid()))
     except OSError:
-        return None
+        yield None
+        return
 
     def used() -> int:
         with open(os.path.join(group, "cpuacct.usage")) as f:
             return int(f.read())
 
-    totals = dict.fromkeys(series, 0)
     try:
-        for _ in range(2):
-            for name, fn in series.items():
-                time.sleep(0.2)
-                start = used()
-                for _ in range(runs):
-                    fn()
-                time.sleep(0.2)  # what the block left running in the background
-                totals[name] += used() - start
+        yield used
     finally:
         with contextlib.suppress(OSError):
-            with open(os.path.join(CPUACCT, "cgroup.procs"), "w") as f:
-                f.write(str(os.getpid()))
+            with open(os.path.join(group, "cgroup.procs")) as f:
+                pids = f.read().split()
+            for pid in pids:
+                with contextlib.suppress(OSError), open(f"{CPUACCT}/cgroup.procs", "w") as f:
+                    f.write(pid)
             os.rmdir(group)
+
+
+def cpu_per_call(
+    used: Callable[[], int], series: dict[str, Callable[[], object]], runs: int
+) -> dict[str, float]:
+    """CPU milliseconds per call of each series, in alternating blocks (each block's
+    background work, standbys joining or sessions ending, counted with it)."""
+    totals = dict.fromkeys(series, 0)
+    for _ in range(2):
+        for name, fn in series.items():
+            time.sleep(0.2)
+            start = used()
+            for _ in range(runs):
+                fn()
+            time.sleep(0.2)  # what the block left running in the background
+            totals[name] += used() - start
     return {name: total / (2 * runs) / 1e6 for name, total in totals.items()}
 
 
@@ -158,6 +171,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    with cpu_accounting() as used:
+        _measure(args.runs, used)
+
+
+def _measure(runs: int, used: Callable[[], int] | None) -> None:
 
     from airlock.executor import LAYERS, probe_layers, run
 
@@ -169,7 +187,7 @@ def main() -> None:
         "bare  csv task": bare(DATA_TASK),
         "executor csv task": confined(DATA_TASK),
     }
-    times = measure(series, args.runs)
+    times = measure(series, runs)
     print(f"\n{'series':<22}{'p50 ms':>9}{'p95 ms':>9}")
     for name, values in times.items():
         print(f"{name:<22}{statistics.median(values):>9.1f}{p95(values):>9.1f}")
@@ -184,15 +202,15 @@ def main() -> None:
             f"ratio executor/bare ({task}): p50 {ratio50:.2f}x, p95 {ratio95:.2f}x  "
             f"({verdict} {target}x)"
         )
-    cpu = cpu_per_call({"bare": bare("pass"), "executor": confined("pass")}, args.runs)
-    if cpu is not None:
+    if used is not None:
+        cpu = cpu_per_call(used, {"bare": bare("pass"), "executor": confined("pass")}, runs)
         print(
             f"CPU per call (pass): bare {cpu['bare']:.1f} ms, executor {cpu['executor']:.1f} ms, "
             f"ratio {cpu['executor'] / cpu['bare']:.2f}x"
         )
 
     live = measure(
-        {"buffered": confined(LIVE_TASK), "streamed": confined(LIVE_TASK, live=True)}, args.runs
+        {"buffered": confined(LIVE_TASK), "streamed": confined(LIVE_TASK, live=True)}, runs
     )
     b, e = (statistics.median(live[k]) for k in ("buffered", "streamed"))
     print(
@@ -205,7 +223,7 @@ def main() -> None:
             "none": confined("pass"),
             "allow-list": confined("pass", network="allow:example.com"),
         },
-        args.runs,
+        runs,
     )
     b, n, a = (statistics.median(egress[k]) for k in ("bare", "none", "allow-list"))
     print(
@@ -216,13 +234,13 @@ def main() -> None:
     print(f"\n{'helper start path':<20}{'bare p50':>10}{'executor p50':>14}{'ratio':>8}")
     for name, values in PATHS.items():
         with environ(values):
-            path_times = measure({"bare": bare("pass"), "executor": confined("pass")}, args.runs)
+            path_times = measure({"bare": bare("pass"), "executor": confined("pass")}, runs)
         b, e = (statistics.median(path_times[k]) for k in ("bare", "executor"))
         print(f"{name:<20}{b:>10.1f}{e:>14.1f}{e / b:>7.2f}x")
 
     layer_series = {"all layers": confined("pass")}
     layer_series |= {f"without {name}": confined("pass", frozenset({name})) for name in LAYERS}
-    layer_times = measure(layer_series, args.runs)
+    layer_times = measure(layer_series, runs)
     full = statistics.median(layer_times["all layers"])
     print(f"\n{'layer':<14}{'cost ms (p50 all - p50 without)':>34}")
     for name in LAYERS:
@@ -230,7 +248,7 @@ def main() -> None:
         print(f"{name:<14}{cost:>34.2f}")
 
     breakdown: dict[str, list[float]] = {}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for key, value in run("pass").timing.items():
             breakdown.setdefault(key, []).append(float(value))
     print("\nexecutor.run('pass') breakdown (ms, p50):")
