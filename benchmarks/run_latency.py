@@ -139,13 +139,16 @@ def cpu_accounting() -> Iterator[Callable[[], int] | None]:
     try:
         yield used
     finally:
-        with contextlib.suppress(OSError):
-            with open(os.path.join(group, "cgroup.procs")) as f:
-                pids = f.read().split()
-            for pid in pids:
-                with contextlib.suppress(OSError), open(f"{CPUACCT}/cgroup.procs", "w") as f:
-                    f.write(pid)
-            os.rmdir(group)
+        for _ in range(20):  # processes exiting (or forked meanwhile) may hold it a moment
+            with contextlib.suppress(OSError):
+                with open(os.path.join(group, "cgroup.procs")) as f:
+                    pids = f.read().split()
+                for pid in pids:
+                    with contextlib.suppress(OSError), open(f"{CPUACCT}/cgroup.procs", "w") as f:
+                        f.write(pid)
+                os.rmdir(group)
+                break
+            time.sleep(0.05)
 
 
 def cpu_per_call(
