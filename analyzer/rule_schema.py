@@ -131,6 +131,9 @@ class PolicySpec(_Strict):
     honour_inline_suppressions: bool = False
     combinations: list[Combination] = []
     max_source_bytes: int = Policy.model_fields["max_source_bytes"].default
+    network: str | None = Field(
+        None, description="the most network a run may get: none, loopback or allow:HOST[:PORT],…"
+    )
 
 
 class OverrideSpec(_Strict):
