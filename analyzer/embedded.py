@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 MAX_DEPTH = 2  # code in a string in a string; deeper nesting is not followed
 MAX_STRINGS = 16  # per source: enough for a dropper, bounded for hostile input
 MAX_BYTES = 100_000  # per embedded source
+MAX_TOTAL = 200_000  # characters of embedded code analysed per scan, at every depth
 MIN_CHARS = 10  # `import os` is the shortest program worth a look
 HINT = re.compile(
     r"\b(import|exec|eval|compile|__import__|open|system|popen|spawn|urlopen|socket|"

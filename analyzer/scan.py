@@ -14,6 +14,7 @@ from airlock.analyzer.builtin_rules import builtin_for
 from airlock.analyzer.checks import CHECKS
 from airlock.analyzer.context import Context
 from airlock.analyzer.embedded import MAX_DEPTH as MAX_EMBED_DEPTH
+from airlock.analyzer.embedded import MAX_TOTAL as MAX_EMBED_TOTAL
 from airlock.analyzer.embedded import embedded_sources
 from airlock.analyzer.engine import walk
 from airlock.analyzer.matchers import CompiledRules, Hit
@@ -163,7 +164,9 @@ def _finding(rule: Rule, name: str, line: int, column: int, source_line: str) ->
     )
 
 
-def _analyse(parsed: Parsed, compiled: CompiledRules, depth: int = 0) -> list[Finding]:
+def _analyse(
+    parsed: Parsed, compiled: CompiledRules, depth: int = 0, budget: list[int] | None = None
+) -> list[Finding]:
     walker, folder = walk(parsed.module, parsed.tree, compiled.attr_names)
     ctx = Context(parsed, walker, folder)
     hits: list[Hit] = compiled.match(ctx)
@@ -200,20 +203,25 @@ def _analyse(parsed: Parsed, compiled: CompiledRules, depth: int = 0) -> list[Fi
             f.flow = _flow_steps(ctx, path, f)
         out.append(f)
     if depth < MAX_EMBED_DEPTH:
-        out.extend(_embedded(ctx, compiled, depth, out))
+        left = budget if budget is not None else [MAX_EMBED_TOTAL]
+        out.extend(_embedded(ctx, compiled, depth, out, left))
     return out
 
 
 def _embedded(
-    ctx: Context, compiled: CompiledRules, depth: int, outer: list[Finding]
+    ctx: Context, compiled: CompiledRules, depth: int, outer: list[Finding], budget: list[int]
 ) -> list[Finding]:
-    """What the programs held in the source's strings would do, at each string's line."""
+    """What the programs held in the source's strings would do, at each string's line
+    (`budget`: characters of embedded code still to analyse in this scan)."""
     have = {(f.rule_id, f.line) for f in outer}
     skip = builtin_for("inline_suppression", compiled.rules).id
     out: list[Finding] = []
     for node, code in embedded_sources(ctx):
+        if len(code) > budget[0]:
+            break
+        budget[0] -= len(code)
         try:
-            inner = _analyse(parse(code), compiled, depth + 1)
+            inner = _analyse(parse(code), compiled, depth + 1, budget)
         except ParseFailure:
             continue
         line, col, end_line, end_col = ctx.positions.of(node)

