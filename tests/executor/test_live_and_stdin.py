@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import time
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -36,34 +33,19 @@ def test_stdin_cannot_be_written_and_is_bounded() -> None:
         run("pass", stdin="text")  # type: ignore[arg-type]
 
 
-WORKDIR = "/run/airlock-work"
-
-
-def _release(nonce: str) -> None:
-    """Create `go` in the workdir of the run that marked itself with `nonce`."""
-    for _ in range(500):  # bounded: the mark is written before the first line
-        for mark in glob.glob(f"/proc/[0-9]*/root{WORKDIR}/{nonce}"):
-            try:
-                Path(mark).with_name("go").touch()
-                return
-            except OSError:
-                continue
-        time.sleep(0.02)
-
-
-def test_output_reaches_the_callbacks_while_the_program_runs() -> None:
+def test_output_reaches_the_callbacks_while_the_program_runs(
+    release_run: Callable[[str], None],
+) -> None:
     """Causal, not timed: the program waits for a file `go` in its workdir, which the
-    callback creates (through /proc/PID/root) on seeing the first line. Output held back
+    callback creates (the `release_run` fixture) on seeing the first line. Output held back
     until the end would leave the program waiting until it gives up."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to reach a run's workdir through /proc/PID/root")
     nonce = f"mark-{uuid.uuid4().hex}"
     got: list[bytes] = []
 
     def seen(chunk: bytes) -> None:
         got.append(chunk)
         if len(got) == 1:
-            _release(nonce)
+            release_run(nonce)
 
     code = (
         "import os, time\n"

@@ -3,19 +3,16 @@ arrives while the program runs, the program cannot forge an event, a client that
 leaves the run to finish and be recorded, and errors before the run keep their status.
 
 A program here waits for a file `go` in its working directory, which the test creates
-(through /proc/PID/root, as root) only once it has received the program's first chunk: no
+(the `release_run` fixture: through /proc/PID/root, as root) only once it has received the program's first chunk: no
 clock is involved, and a server that did not stream would never release the program."""
 
 from __future__ import annotations
 
 import asyncio
-import glob
 import json
-import os
 import secrets
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -30,7 +27,6 @@ from airlock.service.app import create_app
 
 pytestmark = pytest.mark.timeout(120)
 
-WORKDIR = "/run/airlock-work"
 STREAM = {"Accept": "text/event-stream"}
 
 
@@ -44,21 +40,6 @@ def waiting_program(nonce: str, before: str = "first", after: str = "second") ->
         "    time.sleep(0.02)\n"
         f"print({after!r})\n"
     )
-
-
-def release(nonce: str) -> None:
-    """Create `go` in the workdir of the run that marked it with `nonce`."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to reach a run's workdir through /proc/PID/root")
-    for _ in range(500):  # bounded: the mark is written before the first chunk
-        for mark in glob.glob(f"/proc/[0-9]*/root{WORKDIR}/{nonce}"):
-            try:
-                Path(mark).with_name("go").touch()
-                return
-            except OSError:
-                continue
-        time.sleep(0.02)
-    raise AssertionError(f"no run marked {nonce} was found")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +63,7 @@ def keys(served: tuple[str, str, Store]) -> dict[str, str]:
 
 
 def test_output_arrives_while_the_program_runs_and_ends_with_the_reply(
-    served: tuple[str, str, Store], keys: dict[str, str]
+    served: tuple[str, str, Store], keys: dict[str, str], release_run: Callable[[str], None]
 ) -> None:
     base, _, store = served
     nonce = "n-" + secrets.token_hex(6)
@@ -90,7 +71,7 @@ def test_output_arrives_while_the_program_runs_and_ends_with_the_reply(
         events = client.execute_stream(waiting_program(nonce), timeout=30)
         first = next(events)
         assert first == Output("stdout", "first\n")  # the program is still waiting
-        release(nonce)
+        release_run(nonce)
         rest = list(events)
         plain = client.execute("print('first')\nprint('second')", timeout=30)
     result = rest[-1]
@@ -108,7 +89,7 @@ def test_output_arrives_while_the_program_runs_and_ends_with_the_reply(
 
 
 def test_a_session_call_streams_and_keeps_the_sessions_state(
-    served: tuple[str, str, Store], keys: dict[str, str]
+    served: tuple[str, str, Store], keys: dict[str, str], release_run: Callable[[str], None]
 ) -> None:
     base = served[0]
     nonce = "n-" + secrets.token_hex(6)
@@ -122,7 +103,7 @@ def test_a_session_call_streams_and_keeps_the_sessions_state(
             async for event in client.execute_stream(code, session_id=sid, timeout=30):
                 seen.append(event)
                 if event == Output("stdout", "first\n"):
-                    await asyncio.to_thread(release, nonce)
+                    await asyncio.to_thread(release_run, nonce)
             await client.close_session(sid)
             return seen
 
@@ -171,7 +152,7 @@ def test_the_programs_output_cannot_forge_an_event(
 
 
 def test_a_client_that_hangs_up_leaves_the_run_to_finish_and_be_recorded(
-    served: tuple[str, str, Store], keys: dict[str, str]
+    served: tuple[str, str, Store], keys: dict[str, str], release_run: Callable[[str], None]
 ) -> None:
     base, _, store = served
     nonce = "n-" + secrets.token_hex(6)
@@ -182,7 +163,7 @@ def test_a_client_that_hangs_up_leaves_the_run_to_finish_and_be_recorded(
         # the server is not held up: it answers while that run is still under way
         assert client.health()["ok"] is True
         assert client.execute("print(2)", timeout=20)["output"] == "2\n"
-    release(nonce)
+    release_run(nonce)
     execution = None
     for _ in range(600):  # bounded: the run ends once released
         with store.reading() as s:
