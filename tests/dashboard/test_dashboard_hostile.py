@@ -4,16 +4,13 @@ no cross-site websocket), nothing of the agent's rendered as markup, no outside 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_dashboard_browser import CHROME_ARGS, CHROMIUM, _airlock, _free_port
+from test_dashboard_browser import CHROME_ARGS, CHROMIUM, _airlock, _free_port, stop, wait_healthy
 
 from airlock.audit.events import AlertDraft
 from airlock.audit.store import Store
@@ -77,25 +74,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int, int]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "dashboard did not answer within 60 s"
-            time.sleep(0.3)
+        wait_healthy(proc, url, tmp_path / "server.log")
         yield url, port, last
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 

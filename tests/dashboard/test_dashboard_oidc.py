@@ -10,12 +10,9 @@ requests anything but the two loopback servers."""
 from __future__ import annotations
 
 import os
-import signal
 import stat
 import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +21,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 from dashboard_seed import Seeded
-from test_dashboard_browser import CHROME_ARGS, CHROMIUM, SHOTS, _airlock, _free_port
+from test_dashboard_browser import (
+    CHROME_ARGS,
+    CHROMIUM,
+    SHOTS,
+    _airlock,
+    _free_port,
+    stop,
+    wait_healthy,
+)
 
 from airlock.audit.accounts import OidcIdentity
 from airlock.audit.store import Store
@@ -92,26 +97,10 @@ def _serve(seeded: Seeded, tmp_path: Path, env: dict[str, str], *args: str) -> I
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log_path.read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "dashboard did not answer within 60 s"
-            time.sleep(0.3)
+        wait_healthy(proc, url, log_path)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 
