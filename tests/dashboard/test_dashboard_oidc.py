@@ -10,6 +10,7 @@ requests anything but the two loopback servers."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import threading
@@ -240,7 +241,8 @@ def test_oidc_sign_in_decides_only_as_a_bound_live_reviewer(served: Served) -> N
             _settled(page)
             page.screenshot(path=str(_shot("oidc_signed_in.png")))
             approve(page)
-            expect(page.get_by_text("as alice")).to_be_visible(timeout=60_000)
+            done = page.get_by_text(re.compile(r"^Approve: recorded for .* as alice"))
+            expect(done).to_be_visible(timeout=60_000)  # the decision, not the sidebar's line
             new = [(state, by) for r in _reviews(served) if r not in before for _, state, by in [r]]
             assert new == [("approved", "alice")]
 
