@@ -1,4 +1,10 @@
-"""cgroup v1 layer: a per-slot memory and pids cgroup (fork bombs as root stop only here)."""
+"""The cgroup layer: a per-slot memory and pids cgroup (fork bombs as root stop only here),
+on cgroup v2 (a delegated subtree, rootless too) or v1, per controller (cgroup_layout.py).
+
+Nothing carries over between the runs of a slot: before each run the page cache an earlier
+run left charged is reclaimed and the peak and OOM counters start again, so a run's peak
+and OOM are its own.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,41 @@ import contextlib
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from airlock.executor import settings
+from airlock.executor import cgroup_layout, settings
+from airlock.executor.cgroup_layout import CONTROLLERS, GROUP
 
-CONTROLLERS = ("memory", "pids")
-GROUP = "airlock"
+__all__ = ["CONTROLLERS", "GROUP", "Baseline", "SlotCgroup"]
 
 
 @dataclass(frozen=True)
 class SlotCgroup:
-    """The memory and pids cgroup directories of one slot."""
+    """One slot's cgroup directories: ``memory`` is None when no cgroup holds memory (the
+    data rlimit does); on cgroup v2 both controllers share one directory."""
 
-    memory: str
-    pids: str
+    memory: str | None
+    pids: str | None
+    memory_v2: bool = False
+    pids_v2: bool = False
 
     @property
-    def dirs(self) -> tuple[str, str]:
-        return (self.memory, self.pids)
+    def dirs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d for d in (self.memory, self.pids) if d is not None))
+
+
+@dataclass
+class Baseline:
+    """What a slot's counters said when its run began (prepare → usage)."""
+
+    oom_kills: int = 0
+    peak_fd: int | None = field(default=None, repr=False)  # v2: memory.peak, reset for us
+
+    def close(self) -> None:
+        if self.peak_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.peak_fd)
+            self.peak_fd = None
 
 
 def _write(path: str, value: str) -> None:
@@ -40,25 +63,40 @@ def _read(path: str) -> str:
 
 
 def available() -> str | None:
-    """None when per-run v1 memory and pids cgroups can be created here, else why not."""
-    root = settings.current().cgroup_root
-    for controller in CONTROLLERS:
-        base = os.path.join(root, controller)
-        if not os.path.exists(os.path.join(base, "cgroup.procs")):
-            return f"cgroup v1 {controller} controller is not mounted at {base}"
-        try:
-            os.makedirs(os.path.join(base, GROUP), exist_ok=True)
-        except OSError as exc:
-            return f"cannot create a cgroup under {base}: {exc.strerror}"
-        if not os.access(os.path.join(base, GROUP), os.W_OK):
-            return f"cgroup {base}/{GROUP} is not writable"
-    return None
+    """None when memory and pids each have a cgroup here, else why not (per controller)."""
+    missing = cgroup_layout.layout().missing
+    return "; ".join(missing[c] for c in CONTROLLERS if c in missing) or None
+
+
+def usable() -> bool:
+    """Whether at least one controller has a cgroup (the layer can do some of its work)."""
+    return bool(cgroup_layout.layout().places)
+
+
+def describe() -> str:
+    """Where each controller is held, for the layer's status line."""
+    lay = cgroup_layout.layout()
+    held = [f"{c}: {lay.places[c]}" for c in CONTROLLERS if c in lay.places]
+    fallback = {"memory": "the data rlimit", "pids": "RLIMIT_NPROC"}
+    held += [f"{c}: {fallback[c]} ({lay.missing[c]})" for c in CONTROLLERS if c in lay.missing]
+    return "; ".join(held)
 
 
 def for_slot(slot: int) -> SlotCgroup:
-    """The slot's cgroup paths (not created)."""
-    root, name = settings.current().cgroup_root, f"slot-{slot}"
-    return SlotCgroup(*(os.path.join(root, c, GROUP, name) for c in CONTROLLERS))
+    """The slot's cgroup paths (not created). With no controller placed (the layer is off),
+    the v1 paths under the configured root."""
+    lay = cgroup_layout.layout()
+    if not lay.places:
+        root = settings.current().cgroup_root
+        v1 = [os.path.join(root, c, GROUP, f"slot-{slot}") for c in CONTROLLERS]
+        return SlotCgroup(*v1)
+    mem, pids = (lay.places.get(c) for c in CONTROLLERS)
+    return SlotCgroup(
+        memory=mem.slot(slot) if mem else None,
+        pids=pids.slot(slot) if pids else None,
+        memory_v2=bool(mem and mem.version == 2),
+        pids_v2=bool(pids and pids.version == 2),
+    )
 
 
 def procs(group: SlotCgroup) -> set[int]:
@@ -95,12 +133,23 @@ def create(group: SlotCgroup) -> None:
 
 def prepare(
     group: SlotCgroup, memory_bytes: int, max_tasks: int, keep: frozenset[int] = frozenset()
-) -> int:
+) -> Baseline:
     """Create (or reset) the slot's cgroups with these limits, killing whatever is left in
-    them but ``keep`` (the slot's standby helper); returns the OOM-kill baseline."""
+    them but ``keep`` (the slot's standby helper); returns the counters' baseline."""
     create(group)
     kill_all(group, keep=keep)
-    mem = group.memory
+    base = Baseline()
+    if group.memory is not None and group.memory_v2:
+        base = _prepare_memory_v2(group.memory, memory_bytes)
+    elif group.memory is not None:
+        _prepare_memory_v1(group.memory, memory_bytes)
+        base.oom_kills = _oom_kills(group)
+    if group.pids is not None:
+        _write(os.path.join(group.pids, "pids.max"), str(max_tasks))
+    return base
+
+
+def _prepare_memory_v1(mem: str, memory_bytes: int) -> None:
     limit = os.path.join(mem, "memory.limit_in_bytes")
     memsw = os.path.join(mem, "memory.memsw.limit_in_bytes")
     # memory+swap must stay >= memory: raise memsw first when growing, last when shrinking
@@ -118,14 +167,39 @@ def prepare(
         _write(os.path.join(mem, "memory.force_empty"), "0")
     for name in ("memory.max_usage_in_bytes", "memory.failcnt"):
         _write(os.path.join(mem, name), "0")
-    _write(os.path.join(group.pids, "pids.max"), str(max_tasks))
-    return _oom_kills(group)
+
+
+def _prepare_memory_v2(mem: str, memory_bytes: int) -> Baseline:
+    _write(os.path.join(mem, "memory.max"), str(memory_bytes))
+    with contextlib.suppress(FileNotFoundError):  # no swap accounting: no swap to bound
+        _write(os.path.join(mem, "memory.swap.max"), "0")
+    with contextlib.suppress(OSError, ValueError):  # EAGAIN: what cannot be reclaimed stays
+        charged = int(_read(os.path.join(mem, "memory.current")))
+        if charged:
+            _write(os.path.join(mem, "memory.reclaim"), str(charged))
+    base = Baseline(oom_kills=_events_v2(mem).get("oom_kill", 0))
+    # memory.peak is the cgroup's lifetime high-water mark; since Linux 6.12 a write resets
+    # it for reads through the same descriptor. Without that the peak is not reported.
+    try:
+        fd = os.open(os.path.join(mem, "memory.peak"), os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return base
+    try:
+        os.write(fd, b"reset\n")
+    except OSError:
+        os.close(fd)
+        return base
+    base.peak_fd = fd
+    return base
 
 
 def bounds_swap(group: SlotCgroup) -> bool:
     """Whether the memory limit also covers swap (memory+swap accounting, or no swap at all),
     so that the cgroup alone can hold the run's memory."""
-    if os.path.exists(os.path.join(group.memory, "memory.memsw.limit_in_bytes")):
+    if group.memory is None:
+        return False
+    name = "memory.swap.max" if group.memory_v2 else "memory.memsw.limit_in_bytes"
+    if os.path.exists(os.path.join(group.memory, name)):
         return True
     try:
         return len(_read("/proc/swaps").splitlines()) <= 1
@@ -133,7 +207,20 @@ def bounds_swap(group: SlotCgroup) -> bool:
         return False
 
 
+def _events_v2(mem: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for line in _read(os.path.join(mem, "memory.events")).splitlines():
+        name, _, value = line.partition(" ")
+        with contextlib.suppress(ValueError):
+            found[name] = int(value)
+    return found
+
+
 def _oom_kills(group: SlotCgroup) -> int:
+    if group.memory is None:
+        return 0
+    if group.memory_v2:
+        return _events_v2(group.memory).get("oom_kill", 0)
     for line in _read(os.path.join(group.memory, "memory.oom_control")).splitlines():
         if line.startswith("oom_kill "):
             return int(line.split()[1])
@@ -148,13 +235,26 @@ def join(group: SlotCgroup, pid: int) -> None:
 
 def charged_mb(group: SlotCgroup) -> float:
     """What the slot's memory cgroup has charged now, in MB."""
-    return int(_read(os.path.join(group.memory, "memory.usage_in_bytes"))) / 1048576
+    if group.memory is None:
+        return 0.0
+    name = "memory.current" if group.memory_v2 else "memory.usage_in_bytes"
+    return int(_read(os.path.join(group.memory, name))) / 1048576
 
 
-def usage(group: SlotCgroup, oom_baseline: int) -> tuple[float | None, bool]:
-    """(peak memory in MB, whether the OOM killer fired in the cgroup) for the finished run."""
+def usage(group: SlotCgroup, baseline: Baseline) -> tuple[float | None, bool]:
+    """(peak memory in MB, whether the OOM killer fired in the cgroup) for the finished run;
+    closes the baseline."""
     try:
-        peak = int(_read(os.path.join(group.memory, "memory.max_usage_in_bytes"))) / 1048576
-        return peak, _oom_kills(group) > oom_baseline
+        if group.memory is None:
+            return None, False
+        oom = _oom_kills(group) > baseline.oom_kills
+        if not group.memory_v2:
+            name = "memory.max_usage_in_bytes"
+            return int(_read(os.path.join(group.memory, name))) / 1048576, oom
+        if baseline.peak_fd is None:
+            return None, oom
+        return int(os.pread(baseline.peak_fd, 64, 0)) / 1048576, oom
     except (OSError, ValueError):
         return None, False
+    finally:
+        baseline.close()

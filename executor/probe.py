@@ -101,7 +101,7 @@ def _probe() -> tuple[LayerStatus, ...]:
     own = " (in an own user namespace)" if rootless() else ""
     user_reason = user.available()
     user_detail = None if user_reason else f"per-slot uid from {user.uid_base()}"
-    cgroup_reason = cgroups.available()
+    cgroup_reason = None if cgroups.usable() else cgroups.available()
     if cgroup_reason and rootless():
         cgroup_reason += (
             "; fallback: memory held by the data rlimit, processes by RLIMIT_NPROC counted "
@@ -119,7 +119,7 @@ def _probe() -> tuple[LayerStatus, ...]:
         status("landlock", landlock.available(), f"ABI {abi}"),
         status("seccomp", seccomp.available(), f"BPF filter ({syscalls.MACHINE})"),
         status("user", user_reason, user_detail),
-        status("cgroup", cgroup_reason, "cgroup v1 memory + pids"),
+        status("cgroup", cgroup_reason, None if cgroup_reason else cgroups.describe()),
         status("environment", None),
     )
 

@@ -209,6 +209,7 @@ def _run(
     helper: int | None = None
     pidfd, is_child = -1, True
     finished = False
+    counters = cgroups.Baseline()
     wd = mounts.Workdir(os.path.join(slot.path, "fs"), tmpfs=fs)
     try:
         inodes = limits.max_files + 16 + 2 * len(inputs)
@@ -225,11 +226,10 @@ def _run(
             control.attach(stdin_path)
         code_bytes = code.encode("utf-8", "surrogatepass")
         workfiles.write_inputs(wd.work, code_bytes, inputs, uid, gid, files_writable)
-        oom0 = 0
         if group is not None:
             memory = limits.memory_mb * rlimits.MB
             keep = frozenset({sb.pid}) if sb is not None else frozenset()
-            oom0 = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
+            counters = cgroups.prepare(group, memory, limits.max_processes + 2, keep)
         in_cgroup = group is not None and cgroups.bounds_swap(group)  # memory held there
         site_seen = mounts.site_view(SITE_DIRS) if fs else SITE_DIRS
         work_seen = mounts.work_view(wd) if fs else wd.work
@@ -328,7 +328,7 @@ def _run(
         if outcome.status is not None:
             helper = None
         t1 = time.monotonic()
-        peak, oom = cgroups.usage(group, oom0) if group is not None else (None, False)
+        peak, oom = cgroups.usage(group, counters) if group is not None else (None, False)
         top = outcome.reports.workdir_fd
         if top is not None:
             fds.append(top)
@@ -347,6 +347,7 @@ def _run(
         finished = helper is None and not outcome.survivors  # reaped, and the cgroup empty
     finally:
         t2 = time.monotonic()
+        counters.close()
         if route is not None:
             route.close()
         if sb is not None:

@@ -19,8 +19,9 @@ AIRLOCK_SPAWNER            auto                                how helpers start
 AIRLOCK_ZYGOTE_ABOVE_MB    64                                  in ``auto`` mode, a caller whose
                                                                resident memory exceeds this
                                                                many MiB uses the spawner
-AIRLOCK_CGROUP_ROOT        /sys/fs/cgroup                      where the cgroup v1 memory and
-                                                               pids hierarchies are mounted
+AIRLOCK_CGROUP_ROOT        /sys/fs/cgroup                      where the cgroup hierarchies
+                                                               are mounted (v2 there or in
+                                                               ``unified/``, v1 per controller)
 AIRLOCK_UID_BASE           60000                               slot N runs as uid and gid
                                                                UID_BASE + N (as root)
 AIRLOCK_WARM               0                                   warm interpreters ``run`` keeps

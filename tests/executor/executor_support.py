@@ -21,6 +21,23 @@ def need(*names: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(bool(missing), reason="; ".join(missing) or "all layers active")
 
 
+def cgroup_missing(*controllers: str) -> str:
+    """Why the named controllers are not held by a cgroup here ('' when they all are)."""
+    layer = next(layer for layer in probe_layers() if layer.name == "cgroup")
+    if layer.status != "active":
+        return str(layer)
+    from airlock.executor import cgroup_layout
+
+    missing = cgroup_layout.layout().missing
+    return "; ".join(f"cgroup {c}: {missing[c]}" for c in controllers if c in missing)
+
+
+def need_cgroup(*controllers: str) -> pytest.MarkDecorator:
+    """Skip (with the reason printed) unless a cgroup holds each named controller here."""
+    why = cgroup_missing(*controllers)
+    return pytest.mark.skipif(bool(why), reason=why or "held")
+
+
 def host_pids_with(marker: str) -> list[int]:
     """Pids on the host whose command line contains ``marker``."""
     found = []

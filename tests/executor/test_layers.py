@@ -8,9 +8,9 @@ import time
 import uuid
 
 import pytest
-from executor_support import host_pids_with, layer_active, need
+from executor_support import host_pids_with, layer_active, need, need_cgroup
 
-from airlock.executor import Limits, SandboxPolicy, probe_layers, run
+from airlock.executor import Limits, SandboxPolicy, cgroups, probe_layers, run
 
 pytestmark = pytest.mark.timeout(60)
 ALL_OPTIONAL = SandboxPolicy(required=frozenset())
@@ -163,11 +163,11 @@ def test_rlimits_are_set_in_the_child() -> None:
     assert r.stdout.split("(")[1:] == ["40, 40) ", "0, 0) ", "7, 7)\n"]
 
 
-@need("cgroup")
+@need_cgroup("pids")
 def test_cgroup_contains_the_run_and_caps_processes() -> None:
     code = """
 import os
-print([l for l in open('/proc/self/cgroup').read().splitlines() if 'pids' in l][0])
+print([l for l in open('/proc/self/cgroup').read().splitlines() if l.split(':')[1] == CONTROLLERS][0])
 n = 0
 try:
     for _ in range(50):
@@ -178,8 +178,9 @@ except OSError:
     pass
 print(n)
 """
+    controllers = "" if cgroups.for_slot(0).pids_v2 else "pids"  # v2's line names none
     r = run(
-        code,
+        code.replace("CONTROLLERS", repr(controllers)),
         limits=Limits(max_processes=8, timeout_s=20),
         policy=SandboxPolicy(disabled=frozenset({"rlimits"})),
     )
@@ -188,7 +189,7 @@ print(n)
     assert int(count) < 10  # pids.max stopped the loop, not RLIMIT_NPROC (disabled)
 
 
-@need("cgroup")
+@need_cgroup("memory")
 def test_memory_limit_reports_memory_exceeded() -> None:
     r = run("x = bytearray(400 * 1024 * 1024)", limits=Limits(memory_mb=96))
     assert r.exit_code != 0 and r.memory_exceeded

@@ -12,7 +12,7 @@ import sys
 import threading
 
 import pytest
-from executor_support import need
+from executor_support import need, need_cgroup
 
 from airlock.executor import ExecutionResult, Limits, SandboxPolicy, cgroups, run
 
@@ -43,7 +43,7 @@ def _drop_cached_site_files() -> None:
                     os.close(fd)
 
 
-@need("cgroup")
+@need_cgroup("memory")
 def test_a_runs_page_cache_is_not_the_next_runs_memory() -> None:
     _drop_cached_site_files()
     reader = run(READ_SITE, limits=Limits(memory_mb=1024, timeout_s=60))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from executor_support import need
+from executor_support import need, need_cgroup
 
 from airlock.executor import ExecutionResult, Limits, SandboxPolicy, run
 from airlock.executor.results import killed_by
@@ -42,7 +42,7 @@ def test_printed_memory_error_is_the_programs_claim_not_the_outcome() -> None:
     _no_limit(r)
 
 
-@need("cgroup")
+@need_cgroup("memory")
 def test_a_real_memory_blow_up_is_recorded_as_memory() -> None:
     """Negative control for the forged MemoryError: touched memory past the limit is an OOM
     kill the host counts in the cgroup."""

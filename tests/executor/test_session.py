@@ -8,7 +8,7 @@ import importlib.util
 import time
 
 import pytest
-from executor_support import need
+from executor_support import need_cgroup
 
 from airlock.executor import Limits, Session, SessionClosed
 
@@ -113,7 +113,7 @@ def test_a_fork_that_returns_from_the_call_does_not_answer_for_the_kernel(
     assert session.run("2").value == "2" and session.alive
 
 
-@need("cgroup")
+@need_cgroup("memory")
 def test_filling_memory_ends_the_session_as_the_host_saw_it() -> None:
     with Session(limits=Limits(memory_mb=128, timeout_s=30)) as s:
         s.run("keep = 1")

@@ -18,6 +18,8 @@ import pytest
 from escape_hosts import Victim, spawn_victim
 from escape_support import disabled_layers, layer_table
 
+from airlock.executor import cgroup_layout
+
 # The executor's layer names (executor/policy.py LAYERS) are used directly; these aliases
 # only let a case name a layer by what it does.
 LAYER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -47,6 +49,13 @@ def _require_layers(request: pytest.FixtureRequest) -> None:
         return
     table = layer_table()
     for concept in marker.args:
+        if concept.startswith("cgroup:"):  # a controller the cgroup layer must hold itself
+            controller, missing = concept.partition(":")[2], cgroup_layout.layout().missing
+            if controller in missing:
+                pytest.skip(
+                    f"layer unavailable on this machine: cgroup {controller}: {missing[controller]}"
+                )
+            concept = "cgroup"
         names = resolve_layer(concept)
         if not names:
             pytest.skip(f"the executor reports no {concept!r} layer (layers: {sorted(table)})")

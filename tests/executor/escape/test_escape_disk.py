@@ -110,7 +110,7 @@ MEMFD_FILL = (
 )
 
 
-@pytest.mark.layer("cgroup")
+@pytest.mark.layer("cgroup:memory")
 def test_memfd_cannot_bypass_the_memory_and_disk_limits() -> None:
     marker = new_marker()
     with Monitor(marker, deep=True) as mon:

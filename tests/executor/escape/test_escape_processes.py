@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.timeout(60)]
 SLACK_S = 3.0  # host-side allowance on top of the run's own timeout
 
 
-@pytest.mark.layer("cgroup")
+@pytest.mark.layer("cgroup:pids")
 def test_fork_bomb_is_capped_and_reaped() -> None:
     marker = new_marker()
     body = (
@@ -77,7 +77,7 @@ def test_memory_bomb_is_stopped_at_the_limit() -> None:
     assert mon.max_status_int("VmRSS") / 1024 >= 60
 
 
-@pytest.mark.layer("cgroup")
+@pytest.mark.layer("cgroup:memory")
 def test_memory_split_across_forked_children_is_bounded_in_total() -> None:
     marker = new_marker()
     body = (
@@ -215,7 +215,7 @@ def test_double_fork_setsid_daemon_does_not_survive(detach: str) -> None:
         kill_marked(control)
 
 
-@pytest.mark.layer("cgroup")
+@pytest.mark.layer("cgroup:pids")
 def test_zombie_flood_is_capped_and_reaped() -> None:
     marker = new_marker()
     body = (
