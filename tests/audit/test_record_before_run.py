@@ -138,9 +138,18 @@ def test_a_crash_mid_run_shows_as_interrupted_in_history(tmp_path: Path) -> None
     Store(db).close()
     env = {"AIRLOCK_DB": db}
     script = tmp_path / "slow.py"
-    script.write_text("import time\nprint('started', flush=True)\ntime.sleep(60)\n")
+    script.write_text("import time\nprint('started', flush=True)\ntime.sleep(600)\n")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from airlock.cli import main; main()", "run", str(script)],
+        # a timeout well past the test's own waits: a loaded machine must not end the run first
+        [
+            sys.executable,
+            "-c",
+            "from airlock.cli import main; main()",
+            "run",
+            "--timeout",
+            "300",
+            str(script),
+        ],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
@@ -148,7 +157,7 @@ def test_a_crash_mid_run_shows_as_interrupted_in_history(tmp_path: Path) -> None
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         with Store(db) as store:
             while not store.count():
                 assert proc.poll() is None and time.monotonic() < deadline, "never recorded"
