@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dashboard_seed import Seeded
@@ -107,6 +108,24 @@ def server(seeded: Seeded, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+def _choose(page: Any, box: Any, option: str) -> None:
+    """Open a multiselect and pick an option; a rerun still drawing the page can close the
+    list before the option is clicked, so settle first and reopen it if it closed."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=30_000)
+        box.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+
+
 def test_every_page_renders_its_content_in_chromium(server: str) -> None:
     if not CHROMIUM.exists():
         print(f"SKIP: {CHROMIUM} is missing (apt-get install chromium)")
@@ -142,8 +161,7 @@ def test_every_page_renders_its_content_in_chromium(server: str) -> None:
             main = page.locator("[data-testid='stMain']")
             expect(main.get_by_text("screenings match").first).to_be_visible(timeout=60_000)
             verdict = main.locator("[data-testid='stMultiSelect']").first
-            verdict.click()
-            page.get_by_role("option", name="block").click()
+            _choose(page, verdict, "block")
             expect(main.get_by_text("6 screenings match this filter")).to_be_visible(timeout=30_000)
             expect(page).to_have_url(re.compile(r"verdicts=block"))
             page.keyboard.press("Escape")
