@@ -9,13 +9,15 @@ chain in `seq` order and reports the first broken link.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -53,29 +55,64 @@ def values_of(obj: SQLModel) -> dict[str, Any]:
     return {c.name: getattr(obj, c.name) for c in type(obj).__table__.columns}  # type: ignore[attr-defined]
 
 
-def _strip_nul(obj: SQLModel) -> None:
-    """PostgreSQL text cannot hold NUL; store U+FFFD instead, the same on every engine."""
-    for name, value in values_of(obj).items():
+def _strip_nul(obj: SQLModel, values: dict[str, Any]) -> None:
+    """PostgreSQL text cannot hold NUL; store U+FFFD instead, the same on every engine
+    (in the row's values and on the object)."""
+    for name, value in values.items():
         if isinstance(value, str) and "\x00" in value:
-            setattr(obj, name, value.replace("\x00", "\ufffd"))
+            values[name] = value.replace("\x00", "\ufffd")
+            setattr(obj, name, values[name])
+
+
+@functools.cache
+def _head_query(models: tuple[type[SQLModel], ...]) -> Select[Any]:
+    """The chain head's seq and hash, and the top id of each of ``models``, in one SELECT
+    (NULL where there is none yet)."""
+    tbl = ChainHead.__table__  # type: ignore[attr-defined]
+    return select(
+        select(tbl.c.seq).where(tbl.c.id == 1).scalar_subquery(),
+        select(tbl.c.hash).where(tbl.c.id == 1).scalar_subquery(),
+        *(select(func.max(m.__table__.c.id)).scalar_subquery() for m in models),  # type: ignore[attr-defined]
+    )
+
+
+@functools.cache
+def _insert(table: Any) -> Insert:
+    return insert(table)
+
+
+@functools.cache
+def _move_head() -> Update:
+    tbl = ChainHead.__table__  # type: ignore[attr-defined]
+    return (
+        update(tbl)
+        .where(tbl.c.id == 1)
+        .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+    )
 
 
 class Ledger:
     """Appends records to the chain inside one write transaction; `close()` moves the head.
 
     Rows go in with Core INSERTs (the ORM's unit of work costs more than the
-    hashing); the objects passed in get their id, seq and hashes set.
+    hashing); the objects passed in get their id, seq and hashes set. ``db`` is the
+    transaction's ORM session or its Core connection; ``ids`` names the tables the
+    caller will append to, whose next ids are read with the head (one statement).
     """
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.conn = session.connection()  # Core statements skip the ORM's execute path
-        tbl = ChainHead.__table__  # type: ignore[attr-defined]
-        head = self.conn.execute(select(tbl.c.seq, tbl.c.hash).where(tbl.c.id == 1)).first()
-        self.seq = head[0] if head else 0
-        self.prev = head[1] if head else GENESIS
-        self._had_head = head is not None
-        self._next_id: dict[str, int] = {}
+    def __init__(self, db: Session | Connection, ids: Sequence[type[SQLModel]] = ()) -> None:
+        self.session = db if isinstance(db, Session) else None
+        # Core statements skip the ORM's execute path
+        self.conn = db.connection() if isinstance(db, Session) else db
+        models = tuple(ids)
+        row = self.conn.execute(_head_query(models)).one()
+        self._had_head = row[0] is not None
+        self.seq = row[0] if self._had_head else 0
+        self.prev = row[1] if self._had_head else GENESIS
+        self._next_id: dict[str, int] = {
+            m.__tablename__: (top or 0) + 1  # type: ignore[attr-defined]
+            for m, top in zip(models, row[2:], strict=True)
+        }
         self.encoding = encoding.current()
 
     def next_id(self, model: type[SQLModel]) -> int:
@@ -102,17 +139,15 @@ class Ledger:
             by_table.setdefault(type(obj).__table__, []).append(values)  # type: ignore[attr-defined]
             found.extend(finding_values)
         for table, rows in by_table.items():
-            self.conn.execute(insert(table), rows)
+            self.conn.execute(_insert(table), rows)
         if found:
-            self.conn.execute(insert(FindingRow.__table__), found)  # type: ignore[attr-defined]
+            self.conn.execute(_insert(FindingRow.__table__), found)  # type: ignore[attr-defined]
 
     def _link(
         self, obj: SQLModel, findings: Sequence[FindingRow]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """Place `obj` next in the chain and hash it; its row and its findings' rows to insert."""
         model = type(obj)
-        for row in (obj, *findings):
-            _strip_nul(row)
         if obj.id is None:  # type: ignore[attr-defined]
             obj.id = self.next_id(model)  # type: ignore[attr-defined]
         for f in findings:
@@ -120,8 +155,13 @@ class Ledger:
         self.seq += 1
         obj.seq, obj.prev_hash = self.seq, self.prev  # type: ignore[attr-defined]
         obj.hash_version = self.encoding.version  # type: ignore[attr-defined]
-        finding_values = [values_of(f) for f in findings]
+        finding_values = []
+        for f in findings:
+            fv = values_of(f)
+            _strip_nul(f, fv)
+            finding_values.append(fv)
         values = values_of(obj)
+        _strip_nul(obj, values)
         content = self.encoding.content(model.__tablename__, values, finding_values)  # type: ignore[attr-defined]
         obj.hash = values["hash"] = self.prev = link_hash(self.prev, content)  # type: ignore[attr-defined]
         for f in finding_values:
@@ -130,14 +170,14 @@ class Ledger:
 
     def close(self) -> None:
         """Record the new head (call before the transaction commits)."""
-        tbl = ChainHead.__table__  # type: ignore[attr-defined]
         if self._had_head:
-            stmt = update(tbl).where(tbl.c.id == 1).values(seq=self.seq, hash=self.prev)
-            self.conn.execute(stmt)
+            self.conn.execute(_move_head(), {"head_seq": self.seq, "head_hash": self.prev})
         elif self.seq:
+            tbl = ChainHead.__table__  # type: ignore[attr-defined]
             self.conn.execute(insert(tbl).values(id=1, seq=self.seq, hash=self.prev))
             self._had_head = True
-        self.session.flush()
+        if self.session is not None:
+            self.session.flush()
 
 
 def now() -> datetime:

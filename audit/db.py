@@ -3,6 +3,14 @@
 SQLite by default (a file in the user's data directory), PostgreSQL by URL.
 Writers take the database's write lock *before* they read the chain head:
 `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL.
+
+Durability on SQLite (WAL mode): a commit is in the WAL file when it returns, so it
+survives any crash of the writing process (`synchronous = NORMAL`, the setting of every
+transaction). A *durable* transaction, the record of a run about to start (the intent,
+or an approval that runs held code), commits with `synchronous = FULL`: the WAL is
+fsynced before the code starts, so the record also survives a power loss or a kernel
+crash the code might cause. Any later commit that such a crash loses (a run's result)
+leaves the record "interrupted", never missing. PostgreSQL commits durably throughout.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ ENV_VAR = "AIRLOCK_DB"
 TIMEOUT_ENV_VAR = "AIRLOCK_DB_TIMEOUT"  # seconds a writer waits for the lock
 ADVISORY_LOCK_KEY = 0x4149524C  # "AIRL": one lock for the whole ledger
 _WRITE = "airlock_write"
+_DURABLE = "airlock_durable"  # fsync the commit (SQLite: synchronous = FULL)
+_SYNC = "airlock_synchronous"  # the connection's current synchronous level
 
 
 def default_path() -> Path:
@@ -131,7 +141,7 @@ def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    def _on_connect(dbapi_conn: sqlite3.Connection, record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -140,13 +150,20 @@ def _sqlite_engine(url: URL) -> Engine:
         try:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
+            record.info[_SYNC] = "NORMAL"
         except sqlite3.OperationalError:
             pass  # a read-only file keeps its journal mode; reads still work
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get(_WRITE, False)
+        options = conn.get_execution_options()
+        write = options.get(_WRITE, False)
+        if write:  # the level is the connection's and cannot change inside a transaction
+            level = "FULL" if options.get(_DURABLE, False) else "NORMAL"
+            if conn.info.get(_SYNC) != level:
+                conn.exec_driver_sql(f"PRAGMA synchronous = {level}")
+                conn.info[_SYNC] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
@@ -189,22 +206,41 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+def _lock(conn: Connection) -> None:
+    """Take the ledger's write lock now, before any read (SQLite: BEGIN IMMEDIATE has)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+
+
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction holds the ledger's write lock from its first statement."""
-    writer = engine.execution_options(**{_WRITE: True})
+def write_session(engine: Engine, *, durable: bool = False) -> Iterator[Session]:
+    """A session whose transaction holds the ledger's write lock from its first statement
+    (``durable``: its commit is fsynced, see the module's docstring)."""
+    writer = engine.execution_options(**{_WRITE: True, _DURABLE: durable})
     with (
         _writer_queue(engine),
         Session(writer, expire_on_commit=False) as session,
         session.begin(),
     ):
-        if engine.dialect.name == "postgresql":
-            session.connection().exec_driver_sql(
-                f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})"
-            )
-        else:
-            session.connection()  # BEGIN IMMEDIATE now, before any read
+        _lock(session.connection())  # BEGIN IMMEDIATE now, before any read
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine, *, durable: bool = False) -> Iterator[Connection]:
+    """As `write_session`, for Core statements only (no ORM unit of work): the ledger's
+    own appends, where the ORM's per-statement work costs more than the database's."""
+    writer = engine.execution_options(**{_WRITE: True, _DURABLE: durable})
+    with _writer_queue(engine), writer.connect() as conn, conn.begin():
+        _lock(conn)
+        yield conn
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction for Core statements."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
 
 
 @contextmanager

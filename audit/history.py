@@ -1,4 +1,5 @@
-"""The `History` protocol (audit/events.py) on the store: what the alert engine may ask."""
+"""The `History` protocol (audit/events.py) on the store: what the alert engine may ask
+(plain Core reads: the ORM's session would cost more than the query)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 
 from airlock.audit.queries import as_utc
 from airlock.audit.tables import Screening
+
+# asked after every screening (the repeat-blocked-hash rule): built once, bound per call
+_BLOCKED_BEFORE = (
+    select(Screening.id)
+    .where(
+        Screening.code_sha256 == bindparam("sha"),
+        Screening.id < bindparam("before"),  # type: ignore[operator]
+        Screening.verdict == "block",
+    )
+    .order_by(Screening.id.desc())  # type: ignore[union-attr]
+    .limit(100)
+)
 
 
 class HistoryMixin:
@@ -18,7 +31,7 @@ class HistoryMixin:
 
     if TYPE_CHECKING:
 
-        def reading(self) -> AbstractContextManager[Session]: ...
+        def reading_rows(self) -> AbstractContextManager[Connection]: ...
 
     def count_events(
         self,
@@ -33,8 +46,8 @@ class HistoryMixin:
             .select_from(Screening)
             .where(*_history_where(agent_id, since, verdicts))
         )
-        with self.reading() as session:
-            return int(session.execute(q).scalar() or 0)
+        with self.reading_rows() as conn:
+            return int(conn.execute(q).scalar() or 0)
 
     def recent_event_ids(
         self,
@@ -51,23 +64,14 @@ class HistoryMixin:
             .order_by(Screening.id.desc())  # type: ignore[union-attr]
             .limit(limit)
         )
-        with self.reading() as session:
-            return [int(i) for i in session.scalars(q)]
+        with self.reading_rows() as conn:
+            return [int(i) for i in conn.execute(q).scalars()]
 
     def hash_blocked_before(self, code_sha256: str, *, before_id: int) -> list[int]:
         """Ids of earlier screenings with the same code hash that were blocked."""
-        q = (
-            select(Screening.id)
-            .where(
-                Screening.code_sha256 == code_sha256,
-                Screening.id < before_id,  # type: ignore[operator]
-                Screening.verdict == "block",
-            )
-            .order_by(Screening.id.desc())  # type: ignore[union-attr]
-            .limit(100)
-        )
-        with self.reading() as session:
-            return [int(i) for i in session.scalars(q)]
+        with self.reading_rows() as conn:
+            found = conn.execute(_BLOCKED_BEFORE, {"sha": code_sha256, "before": before_id})
+            return [int(i) for i in found.scalars()]
 
 
 def _history_where(agent_id: str | None, since: datetime, verdicts: tuple[str, ...]) -> list[Any]:

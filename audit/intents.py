@@ -15,8 +15,10 @@ import os
 import socket
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from airlock.audit.tables import PendingRun, Screening
@@ -24,24 +26,37 @@ from airlock.audit.tables import PendingRun, Screening
 INTERRUPTED = "interrupted"  # the outcome cache of a run with no recorded result
 RUNNING = "running"  # shown instead while the run's process is still alive
 GRACE_S = 60.0  # start-up and kill time a run may take beyond its own timeout
+_PENDING = PendingRun.__table__  # type: ignore[attr-defined]
+_ADD = insert(_PENDING)
+_CLEAR = delete(_PENDING).where(_PENDING.c.screening_id == bindparam("screening"))
+
+
+def pending_values(screening_id: int, trigger: str, timeout_s: float | None) -> dict[str, Any]:
+    """The columns of the marker of a run about to start in this process."""
+    start = datetime.now(UTC)
+    return {
+        "screening_id": screening_id,
+        "trigger": trigger,
+        "host": socket.gethostname()[:255],
+        "pid": os.getpid(),
+        "started_at": start,
+        "deadline_at": start + timedelta(seconds=float(timeout_s or 0) + GRACE_S),
+    }
 
 
 def pending_row(screening_id: int, trigger: str, timeout_s: float | None) -> PendingRun:
-    """The marker of a run about to start in this process."""
-    start = datetime.now(UTC)
-    return PendingRun(
-        screening_id=screening_id,
-        trigger=trigger,
-        host=socket.gethostname()[:255],
-        pid=os.getpid(),
-        started_at=start,
-        deadline_at=start + timedelta(seconds=float(timeout_s or 0) + GRACE_S),
-    )
+    """The marker of a run about to start in this process (an ORM row)."""
+    return PendingRun(**pending_values(screening_id, trigger, timeout_s))
 
 
-def clear_pending(session: Session, screening_id: int) -> None:
+def add_pending(conn: Connection, screening_id: int, trigger: str, timeout_s: float | None) -> None:
+    """Insert the marker of a run about to start, in the transaction of ``conn``."""
+    conn.execute(_ADD, pending_values(screening_id, trigger, timeout_s))
+
+
+def clear_pending(db: Session | Connection, screening_id: int) -> None:
     """Delete the markers of a screening's run (its result is being recorded)."""
-    session.execute(delete(PendingRun).where(PendingRun.screening_id == screening_id))  # type: ignore[arg-type]
+    db.execute(_CLEAR, {"screening": screening_id})
 
 
 def _aware(value: datetime) -> datetime:

@@ -401,30 +401,34 @@ def guard(
         assert intent.id is not None
         if on_start is not None:
             on_start(intent.id)
-        result, run_error = run_code(
-            code, limits=limits, files=files, policy=policy,
-            stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr, session=session,
-        )  # fmt: skip
-        record_error: str | None = None
-        execution = None
-        try:
-            execution = store.add_execution(
-                intent.id, result, run_error=run_error, trigger="gate", approved_by=by
+        from airlock.executor.warm import deferred
+
+        with deferred():  # a warm interpreter's teardown and refill wait for the records
+            result, run_error = run_code(
+                code, limits=limits, files=files, policy=policy,
+                stdin=stdin, on_stdout=on_stdout, on_stderr=on_stderr, session=session,
+            )  # fmt: skip
+            record_error: str | None = None
+            execution = None
+            try:
+                execution = store.add_execution(
+                    intent.id, result, run_error=run_error, trigger="gate", approved_by=by
+                )
+            except StoreError as exc:
+                record_error = (
+                    f"the result could not be recorded (record {intent.id} stays interrupted): "
+                    f"{exc}"
+                )
+            decision: Decision = "ran"
+            if run_error is not None:
+                decision, error = "error", run_error
+            elif result is not None and result.refused:
+                decision = "refused"
+            alerts, alert_error = (
+                ([], None)
+                if record_error
+                else raise_alerts(store, intent.id, _event(intent, report, execution))
             )
-        except StoreError as exc:
-            record_error = (
-                f"the result could not be recorded (record {intent.id} stays interrupted): {exc}"
-            )
-        decision: Decision = "ran"
-        if run_error is not None:
-            decision, error = "error", run_error
-        elif result is not None and result.refused:
-            decision = "refused"
-        alerts, alert_error = (
-            ([], None)
-            if record_error
-            else raise_alerts(store, intent.id, _event(intent, report, execution))
-        )
         return GuardResult(
             record_id=intent.id,
             decision=decision,

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,14 @@ from airlock.audit.convert import event_of, execution_row, finding_rows
 from airlock.audit.errors import NotFoundError, StoreError, explain
 from airlock.audit.events import RecordedEvent
 from airlock.audit.history import HistoryMixin
-from airlock.audit.intents import INTERRUPTED, clear_pending, code_b64, pending_row, running_ids
+from airlock.audit.intents import (
+    INTERRUPTED,
+    add_pending,
+    clear_pending,
+    code_b64,
+    pending_row,
+    running_ids,
+)
 from airlock.audit.queries import QueryMixin, ScreeningDetail, as_utc
 from airlock.audit.stats import StatsMixin
 from airlock.audit.tables import Execution, FindingRow, Review, Screening
@@ -45,6 +53,14 @@ if TYPE_CHECKING:  # the analyzer and executor packages are heavy to import
 
 def _cut(value: Any, width: int) -> Any:
     return value[:width] if isinstance(value, str) else value
+
+
+# the outcome cache of a screening whose run is being recorded (it is not hashed)
+_SET_OUTCOME = (
+    update(Screening.__table__)  # type: ignore[attr-defined]
+    .where(Screening.__table__.c.id == bindparam("screening"))  # type: ignore[attr-defined]
+    .values(outcome=bindparam("new_outcome"))
+)
 
 
 class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStoreMixin):
@@ -86,13 +102,41 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[tuple[Session, Ledger]]:
-        """A write transaction holding the lock, with the ledger ready to append."""
+    def writing(self, *, durable: bool = False) -> Iterator[tuple[Session, Ledger]]:
+        """A write transaction holding the lock, with the ledger ready to append
+        (``durable``: the record of a run about to start, fsynced on commit)."""
         try:
-            with dbmod.write_session(self.engine) as session:
+            with dbmod.write_session(self.engine, durable=durable) as session:
                 ledger = Ledger(session)
                 yield session, ledger
                 ledger.close()
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(explain(exc, self._path)) from None
+
+    @contextmanager
+    def appending(
+        self, ids: tuple[type[Any], ...] = (), *, durable: bool = False
+    ) -> Iterator[tuple[Connection, Ledger]]:
+        """As `writing`, on a Core connection (no ORM session): for appends whose other
+        statements are Core too. ``ids``: the tables appended to (read with the head)."""
+        try:
+            with dbmod.write_connection(self.engine, durable=durable) as conn:
+                ledger = Ledger(conn, ids)
+                yield conn, ledger
+                ledger.close()
+        except StoreError:
+            raise
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreError(explain(exc, self._path)) from None
+
+    @contextmanager
+    def reading_rows(self) -> Iterator[Connection]:
+        """A read transaction on a Core connection; database failures become `StoreError`."""
+        try:
+            with dbmod.read_connection(self.engine) as conn:
+                yield conn
         except StoreError:
             raise
         except (SQLAlchemyError, OSError) as exc:
@@ -174,7 +218,13 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
             screening.outcome = INTERRUPTED
         if intent and approved_by is not None:
             screening.review_state = "approved"
-        with self.writing() as (session, ledger):
+        ids: tuple[type[Any], ...] = (Screening,)
+        if execution is not None:
+            ids += (Execution,)
+        if intent and approved_by is not None:
+            ids += (Review,)
+        # the intent is the record of a run about to start: durable before it starts
+        with self.appending(ids, durable=intent) as (conn, ledger):
             ledger.append(screening, findings)
             if execution is not None:
                 execution.screening_id = screening.id  # type: ignore[assignment]
@@ -191,7 +241,7 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
                         note="approved when submitted",
                     )
                     ledger.append(review)
-                session.add(pending_row(screening.id, "gate", limits.timeout_s if limits else None))
+                add_pending(conn, screening.id, "gate", limits.timeout_s if limits else None)
         return screening
 
     def append_rows(self, rows: list[tuple[Screening, list[FindingRow], Execution | None]]) -> None:
@@ -235,15 +285,15 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
             trigger=trigger,
             approved_by=approved_by,
         )
-        with self.writing() as (session, ledger):
+        with self.appending((Execution,)) as (conn, ledger):
             # the outcome cache, set without loading the screening (it is not hashed)
-            found = session.execute(
-                update(Screening).where(Screening.id == screening_id).values(outcome=row.outcome)  # type: ignore[arg-type]
+            found = conn.execute(
+                _SET_OUTCOME, {"screening": screening_id, "new_outcome": row.outcome}
             )
-            if found.rowcount != 1:  # type: ignore[attr-defined]
+            if found.rowcount != 1:
                 raise NotFoundError(f"no screening with id {screening_id}")
             ledger.append(row)
-            clear_pending(session, screening_id)
+            clear_pending(conn, screening_id)
         return row
 
     def add_review(
@@ -273,7 +323,7 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
             note=note,
             expires_at=expires_at,
         )
-        with self.writing() as (session, ledger):
+        with self.writing(durable=run_timeout_s is not None) as (session, ledger):
             screening = self._screening(session, screening_id)
             ledger.append(row)
             screening.review_state = state

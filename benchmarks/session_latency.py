@@ -10,11 +10,15 @@ Series, interleaved round by round so machine noise hits each alike:
   meets it today, `run()` still starts a cold interpreter);
 - **guard `print(1)` in a session**: screen, record (SQLite), run in the session, record.
 
+Then the warm series (``AIRLOCK_WARM=2``): ``run()`` and ``guard()`` of plain code on warm
+interpreters against bare starts interleaved in the same rounds, each timed call made
+with the pool full (``--parts``: where a warm ``guard()`` spends its time).
+
 Then 20 concurrent sessions on this machine: each starts, imports a module, answers one
 call correctly; the peak memory per session (its cgroup's, when the cgroup layer is on)
 and the wall time are printed.
 
-    python benchmarks/session_latency.py [--runs 30] [--sessions 20]
+    python benchmarks/session_latency.py [--runs 30] [--sessions 20] [--parts]
 """
 
 from __future__ import annotations
@@ -85,10 +89,94 @@ def concurrent(n: int) -> None:
         )
 
 
-def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
-    """run() and guard() of plain code with $AIRLOCK_WARM=2: each timed call takes a ready
-    warm interpreter (the pool refills between calls, untimed: its import time is paid
-    ahead, in the background)."""
+class Parts:
+    """p50 of each part of a warm guard() (perf_counter around the pipeline's steps, this
+    thread only): where its time goes."""
+
+    NAMES = (
+        ("whole guard()", None),
+        ("screen (analyzer.scan)", "scan"),
+        ("record the intent", "intent"),
+        ("  of which its commit (fsync)", "intent commit"),
+        ("run on a warm interpreter", "run"),
+        ("record the result", "result"),
+        ("alerts", "alerts"),
+    )
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.active = False
+        self._in_intent = False
+
+    def wrap(self, obj: object, name: str, label: str) -> None:
+        inner = getattr(obj, name)
+        main = threading.main_thread()
+
+        def timed(*args: object, **kwargs: object) -> object:
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                if self.active and threading.current_thread() is main:
+                    ms = (time.perf_counter() - start) * 1000
+                    self.times.setdefault(label, []).append(ms)
+
+        setattr(obj, name, timed)
+
+    def install(self, store: object) -> None:
+        import airlock.analyzer
+        import airlock.executor
+        from airlock.audit import pipeline
+        from airlock.audit.store import Store
+
+        airlock.executor.run  # noqa: B018  (resolved once, so the pipeline finds the wrapper)
+        self.wrap(airlock.analyzer, "scan", "scan")
+        self.wrap(airlock.executor, "run", "run")
+        self.wrap(Store, "add_execution", "result")
+        self.wrap(pipeline, "raise_alerts", "alerts")
+        record = Store.record
+
+        def intent(store_: Store, **kwargs: object) -> object:
+            self._in_intent = bool(kwargs.get("intent"))
+            try:
+                start = time.perf_counter()
+                return record(store_, **kwargs)  # type: ignore[arg-type]
+            finally:
+                if self.active and self._in_intent:
+                    ms = (time.perf_counter() - start) * 1000
+                    self.times.setdefault("intent", []).append(ms)
+                self._in_intent = False
+
+        Store.record = intent  # type: ignore[method-assign]
+        dialect = store.engine.dialect  # type: ignore[attr-defined]
+        commit = dialect.do_commit
+
+        def timed_commit(conn: object) -> None:
+            start = time.perf_counter()
+            try:
+                commit(conn)
+            finally:
+                if self.active and self._in_intent:
+                    ms = (time.perf_counter() - start) * 1000
+                    self.times.setdefault("intent commit", []).append(ms)
+
+        dialect.do_commit = timed_commit
+
+    def report(self, whole: list[float]) -> None:
+        self.times[""] = whole
+        print(f"\nwarm guard() by part (p50 ms, {len(whole)} calls, this thread):")
+        for label, key in self.NAMES:
+            values = self.times.get(key or "", [])
+            if values:
+                print(f"  {label:<34}{statistics.median(values):>8.2f}")
+
+
+def warm_series(runs: int, *, parts: bool) -> None:
+    """run() and guard() of plain code with $AIRLOCK_WARM=2, against bare interpreter starts
+    interleaved in the same rounds. Before every timed call the pool is full again: the
+    refill that the previous call caused is untimed and over, so no call (bare or warm)
+    competes with an earlier call's background start-up. The call's own hand-back and its
+    replacement's start come after its timer stops (guard hands back at its end)."""
     import os
 
     from airlock.audit import Store, guard
@@ -98,46 +186,72 @@ def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
     pool = warm.pool()
     assert pool is not None
 
-    def ready() -> None:
+    def full() -> None:
         deadline = time.perf_counter() + 120
-        while pool.ready() < 1 and time.perf_counter() < deadline:
+        while pool.ready() < pool.size and not pool.failed and time.perf_counter() < deadline:
             time.sleep(0.01)
 
-    full_by = time.perf_counter() + 120
-    while pool.ready() < pool.size and not pool.failed and time.perf_counter() < full_by:
-        time.sleep(0.05)
+    full()
     memory, count = pool.memory_mb(), pool.ready()
+    has_pandas = importlib.util.find_spec("pandas") is not None
     with tempfile.TemporaryDirectory() as tmp:
+        seed = Path(tmp) / "seed.py"
+        seed.write_text(SEED)
         store = Store(str(Path(tmp) / "warm.db"))
-        series: dict[str, list[float]] = {"run() print(1)": [], "guard() print(1)": []}
-        if seed_ms is not None:
-            series["run() pandas job"] = []
-        calls = {
+        split = Parts() if parts else None
+        if split is not None:
+            split.install(store)
+        guard("print(1)", store=store)  # the store's first write creates its tables' pages
+        full()
+
+        def bare(*argv: str) -> Callable[[], object]:
+            return lambda: subprocess.run([sys.executable, *argv], capture_output=True, check=True)
+
+        calls: dict[str, Callable[[], object]] = {
+            "bare python -c pass": bare("-c", "pass"),
             "run() print(1)": lambda: run("print(1)"),
             "guard() print(1)": lambda: guard("print(1)", store=store).result,
-            "run() pandas job": lambda: run(SEED),
         }
+        if has_pandas:
+            calls["bare python seed.py"] = bare(str(seed))
+            calls["run() pandas job"] = lambda: run(SEED)
+        series: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(runs):
-            for name in series:
-                ready()
+            for name, call in calls.items():
+                full()
+                if split is not None:
+                    split.active = name == "guard() print(1)"
                 start = time.perf_counter()
-                r = calls[name]()
+                r = call()
                 series[name].append((time.perf_counter() - start) * 1000)
-                if r is None or r.exit_code != 0 or r.timing.get("warm") != 1.0:
-                    raise RuntimeError(f"{name}: not a warm run ({r and r.stderr[-300:]})")
+                if split is not None:
+                    split.active = False
+                if name.startswith("bare"):
+                    continue
+                if r is None or r.exit_code != 0 or r.timing.get("warm") != 1.0:  # type: ignore[attr-defined]
+                    raise RuntimeError(f"{name}: not a warm run ({r and r.stderr[-300:]})")  # type: ignore[attr-defined]
         store.close()
     warm.shutdown()
     print(f"\nwarm pool (AIRLOCK_WARM=2, modules: {', '.join(pool.modules) or 'none'})")
     print(f"pool memory: {memory:.1f} MB resident for {count} ready interpreters")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     print(f"{'series':<28}{'p50 ms':>9}{'p95 ms':>9}")
     for name, values in series.items():
         print(f"{name:<28}{statistics.median(values):>9.2f}{p95(values):>9.2f}")
+    base = statistics.median(series["bare python -c pass"])
     rows = [
-        ("run() print(1)", bare_ms, None, "bare python -c pass"),
-        ("guard() print(1)", bare_ms, 0.5, "bare python -c pass"),
+        ("run() print(1)", base, None, "bare python -c pass"),
+        ("guard() print(1)", base, 0.5, "bare python -c pass"),
     ]
-    if seed_ms is not None:
-        rows.append(("run() pandas job", seed_ms, 0.1, "bare python seed.py"))
+    if has_pandas:
+        rows.append(
+            (
+                "run() pandas job",
+                statistics.median(series["bare python seed.py"]),
+                0.1,
+                "bare python seed.py",
+            )
+        )
     for name, against, target, label in rows:
         ratio = statistics.median(series[name]) / against
         verdict = (
@@ -146,12 +260,17 @@ def warm_series(runs: int, *, seed_ms: float | None, bare_ms: float) -> None:
             else ("  (meets" if ratio <= target else "  (MISSES") + f" {target}x)"
         )
         print(f"ratio {name} / {label}: p50 {ratio:.3f}x{verdict}")
+    if split is not None:
+        split.report(series["guard() print(1)"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed calls per series")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions")
+    parser.add_argument(
+        "--parts", action="store_true", help="also time each part of the warm guard()"
+    )
     args = parser.parse_args()
     if args.runs < 1 or args.sessions < 0:
         parser.error("--runs must be at least 1 and --sessions not negative")
@@ -221,13 +340,7 @@ def main() -> None:
         print(
             "pandas is not installed: the pandas rows are left out (pip install 'airlock[runtime]')"
         )
-    warm_series(
-        args.runs,
-        seed_ms=statistics.median(times["bare python seed.py"])
-        if "bare python seed.py" in times
-        else None,
-        bare_ms=base,
-    )
+    warm_series(args.runs, parts=args.parts)
     if args.sessions:
         concurrent(args.sessions)
 

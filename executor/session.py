@@ -90,7 +90,7 @@ class Session:
         self._call_lock = threading.Lock()
         self._out, self._err = CallStream(with_reply=True), CallStream(with_reply=False)
         self._control = Control()
-        self._idle: threading.Timer | None = None
+        self._idle_at: float | None = None  # when the session, idle, ends (None: not armed)
         self._thread: threading.Thread | None = None
         if self.refused is not None:
             self.dead_reason = f"refused: {self.refused}"
@@ -118,6 +118,9 @@ class Session:
         )
         self._thread.start()
         self._arm_idle()
+        threading.Thread(
+            target=self._watch_idle, name=f"airlock-{self.id}-idle", daemon=True
+        ).start()
 
     # the session process (a background thread runs it to its end)
 
@@ -292,6 +295,7 @@ class Session:
         with self._cv:
             if self.dead_reason is None:
                 self.dead_reason = reason
+            self._cv.notify_all()
         self._control.stop()
 
     def _wait_final(self) -> None:
@@ -303,24 +307,32 @@ class Session:
             raise SessionClosed(f"session {self.id} is over: {self.dead_reason}")
 
     def _arm_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        if self.alive:
-            self._idle = threading.Timer(self.idle_timeout_s, self._idle_out)
-            self._idle.daemon = True
-            self._idle.start()
+        """Idle from now: the session ends ``idle_timeout_s`` from now unless called."""
+        with self._cv:
+            self._idle_at = time.monotonic() + self.idle_timeout_s
+            self._cv.notify_all()
 
-    def _idle_out(self) -> None:
-        if self._call_lock.acquire(blocking=False):
-            try:
-                self._end(f"idle for {self.idle_timeout_s:g}s")
-            finally:
-                self._call_lock.release()
+    def _watch_idle(self) -> None:
+        """One thread for the session's life (no timer thread per call): ends the session
+        once it has been idle for ``idle_timeout_s`` with no call under way."""
+        while True:
+            with self._cv:
+                while self.alive and (self._idle_at is None or self._idle_at > time.monotonic()):
+                    self._cv.wait(
+                        None if self._idle_at is None else self._idle_at - time.monotonic()
+                    )
+                if not self.alive:
+                    return
+                self._idle_at = None  # a call under way re-arms it when it ends
+            if self._call_lock.acquire(blocking=False):
+                try:
+                    if self._idle_at is None:
+                        self._end(f"idle for {self.idle_timeout_s:g}s")
+                finally:
+                    self._call_lock.release()
 
     def close(self) -> ExecutionResult | None:
         """End the session and every process in it; the session process's own result."""
-        if self._idle is not None:
-            self._idle.cancel()
         self._end("closed")
         self._wait_final()
         if self._thread is None or self._control.ended.is_set():  # never started, or over

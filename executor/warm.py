@@ -5,8 +5,10 @@ ready in the background: each is a ``Session`` (every layer in force from its fi
 instruction) that has imported the ``warm_modules`` (default: numpy, pandas and
 matplotlib.pyplot, those installed) and run nothing else. A plain run (default limits and
 policy; no input files, stdin, environment or live callbacks) takes one, runs the code as
-its only call, ends it and collects its files; the pool starts a replacement at once. A
-run that does not qualify, or finds the pool empty, runs cold as before.
+its only call, ends it and collects its files; the pool starts a replacement once the run
+is over (at the latest ``REFILL_AFTER_S`` after it was taken), so the replacement's
+start-up does not compete with the run. A run that does not qualify, or finds the pool
+empty, runs cold as before.
 
 No template is forked: each warm interpreter is its own exec'd process, so no two runs
 share an address layout (no ASLR trade-off) and nothing one run leaves reaches another;
@@ -22,10 +24,12 @@ preload counts against the run's CPU seconds and memory (``peak_memory_mb`` incl
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from airlock.executor import runner, settings, workfiles
@@ -34,6 +38,7 @@ from airlock.executor.policy import SandboxPolicy
 from airlock.executor.session import Session, SessionClosed
 
 LIFETIME_S = 3600.0  # a warm interpreter not taken within this is replaced
+REFILL_AFTER_S = 1.0  # a taken interpreter is replaced by then even if its run goes on
 PRELOAD_TIMEOUT_S = 60.0
 RSS = "int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0])"  # KiB
 
@@ -58,7 +63,13 @@ def configured_modules() -> tuple[str, ...]:
 
 
 class WarmPool:
-    """Up to ``size`` ready sessions, refilled in the background."""
+    """Up to ``size`` ready sessions, refilled in the background.
+
+    One keeper thread per pool starts replacements and ends used interpreters, so a run
+    that takes one starts no thread itself. A taken interpreter is replaced once its run
+    is handed back (``give_back``), or ``REFILL_AFTER_S`` after it was taken if that comes
+    first: the replacement's start-up does not compete with the run it replaces.
+    """
 
     def __init__(self, size: int, modules: tuple[str, ...], limits: Limits | None = None) -> None:
         self.size, self.modules = size, modules
@@ -67,16 +78,41 @@ class WarmPool:
         self._rss_kib: dict[str, int] = {}  # each ready interpreter's resident memory
         self._starting = 0
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._ending: list[Session] = []  # used or dead interpreters to end in the background
+        self._refill_at: float | None = time.monotonic()  # top the pool up from then on
+        self._closed = False
         self.started = self.failed = self.taken = 0
         self.last_error: str | None = None
-        self._refill()
+        threading.Thread(target=self._keep, name="airlock-warm-keeper", daemon=True).start()
 
-    def _refill(self) -> None:
-        with self._lock:
-            missing = self.size - len(self._ready) - self._starting
-            self._starting += max(0, missing)
-        for _ in range(max(0, missing)):
-            threading.Thread(target=self._start_one, name="airlock-warm", daemon=True).start()
+    def _keep(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    if self._closed and not self._ending:
+                        return
+                    now = time.monotonic()
+                    start = 0
+                    if self._refill_at is not None and self._refill_at <= now:
+                        self._refill_at = None
+                        start = max(0, self.size - len(self._ready) - self._starting)
+                        self._starting += start
+                    ending, self._ending = self._ending, []
+                    if start or ending:
+                        break
+                    self._wake.wait(None if self._refill_at is None else self._refill_at - now)
+            for s in ending:
+                threading.Thread(target=s.close, name="airlock-warm-end", daemon=True).start()
+            for _ in range(start):
+                threading.Thread(target=self._start_one, name="airlock-warm", daemon=True).start()
+
+    def _refill(self, delay: float = 0.0) -> None:
+        """Top the pool up ``delay`` seconds from now at the latest (lock held)."""
+        at = time.monotonic() + delay
+        if self._refill_at is None or at < self._refill_at:
+            self._refill_at = at
+        self._wake.notify()
 
     def _start_one(self) -> None:
         session: Session | None = None
@@ -98,24 +134,37 @@ class WarmPool:
             return
         with self._lock:
             self._starting -= 1
+            if self._closed:
+                self._ending.append(session)
+                self._wake.notify()
+                return
             self.started += 1
             self._ready.append(session)
             self._rss_kib[session.id] = kib
 
     def take(self) -> Session | None:
-        """A ready warm session (then a replacement starts), or None."""
+        """A ready warm session, or None; its replacement starts once it is handed back
+        (``give_back``) or ``REFILL_AFTER_S`` from now."""
         with self._lock:
+            found = None
             while self._ready:
                 s = self._ready.pop(0)
                 self._rss_kib.pop(s.id, None)
                 if s.alive:
                     self.taken += 1
+                    found = s
                     break
-                s.close()
-            else:
-                s = None
-        self._refill()
-        return s
+                self._ending.append(s)
+            self._refill(REFILL_AFTER_S if found is not None else 0.0)
+        return found
+
+    def give_back(self, session: Session | None) -> None:
+        """A taken session's run is over: end it in the background (None: the caller
+        ended it) and start its replacement now."""
+        with self._lock:
+            if session is not None:
+                self._ending.append(session)
+            self._refill()
 
     def memory_mb(self) -> float:
         """Resident memory of the ready interpreters, as each measured itself after its
@@ -132,7 +181,9 @@ class WarmPool:
         """End every warm interpreter (and start no more)."""
         with self._lock:
             self.size = 0
+            self._closed = True
             ready, self._ready = self._ready, []
+            self._wake.notify()
         for s in ready:
             s.close()
 
@@ -161,6 +212,36 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.close()
         _pool = None
+
+
+_held = threading.local()  # this thread's `deferred()` block: the interpreters to hand back
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block, the warm interpreters this thread's runs took are handed back to
+    their pool (ended, and replaced) when the block ends, not when each run returns: the
+    caller's own work after a run (audit's guard records the result and raises alerts)
+    does not compete with the used interpreter's teardown and its replacement's start-up.
+    """
+    if getattr(_held, "runs", None) is not None:  # an outer block hands them back
+        yield
+        return
+    _held.runs = []
+    try:
+        yield
+    finally:
+        runs, _held.runs = _held.runs, None
+        for found, session in runs:
+            found.give_back(session)
+
+
+def _give_back(found: WarmPool, session: Session | None) -> None:
+    runs = getattr(_held, "runs", None)
+    if runs is None:
+        found.give_back(session)
+    else:
+        runs.append((found, session))
 
 
 def _plain(kwargs: Mapping[str, Any], pool_limits: Limits) -> bool:
@@ -194,17 +275,19 @@ def run(code: str, **kwargs: Any) -> ExecutionResult:
         files = _files(session, found.limits, listed) if session.alive else None
     except Exception:
         session.close()
+        _give_back(found, None)
         raise
     if files is None:  # the call ended the interpreter: the host's account of it
         final = session.close()
+        _give_back(found, None)
         if final is not None:
             result.files, result.omitted = final.files, final.omitted
             result.omitted_count = final.omitted_count
             result.slot, result.run_uid = final.slot, final.run_uid
             result.peak_memory_mb = result.peak_memory_mb or final.peak_memory_mb
-    else:  # done: it is ended in the background (freeing its memory takes tens of ms)
+    else:  # done: the pool ends it in the background (freeing its memory takes tens of ms)
         result.files, result.omitted, result.omitted_count = files
-        threading.Thread(target=session.close, name="airlock-warm-end", daemon=True).start()
+        _give_back(found, session)
     result.limits = found.limits
     result.timing["warm"] = 1.0
     return result

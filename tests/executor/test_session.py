@@ -152,6 +152,22 @@ def test_an_idle_session_ends() -> None:
         s.close()
 
 
+def test_a_call_longer_than_the_idle_timeout_is_not_cut_and_each_call_rearms_it() -> None:
+    s = Session(idle_timeout_s=1.0)
+    try:
+        r = s.run("import time; time.sleep(2.5); print('done')", timeout_s=30)
+        assert r.stdout == "done\n" and s.alive  # the idle deadline passed during the call
+        for _ in range(3):
+            time.sleep(0.3)
+            assert s.run("1").value == "1"
+        deadline = time.monotonic() + 30
+        while s.alive and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "idle for 1s" in (s.dead_reason or "")
+    finally:
+        s.close()
+
+
 def test_the_lifetime_ends_a_busy_session() -> None:
     with Session(lifetime_s=1.5) as s:
         r = s.run("import time; time.sleep(20)", timeout_s=30)

@@ -76,3 +76,16 @@ def test_without_the_setting_there_is_no_pool(monkeypatch: pytest.MonkeyPatch) -
     assert warm.pool() is None
     r = run("import sys\nprint('json' in sys.modules)")
     assert r.timing.get("warm") is None and r.stdout == "False\n"
+
+
+def test_a_deferred_block_hands_its_interpreters_back_at_its_end(pool: warm.WarmPool) -> None:
+    with warm.deferred():
+        first = run("print(1)")
+        assert first.timing.get("warm") == 1.0 and first.stdout == "1\n"
+        assert pool.ready() == 0
+        second = run("print(2)")  # the pool is empty meanwhile: this one runs cold
+        assert second.timing.get("warm") is None and second.stdout == "2\n"
+    _wait_ready(pool)
+    third = run("print('secret' in dir())")
+    assert third.timing.get("warm") == 1.0 and third.stdout == "False\n"
+    assert pool.taken == 2
