@@ -226,19 +226,21 @@ def _adversarial_inputs() -> dict[str, str]:
     }
 
 
-def test_scanning_5_mb_is_well_under_a_second() -> None:
+def test_scanning_5_mb_stays_linear() -> None:
+    """CPU seconds, not wall time (a loaded machine must not fail it): a linear scan of 5 MB
+    takes a fraction of a second, a backtracking one hours, so the bound only separates those."""
     slowest = 0.0
     for name, text in _adversarial_inputs().items():
-        start = time.perf_counter()
+        start = time.process_time()
         find_secrets(text)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         slowest = max(slowest, elapsed)
-        assert elapsed < 1.0, f"{name}: {elapsed:.2f}s"
-    print(f"slowest 5 MB scan: {slowest:.3f}s")
+        assert elapsed < 10.0, f"{name}: {elapsed:.2f}s of CPU"
+    print(f"slowest 5 MB scan: {slowest:.3f}s of CPU")
 
 
 def test_candidate_cap_bounds_hostile_inputs() -> None:
     text = "password = 'aaaaaaaaaaaa'\n" * (MAX_CANDIDATES * 3)
-    start = time.perf_counter()
+    start = time.process_time()
     assert find_secrets(text) == []
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 10.0  # CPU seconds: bounded, not backtracking
