@@ -1,12 +1,14 @@
 """Airlock as a service: the HTTP API (`airlock serve`) over one store.
 
-`create_app(store)` builds the FastAPI application; `serve(...)` runs it under uvicorn.
+`create_app(store)` builds the FastAPI application; `serve(...)` runs it under uvicorn
+(over a PostgreSQL store with the queue for work beyond its slots: `service.queue`).
 Install with `pip install 'airlock[service]'`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,17 +28,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_slots() -> int:
+    """Runs at once per server before work goes to the queue: one per CPU."""
+    return max(1, os.cpu_count() or 1)
+
+
 def serve(
-    store: Store, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, network: str = "none"
+    store: Store,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    network: str = "none",
+    *,
+    slots: int | None = None,
+    queue_wait: float = 30.0,
 ) -> None:
-    """Run the API until interrupted; `network` bounds what a request may be granted."""
+    """Run the API until interrupted; `network` bounds what a request may be granted.
+    Over a PostgreSQL store, plain executes beyond `slots` (one per CPU by default) wait
+    in the queue up to `queue_wait` seconds for a slot on any server (`service.queue`)."""
     import uvicorn
 
     from airlock.service.app import create_app
     from airlock.service.network import parse
 
+    bound = parse(network)
+    queue = None
+    if store.url.get_backend_name() == "postgresql":
+        from airlock.service.queue import Queue, worker_name
+        from airlock.service.slots import Slots
+
+        count = default_slots() if slots is None else slots
+        queue = Queue(store, Slots(count), wait_s=queue_wait, network=bound, name=worker_name(port))
     uvicorn.run(
-        create_app(store, network=parse(network)),
+        create_app(store, network=bound, queue=queue),
         host=host,
         port=port,
         log_level="warning",

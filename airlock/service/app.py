@@ -14,6 +14,8 @@ of the route functions at runtime, and those name closures of `create_app`.)
 
 import logging
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -21,17 +23,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.audit.api_keys import AuthenticationError, Principal, authenticate
 from airlock.audit.errors import StoreError
 from airlock.service.limits import BodyLimit, Throttle, TooMany
 from airlock.service.network import Network, NetworkRefused, grant
+from airlock.service.replies import execute_reply
 from airlock.service.sessions import SessionLimitReached, Sessions
-from airlock.service.streaming import OPENAPI_RESPONSES, Job, respond
+from airlock.service.streaming import OPENAPI_RESPONSES, Job, respond, wants_stream
 
 if TYPE_CHECKING:
     from airlock.audit.store import Store
+    from airlock.service.queue import Queue
 
 MAX_CODE_CHARS = 200_000
 MAX_TIMEOUT_S = 60.0
@@ -92,16 +97,32 @@ def create_app(
     max_concurrent: int = 4,
     sessions: Sessions | None = None,
     network: Network = "none",
+    queue: "Queue | None" = None,
 ) -> FastAPI:
     """The API over `store`; per-key limits default to the given values. `sessions` holds
     the sessions this process serves (a fresh registry by default); `network` is the most
-    network any run may be granted (`service.network`)."""
+    network any run may be granted (`service.network`). With `queue` (a PostgreSQL store
+    only: `service.queue`), a plain `/execute` runs here while one of the queue's slots is
+    free and goes to the queue otherwise; this process's worker runs queued work, its own
+    and other servers'."""
     sessions = sessions if sessions is not None else Sessions()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if queue is not None:
+            await queue.start()
+        try:
+            yield
+        finally:
+            if queue is not None:
+                await queue.stop()
+
     app = FastAPI(
         title="Airlock",
         summary="Screen, run and audit Python written by AI agents.",
         docs_url=None,  # the interactive pages load scripts from a CDN; the schema is enough
         redoc_url=None,
+        lifespan=lifespan,
     )
     throttle = Throttle(rate_per_minute, max_concurrent)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
@@ -190,9 +211,41 @@ def create_app(
                 body.code, agent_id=who.agent_id, limits=limits, store=store,
                 on_start=on_start, on_stdout=on_stdout, on_stderr=on_stderr,
             )  # fmt: skip
-            return _execute_reply(outcome)
+            return execute_reply(outcome)
 
-        return await _respond(request, who, job, limits)  # type: ignore[no-any-return]
+        if queue is None or wants_stream(request.headers.get("accept")):
+            return await _respond(request, who, job, limits)  # type: ignore[no-any-return]
+        return await _local_or_queued(who, job, queue)  # type: ignore[no-any-return]
+
+    async def _local_or_queued(who: Principal, job: Job, queue: "Queue") -> Any:
+        """Here in a free slot; else screened and recorded here, run by whichever
+        server's worker has a slot, answered here with its reply."""
+        from airlock.service.queue import Deferred, Unavailable
+
+        with throttle.slot(who):
+            if queue.slots.take_for_request():
+                try:
+                    return await run_in_threadpool(job, None, None, None)
+                finally:
+                    queue.slots.give()
+            try:  # `guard` records the intent, then hands it off instead of running it
+                return await run_in_threadpool(job, queue.hand_off, None, None)
+            except Deferred as handed:
+                status, reply = await queue.submit(handed.record_id)
+            except Unavailable as exc:
+                status, reply = (
+                    503,
+                    {
+                        "success": False,
+                        "output": "",
+                        "error": f"the queue is unavailable; not run (record {exc.record_id})",
+                        "record_id": exc.record_id,
+                    },
+                )
+        if status == 200:
+            return reply
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return JSONResponse(reply, status_code=status, headers=headers)
 
     def _timeout(value: float | None) -> float | None:
         if value is not None and not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
@@ -261,7 +314,7 @@ def create_app(
                 body.code, agent_id=who.agent_id, limits=limits, store=store, session=s,
                 on_start=on_start, on_stdout=on_stdout, on_stderr=on_stderr,
             )  # fmt: skip
-            reply = _execute_reply(outcome)
+            reply = execute_reply(outcome)
             reply["session"] = _session_state(s)
             return reply
 
@@ -323,17 +376,6 @@ def create_app(
         return _error(request, 429, str(exc), {"Retry-After": str(exc.retry_after)})
 
     return app
-
-
-def _execute_reply(outcome: Any) -> dict[str, Any]:
-    from airlock.audit.convert import outcome_of
-
-    reply = outcome.as_dict()  # the contract's fields plus stderr and files (standard base64)
-    result = outcome.result
-    reply["decision"] = outcome.decision
-    reply["exit_code"] = result.exit_code if result else None
-    reply["outcome"] = outcome_of(result) if result else None
-    return reply
 
 
 def _error(
