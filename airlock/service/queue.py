@@ -75,6 +75,14 @@ def create_tables(url: str) -> None:
         conn.execute(SCHEMA)  # type: ignore[arg-type]
 
 
+def job_record_id(args: dict[str, Any]) -> int | None:
+    """The record id a job names, when its arguments are exactly `{"record_id": id}`."""
+    record_id = args.get("record_id")
+    if set(args) != {"record_id"} or type(record_id) is not int or not 0 < record_id < 2**63:
+        return None
+    return record_id
+
+
 class Deferred(Exception):
     """The accepting side's hand-off: `guard` recorded the intent; it goes to the queue."""
 
@@ -156,8 +164,8 @@ class Queue:
 
     async def _job(self, **args: Any) -> None:
         """One delivery: a record id, and nothing else taken from the job."""
-        record_id = args.get("record_id")
-        if set(args) != {"record_id"} or type(record_id) is not int or not 0 < record_id < 2**63:
+        record_id = job_record_id(args)
+        if record_id is None:
             log.warning("queue: ignored a job with arguments %r", sorted(args)[:5])
             return
         if not self.slots.take_for_job():
