@@ -22,6 +22,13 @@ plain executes and session calls apart.
 `--kill-one` SIGKILLs one server when a third of the requests are done: its clients may
 see errors only for the requests that server held in flight, and the store must hold
 every request any server accepted (a record is written before its code runs).
+
+Each server runs `--slots` plain executes at once (its default: one per CPU); beyond
+them an execute waits in the PostgreSQL task queue and runs on whichever server's worker
+has a slot (`airlock.service.queue`). The run prints how many went through the queue and
+the hand-off's final states. A queued execute that was running on the killed server is
+answered 502 by the live server that accepted it: that error is counted against the
+killed server (its in-flight work), by the reply's `ran_on`.
 Loopback only; bounded by `--requests`.
 """
 
@@ -110,6 +117,7 @@ def main() -> None:
     parser.add_argument("--kill-one", action="store_true")
     parser.add_argument("--sessions", type=int, default=0, help="clients that use sessions")
     parser.add_argument("--session-calls", type=int, default=4, help="calls per session")
+    parser.add_argument("--slots", type=int, default=None, help="each server's --slots")
     args = parser.parse_args()
     if not 0 <= args.sessions <= args.clients or args.session_calls < 1:
         sys.exit("--sessions must be between 0 and --clients, --session-calls at least 1")
@@ -139,8 +147,9 @@ def main() -> None:
             session_keys.append(made.stdout.splitlines()[-1])
         for _ in range(args.servers):
             port = free_port()
+            slots = [] if args.slots is None else ["--slots", str(args.slots)]
             proc = subprocess.Popen(
-                airlock_cmd("serve", "--port", str(port)), env=env,
+                airlock_cmd("serve", "--port", str(port), *slots), env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             )  # fmt: skip
             servers.append((port, proc))
@@ -157,11 +166,20 @@ def main() -> None:
         session_of: dict[int, str] = {}  # record id -> the session it was told it ran in
         sessions_lost = 0  # sessions whose server was gone before their next call
         errors: list[tuple[int, str]] = []
+        queued = 0  # executes answered after running through the queue
         killed: list[int] = []
         dead: set[int] = set()
 
+        def ran_on(body: dict, port: int) -> int:
+            """The port of the server that ran a queued execute (else the one asked)."""
+            where = str(body.get("ran_on") or "")
+            for p, _ in servers:
+                if f":{p}/" in where:
+                    return p
+            return port
+
         def worker(n: int) -> None:
-            nonlocal next_index, done
+            nonlocal next_index, done, queued
             with httpx.Client(headers={"X-API-Key": key}, timeout=120, trust_env=False) as http:
                 while True:
                     with lock:
@@ -195,11 +213,12 @@ def main() -> None:
                     elapsed = time.perf_counter() - start
                     with lock:
                         done += 1
+                        queued += 1 if ok and body.get("queued") is True else 0
                         if ok:
                             latencies.append(elapsed)
                             accepted[int(body["record_id"])] = port
                         else:
-                            errors.append((port, str(error)[:200]))
+                            errors.append((ran_on(body, port), str(error)[:200]))
                         if args.kill_one and not killed and done >= args.requests // 3:
                             victim_port, victim = servers[-1]
                             victim.send_signal(signal.SIGKILL)
@@ -318,6 +337,11 @@ def main() -> None:
                         text("SELECT screening_id, count(*) FROM executions GROUP BY screening_id")
                     ).all()
                 )
+                handoffs = dict(
+                    session.execute(
+                        text("SELECT state, count(*) FROM airlock_handoffs GROUP BY state")
+                    ).all()
+                )
         twice = [rid for rid, n in runs_per_record.items() if n != 1]
         answered = len(latencies) + len(session_latencies) + len(errors)
         records = {s.id: s for s in rows}
@@ -363,6 +387,9 @@ def main() -> None:
         )
         print(
             f"  succeeded {succeeded} ({len(session_latencies)} in sessions), errors {len(errors)} ({len(bad_errors)} from servers not killed)"
+        )
+        print(
+            f"  through the queue: {queued} of {len(latencies)} plain executes answered 200; hand-off states {dict(sorted(handoffs.items()))}"
         )
         print(f"  session calls recorded under another session id: {len(misfiled)}")
         print(
