@@ -405,3 +405,17 @@ def test_requests_queue_while_a_queued_job_waits_here_for_a_slot() -> None:
     assert not Slots(0).take_for_request() and not Slots(0).take_for_job()
     with pytest.raises(ValueError):
         Slots(-1)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--slots", "-1"], ["--slots", "many"], ["--queue-wait", "0"], ["--queue-wait", "nan"]],
+)
+def test_bad_queue_options_are_one_line_usage_errors(args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from airlock.cli import app as cli
+
+    out = CliRunner().invoke(cli, ["serve", *args])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "--slots" in out.output or "--queue-wait" in out.output
