@@ -20,10 +20,12 @@ from airlock.analyzer.conditions import (
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.resolve import arg_value, canonical, is_instance
 from airlock.analyzer.rule import Rule
+from airlock.analyzer.tables import table_regex
 
 if TYPE_CHECKING:
     from airlock.analyzer.context import Context
 
+DROP_TABLES = ("drop_hosts", "oob_hosts", "free_hosting")
 ATTR_FUNCS = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
 )
@@ -57,6 +59,9 @@ class RuleSource(Protocol):
     @property
     def allow_modules(self) -> tuple[str, ...]: ...
 
+    @property
+    def tables(self) -> dict[str, tuple[str, ...]]: ...
+
 
 class CompiledRules:
     """The active rules of one rule set, indexed by what the walk records."""
@@ -74,6 +79,8 @@ class CompiledRules:
         self.literals: list[tuple[re.Pattern[str], int, float, Rule]] = []
         self.checks: dict[str, list[Rule]] = {}
         self.allow_modules = tuple(ruleset.allow_modules)
+        # where stolen data is dropped: the rule set's host tables, read by `drop_flow`
+        self.drop_hosts = table_regex(ruleset.tables, *DROP_TABLES)
         for r in self.rules:
             kind, body = next(iter(r.match.items()))
             if kind == "call":

@@ -149,6 +149,12 @@ class RuleFile(_Strict):
     version: str = ""
     description: str = ""
     extends: str | None = None
+    tables: dict[str, list[str]] | None = Field(
+        None,
+        description="named lists of regex alternatives (host names…); a rule's regex takes"
+        " one as `{{name}}`, and engine checks read them by name (an overlay adds or replaces"
+        " tables for the rules it defines)",
+    )
     policy: PolicySpec | None = None
     allow_modules: list[str] | None = None
     disable: list[str] | None = None

@@ -22,6 +22,7 @@ from airlock.analyzer.match_schema import MATCH_KINDS, validate_match
 from airlock.analyzer.policy import Combination, Policy
 from airlock.analyzer.rule import Override, Rule
 from airlock.analyzer.rule_schema import RuleSpec, keys
+from airlock.analyzer.tables import TableError, expand_tables, read_tables
 from airlock.rules import RULES_DIR
 
 BANDIT_ID = re.compile(r"^B\d{3}$")
@@ -30,6 +31,7 @@ TOP_KEYS = {
     "version",
     "description",
     "extends",
+    "tables",
     "policy",
     "allow_modules",
     "disable",
@@ -66,6 +68,7 @@ class RuleSet(BaseModel):
     policy: Policy = Field(default_factory=Policy)
     allow_modules: tuple[str, ...] = ()
     disable: frozenset[str] = frozenset()
+    tables: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # name → regex alternatives
     overrides: dict[str, Override] = Field(default_factory=dict)
     baseline: frozenset[str] = frozenset()  # accepted finding fingerprints
     rules: list[Rule] = Field(default_factory=list)
@@ -189,6 +192,10 @@ def _build(
     path: Path, data: dict[str, Any], base: RuleSet | None, sources: ruleset_cache.Sources
 ) -> RuleSet:
     rules: dict[str, Rule] = {r.id: r for r in base.rules if not r.builtin} if base else {}
+    try:
+        tables = {**(base.tables if base else {}), **read_tables(data.get("tables"))}
+    except TableError as exc:
+        raise RuleSetError(f"{path}: {exc}") from None
     for i, raw in enumerate(_as_list(path, "rules", data.get("rules"))):
         where = f"{path}: rules[{i}]"
         if not isinstance(raw, dict):
@@ -204,15 +211,17 @@ def _build(
         if not isinstance(match, dict) or len(match) != 1 or next(iter(match)) not in MATCH_KINDS:
             raise RuleSetError(f"{where}: key 'match' needs exactly one of {list(MATCH_KINDS)}")
         try:
+            match = expand_tables(match, tables)
             validate_match(match)
             rule = Rule(
                 **{
                     **raw,
+                    "match": match,
                     "references": tuple(raw.get("references") or ()),
                     "tags": tuple(raw.get("tags") or ()),
                 }
             )
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, TableError) as exc:
             raise RuleSetError(f"{where}: {exc}") from None
         rules[rule.id] = rule
 
@@ -277,6 +286,7 @@ def _build(
             policy=policy,
             allow_modules=tuple(dict.fromkeys(allow)),
             disable=frozenset(disable),
+            tables=tables,
             overrides=overrides,
             baseline=frozenset(baseline),
             rules=all_rules,

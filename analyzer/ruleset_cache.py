@@ -36,6 +36,7 @@ BUILDERS = (
     "match_schema.py",
     "models.py",
     "ruleset_cache.py",
+    "tables.py",
 )
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -204,7 +204,7 @@ def drop_flow(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         if not flows:
             continue
         url = arg_value(call, 0, "url")
-        dest = drop_destination(_texts(ctx, url)) if url is not None else None
+        dest = drop_destination(_texts(ctx, url), compiled.drop_hosts) if url is not None else None
         if dest is None:
             continue
         sent = flows if sink.startswith(DNS_SINKS) else _payload_flows(ctx, call, url)
