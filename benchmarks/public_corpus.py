@@ -65,7 +65,22 @@ SOURCES = {
     "geekcomputers/Python": "bfd7138f6205e73ba53b583198285952d5fd19a2",
     "openai/human-eval": "6d43fb980f9fee3c892a914eda09951f772ad10d",
     "lxyeternal/pypi_malregistry": "b11283f05ebce901fe9fc5cd1a8e84d8f54bd937",
+    # a mirror of HackTricks (the upstream repository is too large to clone here)
+    "gl0r10us520999/hacktricks": "2db13998bc1e40aa0e0c8c789a0f7808af835833",
 }
+HACKTRICKS_PAGES = (
+    "generic-methodologies-and-resources/python/bypass-python-sandboxes/README.md",
+    "generic-methodologies-and-resources/python/bypass-python-sandboxes/load_name-load_const-opcode-oob-read.md",
+    "generic-methodologies-and-resources/python/class-pollution-pythons-prototype-pollution.md",
+    "generic-methodologies-and-resources/python/python-internal-read-gadgets.md",
+    "pentesting-web/deserialization/python-yaml-deserialization.md",
+)
+# A write-up block is an attack payload when it names a way to run code or a program;
+# the rest of such pages (class listings, `dis` output, the victim's code) is left out.
+REACHES_EXEC = re.compile(
+    r"\b(system|popen|Popen|exec|eval|execfile|__import__|import_module|load_module|spawn\w*|"
+    r"getoutput|getstatusoutput|check_output|subprocess|breakpoint|pty|fork_exec|bash)\b|/bin/sh"
+)
 PACKAGE_FILES = 40  # Python files kept per package (the largest library clones have hundreds)
 PACKAGE_FILE_BYTES = 200_000
 DEV_PACKAGES = 600  # archives, in hash order, of the development part
@@ -239,6 +254,12 @@ def malicious(mirrors: Path) -> list[Snippet]:
         md = m.read(page).decode()
         for i, block in enumerate(PY_BLOCK.findall(md)):
             out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
+    m = Mirror(mirrors, "gl0r10us520999/hacktricks")
+    for page in HACKTRICKS_PAGES:
+        md = m.read(page).decode()
+        for i, block in enumerate(PY_BLOCK.findall(md)):
+            if REACHES_EXEC.search(block):
+                out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
     m = Mirror(mirrors, "xathrya/malpython")
     for path in m.files():
         if not path.endswith(".py") or path.endswith(("greet.py", "server.py")):
