@@ -31,6 +31,8 @@ text-level hits, which carry their own line and column. Use one from YAML with
   setgid bit (`0o4755`).
 - `datamodel_exec`: a special method bound to exec/eval/a shell, or a `__reduce__`
   returning one (analyzer/datamodel.py).
+- `pollution_path`: nested mapping keys (a dict literal or JSON text) that walk from an
+  object into its class, bases or globals: class pollution (analyzer/pollution.py).
 - `secret_to_network`, `credential_to_network`, `drop_flow`, `destructive_walk`: value flow from a
   source to a sink (analyzer/taint.py, sources.py, sinks.py).
 - `flood_loop`: network sends repeated without end or pause (analyzer/floods.py).
@@ -60,6 +62,7 @@ from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.hooks import monkeypatch_hook
 from airlock.analyzer.install_time import install_payload
 from airlock.analyzer.keylog import keystroke_logger
+from airlock.analyzer.pollution import pollution_path
 from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
 from airlock.analyzer.sinks import (
     credential_to_network,
@@ -298,6 +301,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "memory_bomb": memory_bomb,
     "setuid_mode": setuid_mode,
     "datamodel_exec": datamodel_exec,
+    "pollution_path": pollution_path,
     "secret_to_network": secret_to_network,
     "credential_to_network": credential_to_network,
     "destructive_walk": destructive_walk,

@@ -18,6 +18,7 @@ from airlock.analyzer.conditions import (
     validate_match,
 )
 from airlock.analyzer.fold import is_plain_literal
+from airlock.analyzer.invokers import passed_calls
 from airlock.analyzer.resolve import arg_value, canonical, is_instance
 from airlock.analyzer.rule import Rule
 from airlock.analyzer.tables import table_regex
@@ -146,6 +147,15 @@ class CompiledRules:
                     attr = names.const_str(arg_value(call, 1, None))
                     for rule in self.attributes.get(attr or "", ()):
                         hits.append(Hit(rule, call, attr or ""))
+        # `Thread(target=os.system, args=(c,))`, `map(exec, srcs)`: a call made for us
+        for carrier, passed in passed_calls(ctx):
+            for raw in sorted(names.qualnames(passed.func)):
+                q = canonical(raw)
+                if self.allowed(q):
+                    continue
+                for rule, conds in self.call_rules(q, wildcards=not is_instance(raw)):
+                    if all(cond_holds(ctx, passed, c) for c in conds):
+                        hits.append(Hit(rule, carrier, q))
         if self.methods:
             for site in ctx.collected.calls:
                 func = site.node.func

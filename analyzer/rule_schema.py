@@ -28,6 +28,7 @@ CheckName = Literal[
     "memory_bomb",
     "setuid_mode",
     "datamodel_exec",
+    "pollution_path",
     "secret_to_network",
     "credential_to_network",
     "destructive_walk",

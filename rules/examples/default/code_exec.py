@@ -163,3 +163,25 @@ help()
 help(len)
 # ruleid: AIR-PROC-001
 print.__self__.__import__("os").system("id")
+
+# A callable handed to something that calls it is judged as called there
+# (analyzer/invokers.py).
+import atexit  # noqa: E402
+import threading  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+# ruleid: AIR-EXEC-002
+list(map(exec, [base64.b64decode("cHJpbnQoMSk=")]))
+# ruleid: AIR-EXEC-001
+threading.Thread(target=exec, args=(expr,)).start()
+# ruleid: AIR-PROC-001
+atexit.register(os.system, "id")
+with ThreadPoolExecutor() as pool:
+    # ruleid: AIR-PROC-001
+    pool.submit(os.popen, "id")
+    # ok: AIR-PROC-001
+    pool.submit(print, "id")
+# ok: AIR-EXEC-001
+list(map(str, [expr]))
+# ok: AIR-EXEC-001
+threading.Thread(target=print, args=("exec",)).start()

@@ -1,6 +1,7 @@
 # Annotated examples for interpreter-escape rules (default set).
 import gc
 import inspect
+import json
 import sys
 import threading
 import types
@@ -172,3 +173,24 @@ def greet(template, obj):
 
 
 hello = greet("Hello {user.name}", cfg)
+
+
+def merge(src, dst):
+    for key, value in src.items():
+        if isinstance(value, dict) and hasattr(dst, key):
+            merge(value, getattr(dst, key))
+        else:
+            setattr(dst, key, value)
+
+
+polluted = {
+    # ruleid: AIR-ESC-015
+    "__class__": {"__base__": {"command": "id"}},
+}
+merge(polluted, cfg)
+# ruleid: AIR-ESC-015
+merge(json.loads('{"__init__": {"__globals__": {"CMD": "id"}}}'), cfg)
+# ok: AIR-ESC-015
+merge({"__class__": "Config", "settings": {"__init__": False}}, cfg)
+# ok: AIR-ESC-015
+merge({"display": {"name": "x"}, "__version__": "1.0"}, cfg)

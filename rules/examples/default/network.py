@@ -156,6 +156,10 @@ requests.post("https://discord.com/api/webhooks/1/abc", json={"content": "build 
 requests.get("http://7jrf4lpexol38j9ye55zvd4dj4pvdl1a.oastify.com/init")
 # ok: AIR-NET-017
 requests.get("https://docs.example.com/oast-notes")
+# ruleid: AIR-NET-017
+urllib.request.urlopen("https://iplogger.com/2Abc7")
+# ok: AIR-NET-017
+urllib.request.urlopen("https://example.com/iplogger-docs")
 
 hidden = base64.b64decode("aHR0cHM6Ly9leGFtcGxlLmludmFsaWQvaG9vaw==")
 # ruleid: AIR-NET-018
