@@ -44,7 +44,7 @@ def validate_match(match: dict[str, Any]) -> None:
     bad = set(body) - KIND_KEYS[kind]
     if bad:
         raise ValueError(f"match.{kind}: unknown key(s) {sorted(bad)}")
-    for key in ("names", "modules"):
+    for key in ("names", "modules", "of"):
         if key in body and (
             not isinstance(body[key], list) or not all(isinstance(x, str) for x in body[key])
         ):

