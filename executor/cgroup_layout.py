@@ -3,8 +3,8 @@ or a cgroup v1 hierarchy, decided per controller (hybrid machines split them).
 
 A controller the unified (v2) hierarchy offers is used there, under the nearest cgroup at or
 above the caller's own that the caller may manage: one whose ``cgroup.procs`` and
-``cgroup.subtree_control`` it can write, that offers the controller and has it enabled for
-its children (or can enable it: a cgroup with no processes of its own, or the root). As
+``cgroup.subtree_control`` it can write, that holds no processes of its own (the root
+excepted), offers the controller and has it enabled for its children or can enable it. As
 root on a cgroup v2 machine that is the top of the tree or the nearest systemd slice; as
 an ordinary user it is the subtree systemd delegates to the user's manager
 (``user@UID.service``, ``Delegate=yes``) or one an administrator delegated by ``chown``.
@@ -104,8 +104,12 @@ def delegated(mount: str, start: str, controllers: tuple[str, ...]) -> str | Non
         control = os.path.join(here, "cgroup.subtree_control")
         with contextlib.suppress(OSError):
             offered = _read(os.path.join(here, "cgroup.controllers")).split()
+            # processes of its own: children get no domain controller (EBUSY) and, for a
+            # threaded one like pids, become invalid domains; only the root is exempt
+            occupied = here != mount and bool(_read(procs).split())
             if (
-                _writable(procs)
+                not occupied
+                and _writable(procs)
                 and _writable(control)
                 and all(c in offered for c in controllers)
                 and _enable(here, controllers)

@@ -121,7 +121,7 @@ def test_personality_flags_do_not_stick() -> None:
     assert "00440000" in {s.personality for s in mon.samples}
 
 
-@pytest.mark.layer("cgroup")
+@pytest.mark.layer("cgroup:pids")
 def test_cgroup_membership_cannot_be_escaped() -> None:
     body = (
         "import glob, os, time\n"
@@ -145,11 +145,15 @@ def test_cgroup_membership_cannot_be_escaped() -> None:
 
 
 def _pids_cgroup(text: str) -> str:
+    """The cgroup holding pids: its v1 line, else the unified (``0::``) one."""
+    unified = ""
     for line in text.splitlines():
-        _, controllers, path = line.split(":", 2)
+        number, controllers, path = line.split(":", 2)
         if "pids" in controllers.split(","):
             return path
-    return text.splitlines()[0].split(":", 2)[2] if text else ""
+        if number == "0":
+            unified = path
+    return unified or (text.splitlines()[0].split(":", 2)[2] if text else "")
 
 
 def test_segfault_is_reported_as_a_signal() -> None:
