@@ -189,8 +189,3 @@ def _layout(root: str, uid: int) -> Layout:
 def layout() -> Layout:
     """This process's layout (found once per cgroup root and user, then cached)."""
     return _layout(settings.current().cgroup_root, os.geteuid())
-
-
-def forget() -> None:
-    """Find the layout again on next use (after the machine's cgroups changed)."""
-    _layout.cache_clear()
