@@ -102,18 +102,23 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
     # -- transactions -------------------------------------------------------
 
     @contextmanager
-    def writing(self, *, durable: bool = False) -> Iterator[tuple[Session, Ledger]]:
-        """A write transaction holding the lock, with the ledger ready to append
-        (``durable``: the record of a run about to start, fsynced on commit)."""
+    def _failures(self) -> Iterator[None]:
+        """Database failures become `StoreError` (one already raised passes as it is)."""
         try:
-            with dbmod.write_session(self.engine, durable=durable) as session:
-                ledger = Ledger(session)
-                yield session, ledger
-                ledger.close()
+            yield
         except StoreError:
             raise
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(explain(exc, self._path)) from None
+
+    @contextmanager
+    def writing(self, *, durable: bool = False) -> Iterator[tuple[Session, Ledger]]:
+        """A write transaction holding the lock, with the ledger ready to append
+        (``durable``: the record of a run about to start, fsynced on commit)."""
+        with self._failures(), dbmod.write_session(self.engine, durable=durable) as session:
+            ledger = Ledger(session)
+            yield session, ledger
+            ledger.close()
 
     @contextmanager
     def appending(
@@ -121,37 +126,22 @@ class Store(QueryMixin, StatsMixin, AlertStoreMixin, HistoryMixin, ReviewerStore
     ) -> Iterator[tuple[Connection, Ledger]]:
         """As `writing`, on a Core connection (no ORM session): for appends whose other
         statements are Core too. ``ids``: the tables appended to (read with the head)."""
-        try:
-            with dbmod.write_connection(self.engine, durable=durable) as conn:
-                ledger = Ledger(conn, ids)
-                yield conn, ledger
-                ledger.close()
-        except StoreError:
-            raise
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(explain(exc, self._path)) from None
+        with self._failures(), dbmod.write_connection(self.engine, durable=durable) as conn:
+            ledger = Ledger(conn, ids)
+            yield conn, ledger
+            ledger.close()
 
     @contextmanager
     def reading_rows(self) -> Iterator[Connection]:
         """A read transaction on a Core connection; database failures become `StoreError`."""
-        try:
-            with dbmod.read_connection(self.engine) as conn:
-                yield conn
-        except StoreError:
-            raise
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(explain(exc, self._path)) from None
+        with self._failures(), dbmod.read_connection(self.engine) as conn:
+            yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read transaction; database failures become `StoreError`."""
-        try:
-            with dbmod.read_session(self.engine) as session:
-                yield session
-        except StoreError:
-            raise
-        except (SQLAlchemyError, OSError) as exc:
-            raise StoreError(explain(exc, self._path)) from None
+        with self._failures(), dbmod.read_session(self.engine) as session:
+            yield session
 
     # -- appending ----------------------------------------------------------
 
