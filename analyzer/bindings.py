@@ -91,11 +91,13 @@ class BindingHandlers:
 
     def on_def(self, n: cst.FunctionDef | cst.ClassDef) -> bool:
         self.names.bind(n.name.value, "opaque")
+        for dec in n.decorators:  # a decorator that runs code is reported here
+            self.record(dec.decorator)
         if type(n) is cst.ClassDef:
             self.names.class_methods.setdefault(norm(n.name.value), [])
+            if n.decorators:
+                self.names.decorated_classes.append(n)
         if type(n) is cst.FunctionDef:  # its parameters take the arguments of its calls
-            for dec in n.decorators:  # a decorator that runs code is reported here
-                self.record(dec.decorator)
             self.names.functions.setdefault(n.name.value, []).append(n)
             if self.scopes and self.scopes[-1][0] == "class":
                 self.names.class_methods.setdefault(norm(self.scopes[-1][1]), []).append(

@@ -6,7 +6,7 @@
   (`X.__getitem__ = exec`); or a `__reduce__` / `__reduce_ex__` returns such a callable
   as its first item (`return (os.system, ("id",))`), which is how pickle, YAML and other
   object-graph payloads are built: loading the data calls it; or a decorator is one
-  (`@exec` over `@input`: defining the function runs what is typed).
+  (`@exec` over `@input`: defining the function or class runs what is typed).
 """
 
 from __future__ import annotations
@@ -88,12 +88,12 @@ def datamodel_exec(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         found = runner(ctx, value)
         if found is not None:
             out.append((target, f"{owner.value}.{attr} = {found}", 0, 0))
-    for defs in ctx.names.functions.values():
-        for fd in defs:
-            for dec in fd.decorators:
-                found = runner(ctx, dec.decorator)
-                if found is not None:
-                    out.append((dec.decorator, f"@{found} on {fd.name.value}", 0, 0))
+    decorated = [fd for defs in ctx.names.functions.values() for fd in defs]
+    for fd in (*decorated, *ctx.names.decorated_classes):
+        for dec in fd.decorators:
+            found = runner(ctx, dec.decorator)
+            if found is not None:
+                out.append((dec.decorator, f"@{found} on {fd.name.value}", 0, 0))
     for name in REDUCERS:
         for value in ctx.names.returns.get(name, ()):
             first = _reduced_callable(ctx, value)

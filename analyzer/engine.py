@@ -201,6 +201,8 @@ class Walker(BindingHandlers):
         if tp is cst.Subscript:
             self.record(target)
             self.out.item_stores.append((target, method))
+            if self._value is not None and method == "__setitem__":
+                self.out.stored_values[id(target)] = self._value
         elif tp is cst.Attribute:  # `builtins.open = f`: matched as builtins.__setattr__
             self.record(target)
             self.out.item_stores.append((target, method.replace("item", "attr")))

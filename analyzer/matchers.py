@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import libcst as cst
 
@@ -53,6 +53,36 @@ def _resolves(qualname: str, on: tuple[str, ...]) -> bool:
         elif qualname == pattern:
             return True
     return False
+
+
+ATTRIBUTE_READERS = frozenset({"__getattribute__", "__getattr__"})
+
+
+def _reads_attribute(names: Any, func: cst.BaseExpression) -> bool:
+    """`func` is an object's attribute reader (`__getattribute__`), directly or through a
+    name bound to one (`g = (None).__getattribute__("__class__").__getattribute__`)."""
+    for _ in range(4):
+        if type(func) is cst.Attribute:
+            return func.attr.value in ATTRIBUTE_READERS
+        if type(func) is not cst.Name:
+            return False
+        binds = [b for b in names.bindings.get(func.value, ()) if b.kind == "value"]
+        if len(binds) != 1:
+            return False
+        func = binds[0].payload
+    return False
+
+
+def _store_call(ctx: Context, node: cst.CSTNode, method: str) -> cst.Call | None:
+    """`m[k] = v` as the call it amounts to, `m.__setitem__(k, v)`, for argument conditions."""
+    value = ctx.collected.stored_values.get(id(node))
+    if value is None or type(node) is not cst.Subscript or len(node.slice) != 1:
+        return None
+    index = node.slice[0].slice
+    if type(index) is not cst.Index:
+        return None
+    func = cst.Attribute(value=node.value, attr=cst.Name(method))
+    return cst.Call(func=func, args=[cst.Arg(value=index.value), cst.Arg(value=value)])
 
 
 def entropy(text: str) -> float:
@@ -165,6 +195,13 @@ class CompiledRules:
                     attr = names.const_str(arg_value(call, 1, None))
                     for rule in self.attributes.get(attr or "", ()):
                         hits.append(Hit(rule, call, attr or ""))
+            if self.attributes and _reads_attribute(names, call.func):
+                # `x.__getattribute__("__globals__")`, `object.__getattribute__(o, "__base__")`
+                # and a name bound to such a method: getattr by another spelling
+                for a in call.args[:2]:
+                    attr = names.const_str(a.value)
+                    for rule in self.attributes.get(attr or "", ()):
+                        hits.append(Hit(rule, call, attr or ""))
         # `Thread(target=os.system, args=(c,))`, `map(exec, srcs)`: a call made for us
         for carrier, passed in passed_calls(ctx):
             for raw in sorted(names.qualnames(passed.func)):
@@ -197,6 +234,10 @@ class CompiledRules:
                 q = canonical(raw)
                 for rule, conds in self.call_rules(f"{q}.{method}", wildcards=False):
                     if not conds:
+                        hits.append(Hit(rule, node, f"{q}.{method}"))
+                        continue
+                    store = _store_call(ctx, node, method)  # `m[k] = v` as `m.__setitem__(k, v)`
+                    if store is not None and all(cond_holds(ctx, store, c) for c in conds):
                         hits.append(Hit(rule, node, f"{q}.{method}"))
         if self.imports:
             for node, module, name in ctx.imported():

@@ -59,6 +59,8 @@ class Collected:
     iterations: list[cst.BaseExpression] = field(default_factory=list)  # `for x in <expr>`
     # `m[k] = v`, `m.a = v`, `del m[k]`: the target and the method it amounts to
     item_stores: list[tuple[cst.Subscript | cst.Attribute, str]] = field(default_factory=list)
+    # `m[k] = v`: the value stored, by the target's node id (for rules on the key and value)
+    stored_values: dict[int, cst.BaseExpression] = field(default_factory=dict)
     # `x += v` inside a loop: a value that may grow without bound
     endless_growth: list[cst.BaseExpression] = field(default_factory=list)
     endless_doubling: list[cst.BaseExpression] = field(default_factory=list)  # `x += x`

@@ -109,6 +109,7 @@ class NameTable(ValueFlow):
         self.returns: dict[str, list[cst.BaseExpression]] = {}
         self.functions: dict[str, list[cst.FunctionDef]] = {}
         self.class_methods: dict[str, list[str]] = {}  # each own class → its methods' names
+        self.decorated_classes: list[cst.ClassDef] = []  # `@exec` runs on a class as on a def
         # values stored into an attribute of anything (`self.token = v`), by attribute name,
         # and into a named container (`d[k] = v`, `d.append(v)`), by the container's name
         self.attr_values: dict[str, list[cst.BaseExpression]] = {}

@@ -52,6 +52,9 @@ CAPTURE_CALLS = (
     "keyboard.record",
     "keyboard.read_key",
     "cv2.VideoCapture.read",
+    "sounddevice.rec",
+    "picamera.PiCamera.capture",
+    "picamera2.Picamera2.capture_array",
     "tkinter.Tk.clipboard_get",
     "pyscreenshot.grab",
 )

@@ -4,7 +4,9 @@ import base64
 import functools
 import os
 import subprocess
+import sys
 import codecs
+import dataclasses
 import re
 import runpy
 import types
@@ -128,10 +130,23 @@ def typed():
     pass
 
 
+# ruleid: AIR-EXEC-007
+@exec
+@input
+class Typed:
+    pass
+
+
 # ok: AIR-EXEC-007
 @functools.cache
 def cached():
     return 1
+
+
+# ok: AIR-EXEC-007
+@dataclasses.dataclass
+class Record:
+    name: str
 
 
 class PlainRecord:
@@ -185,3 +200,16 @@ with ThreadPoolExecutor() as pool:
 list(map(str, [expr]))
 # ok: AIR-EXEC-001
 threading.Thread(target=print, args=("exec",)).start()
+
+
+# ruleid: AIR-EXEC-010
+exec(input())
+typed_source = input(">>> ")
+# ruleid: AIR-EXEC-010
+typed_code = compile(typed_source, "<typed>", "eval")
+# ruleid: AIR-EXEC-010
+eval(sys.argv[1])
+# ok: AIR-EXEC-010
+count = int(input("how many? "))
+# ok: AIR-EXEC-010
+eval("2 ** 10")

