@@ -30,6 +30,11 @@ FOLDING_CALLS = frozenset({*DECODERS, "builtins.map"})
 ARGV_CALLS = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "asyncio.create_subprocess")
 VARARG_CALLS = ("os.execl", "os.spawnl", "asyncio.create_subprocess_exec")
 MAX_ELEMENTS = 32  # elements of a literal loop sequence tried one by one
+MAX_BINDINGS = 8  # bindings of one name whose texts are each read
+# calls that return their receiver's or argument's path or text, normalised
+NORMALISING = frozenset(
+    {"expanduser", "expandvars", "resolve", "absolute", "strip", "abspath", "normpath", "Path"}
+)
 OWN_MODULE_NAMES = frozenset({"__name__", "__package__", "__spec__"})
 NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
 
@@ -50,6 +55,7 @@ class Context:
         self.folder = folder
         self.positions = Positions(parsed.text, parsed.module, walker.out.stmt_of)
         self._param_active: set[str] = set()  # parameters whose call sites are being read
+        self._names_active: set[str] = set()  # names whose bindings are being read
 
     @cached_property
     def lines(self) -> list[str]:
@@ -223,6 +229,8 @@ class Context:
                 return out
             if binds and all(b.kind == "param" for b in binds):
                 return self._argument_texts(expr.value, binds, expr)
+            if 1 < len(binds) <= MAX_BINDINGS and all(b.kind in ("value", "param") for b in binds):
+                return self._binding_texts(expr, binds)
         if type(expr) in (cst.List, cst.Tuple):  # an argv list reads as its command line
             parts = [templater.template(el.value) for el in expr.elements]  # type: ignore[attr-defined]
             line = " ".join(HOLE if t is None else t for t in parts)
@@ -268,6 +276,26 @@ class Context:
             return out
         finally:
             self._param_active.discard(name)
+
+    def _binding_texts(self, use: cst.Name, binds: list[Any]) -> list[str]:
+        """Texts of a name bound several times (branches, a parameter normalised in place:
+        `rc = rc.expanduser()`): those of every binding; a rebinding that only normalises
+        the name's own path or text adds nothing new."""
+        name = use.value
+        if name in self._names_active:
+            return []
+        self._names_active.add(name)
+        try:
+            out: list[str] = []
+            params = [b for b in binds if b.kind == "param"]
+            if params:
+                out.extend(self._argument_texts(name, params, use))
+            for b in binds:
+                if b.kind == "value" and not _normalises(b.payload, name):
+                    out.extend(self.possible_texts(b.payload))
+            return out[:MAX_ELEMENTS]
+        finally:
+            self._names_active.discard(name)
 
     def _per_element(self, expr: cst.BaseExpression) -> list[str]:
         """Templates of `expr` with a loop variable inside it (over a literal sequence of
@@ -323,3 +351,17 @@ class Context:
     def string_roots(self) -> list[tuple[cst.BaseExpression, str | bytes, bool]]:
         """Outermost string expressions that fold: (node, value, computed?)."""
         return self._string_roots
+
+
+def _normalises(value: object, name: str) -> bool:
+    """`value` is `name` normalised (`name.expanduser()`, `os.path.expanduser(name)`,
+    `Path(name)`): a rebinding that keeps what `name` already names."""
+    if type(value) is not cst.Call:
+        return False
+    func = value.func
+    attr = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", None)
+    if attr not in NORMALISING:
+        return False
+    if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value == name:
+        return True
+    return any(type(a.value) is cst.Name and a.value.value == name for a in value.args)

@@ -104,3 +104,27 @@ os.environ["GIT_PAGER"] = "cat"
 os.environ["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
 # ok: AIR-PERS-014
 os.environ["LANG"] = "C.UTF-8; export"
+
+
+def append_block(rc_file, content):
+    rc_file = rc_file.expanduser()
+    # ruleid: AIR-PERS-010
+    with rc_file.open("a") as fh:
+        fh.write(content)
+
+
+if os.environ.get("SHELL", "").endswith("zsh"):
+    shell_rc = Path.home() / ".zshrc"
+else:
+    shell_rc = Path.home() / ".bashrc"
+append_block(shell_rc, "python3 ~/.cache/agent.py &\n")
+
+
+def save_notes(notes_file, text):
+    notes_file = notes_file.expanduser()
+    # ok: AIR-PERS-010
+    with notes_file.open("a") as fh:
+        fh.write(text)
+
+
+save_notes(Path("~/notes.txt"), "remember the milk\n")

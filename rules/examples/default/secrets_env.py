@@ -186,15 +186,3 @@ keyboard.on_press(lambda e: print(e.name))
 def dumps_sorted(*args):
     # ok: AIR-SEC-011
     return json.dumps(*args, sort_keys=True)
-
-import cv2  # noqa: E402
-import sounddevice  # noqa: E402
-
-# ruleid: AIR-SEC-016
-webcam = cv2.VideoCapture(0)
-# ok: AIR-SEC-016
-clip = cv2.VideoCapture("input.mp4")
-# ruleid: AIR-SEC-017
-recording = sounddevice.rec(5 * 44100, samplerate=44100, channels=1)
-# ok: AIR-SEC-017
-sounddevice.play(recording, 44100)
