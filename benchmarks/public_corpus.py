@@ -4,7 +4,9 @@ The corpus is not committed: third-party code stays in its own repositories. Thi
 rebuilds it, byte for byte, from local git mirrors of those repositories at the commits
 listed in `SOURCES`, into `artifacts/public_corpus/{dev,heldout}/{malicious,benign,risky}/`
 (ignored by git), with a `manifest.json` naming every snippet's repository, path, commit,
-SHA-256 and label.
+SHA-256 and label. A third part, `fresh/` (with its own `fresh/manifest.json`), comes from
+the other sources of `FRESH_SOURCES` and is held out whole: see `fresh_malicious` and
+`fresh_programs`.
 
 Labels and how they are given (the rule, not a judgement per file):
 
@@ -74,6 +76,73 @@ HACKTRICKS_PAGES = (
     "generic-methodologies-and-resources/python/class-pollution-pythons-prototype-pollution.md",
     "generic-methodologies-and-resources/python/python-internal-read-gadgets.md",
     "pentesting-web/deserialization/python-yaml-deserialization.md",
+)
+# The fresh part: sources none of the rules were written looking at (measured once, unseen).
+FRESH_SOURCES = {
+    "malwaredllc/byob": "b4946908b8a3691f75a7e15ffe6883ef509afc91",
+    "sweetsoftware/Ares": "886afe27daac7ef5d1b269eb6dc93b639b6cd2cd",
+    "n1nj4sec/pupy": "97c697cf73714f60df1555a6e730874fae6c030f",
+    "xp4xbox/Python-Backdoor": "b5ef97a2997bf7d564f2284c42bb330c42f77dbd",
+    "0xRose/Rose-Stealer_old": "6e11dab89d6102c0165f1d327e0403ae4d83c855",
+    "JorianWoltjer/practical-ctf": "60e134914093b26965228367ed4baa9193855134",
+    "Shirajuki/shirajuki.github.io": "be3b83187693984c94f4cecc08475ff08da804a9",
+    "jonsth131/ctf.support": "efda136e45ded31c4a852c3b3d786c1aebf4c7b7",
+    "jeff-160/The-Definitive-Guide-to-Pyjails": "b2079bcca2cf9fe52576f4fbbf2344dcc78d4d9f",
+    "keon/algorithms": "a1bf1f39f95b59ed0bb348d6148c7e097e10481e",
+    "OmkarPathak/Python-Programs": "ed96a4f7b2ddcad5be6c6a0f13cff89975731b77",
+    "realpython/materials": "7ecc7c477823e8f0a5ea3573b91c1d06c8ac4853",
+    "avinashkranjan/Amazing-Python-Scripts": "b60259ec8028477ba13a5d79c7d9de930c6be3f0",
+}
+# The implant side of remote-access tools, botnets and a stealer (what runs on the victim's machine;
+# their servers, builders and web front-ends are left out), as (kept prefixes, left out).
+# pupy's vendored third-party libraries (scapy patches, VideoCapture, secretstorage, scandir,
+# error-code tables, a PNG writer) are not part of the implant's own code.
+FRESH_IMPLANTS = {
+    "malwaredllc/byob": (
+        ("byob/modules/", "byob/core/payloads.py", "byob/core/stagers.py", "byob/core/loader.py"),
+        (),
+    ),
+    "sweetsoftware/Ares": (("agent/agent.py",), ()),
+    "n1nj4sec/pupy": (
+        ("pupy/packages/", "pupy/scriptlets/", "pupy/pupy/"),
+        (
+            "pupy/packages/patches/",
+            "pupy/packages/src/",
+            "/secretstorage/",
+            "/scandir.py",
+            "/winerror.py",
+            "/png.py",
+        ),
+    ),
+    "xp4xbox/Python-Backdoor": (("src/client/", "src/main_client.py"), ()),
+    "0xRose/Rose-Stealer_old": (("resources/source/",), ()),
+}
+FRESH_IMPLANT_FILES = 30  # files kept per tool (seeded sample; pupy has well over a hundred)
+# Cheat-sheet and write-up pages whose Python blocks are sandbox-escape and deserialisation
+# payloads.
+FRESH_PAGES = {
+    "JorianWoltjer/practical-ctf": ("languages/python.md",),
+    "Shirajuki/shirajuki.github.io": ("src/content/blog/pyjail-cheatsheet/index.md",),
+    "jonsth131/ctf.support": (
+        "content/web/python/pickle.md",
+        "content/web/python/yaml-deserialization.md",
+    ),
+    "jeff-160/The-Definitive-Guide-to-Pyjails": ("README.md",),
+}
+FRESH_PROGRAMS = (
+    "keon/algorithms",
+    "OmkarPathak/Python-Programs",
+    "realpython/materials",
+    "avinashkranjan/Amazing-Python-Scripts",
+)
+# An implant file is kept when it runs code or programs (`REACHES_EXEC`) or imports a way to
+# reach the network, native code, the registry or the keyboard/screen (by text: many of these
+# files are Python 2); helpers that do none of that (argument parsing, constants) are left out.
+CAPABILITY = re.compile(
+    r"^\s*(?:import|from)\s+(?:socket|ctypes|winreg|_winreg|urllib|urllib2|requests|"
+    r"http\.client|httplib|smtplib|ftplib|paramiko|pynput|pyHook|pythoncom|win32\w*|"
+    r"pyautogui|pyperclip|mss|keyboard)\b|\bImageGrab\b",
+    re.M,
 )
 # A write-up block is an attack payload when it names a way to run code or a program;
 # the rest of such pages (class listings, `dis` output, the victim's code) is left out.
@@ -165,7 +234,7 @@ class Mirror:
     def __init__(self, base: Path, repo: str) -> None:
         self.repo = repo
         self.git = base / repo.replace("/", "+") / "repo"
-        pinned = SOURCES.get(repo)
+        pinned = SOURCES.get(repo) or FRESH_SOURCES.get(repo)
         self.commit = pinned or self._run("rev-parse", "HEAD").decode().strip()
 
     def _run(self, *args: str) -> bytes:
@@ -373,7 +442,123 @@ def programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
     return out
 
 
-def build(mirrors: Path, per_repo: int, seed: int, package_count: int) -> dict[str, int]:
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def fresh_malicious(mirrors: Path, seed: int) -> list[Snippet]:
+    """Implant files of five malware tools and the payload blocks of five write-up
+    pages: a block is kept when it names a way to run code or a program (`REACHES_EXEC`) and
+    Python 3.11 parses it (disassembly listings and pickle opcode dumps are left out)."""
+    out: list[Snippet] = []
+    rng = random.Random(seed)
+    for repo, (keep, drop) in FRESH_IMPLANTS.items():
+        m = Mirror(mirrors, repo)
+        paths = sorted(
+            p
+            for p in m.files()
+            if p.endswith(".py") and p.startswith(keep) and not any(d in p for d in drop)
+        )
+        rng.shuffle(paths)
+        taken = 0
+        for path in paths:
+            if taken >= FRESH_IMPLANT_FILES:
+                break
+            text = m.read(path).decode("utf-8", "replace")
+            if len(text.strip()) < 40 or len(text) > PACKAGE_FILE_BYTES:
+                continue
+            if not (REACHES_EXEC.search(text) or CAPABILITY.search(text)):
+                continue
+            taken += 1
+            out.append(Snippet("malicious", m.repo, path, m.commit, text, "implant"))
+    for repo, pages in FRESH_PAGES.items():
+        m = Mirror(mirrors, repo)
+        for page in pages:
+            md = m.read(page).decode()
+            for i, block in enumerate(PY_BLOCK.findall(md)):
+                if REACHES_EXEC.search(block) and _parses(block):
+                    out.append(Snippet("malicious", m.repo, page, m.commit, block, f"block {i}"))
+    return out
+
+
+def fresh_programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
+    """Programs of four collections, labelled as in `programs` (tests and hidden folders
+    such as `.github/` are left out)."""
+    out: list[Snippet] = []
+    rng = random.Random(seed)
+    for repo in FRESH_PROGRAMS:
+        m = Mirror(mirrors, repo)
+        paths = sorted(
+            p
+            for p in m.files()
+            if p.endswith(".py") and not any(q.startswith((".", "test")) for q in p.split("/"))
+        )
+        rng.shuffle(paths)
+        taken = {"benign": 0, "risky": 0}
+        for path in paths:
+            if min(taken.values()) >= per_repo:
+                break
+            try:
+                text = m.read(path).decode("utf-8")
+            except (UnicodeDecodeError, subprocess.CalledProcessError):
+                continue  # not text, or listed in the tree but absent from the mirror
+            if len(text) > 60_000 or not text.strip():
+                continue
+            label = program_label(text)
+            if label is None or taken[label] >= per_repo:
+                continue
+            taken[label] += 1
+            out.append(Snippet(label, m.repo, path, m.commit, text))
+    return out
+
+
+def build_fresh(mirrors: Path, per_repo: int, seed: int, seen: set[str]) -> dict[str, int]:
+    """The fresh part, all held out, with its own `fresh/manifest.json`; a snippet already in
+    the development or held-out part (same SHA-256) is left out."""
+    snippets = fresh_malicious(mirrors, seed) + fresh_programs(mirrors, per_repo, seed)
+    manifest = []
+    counts: dict[str, int] = {}
+    for label in ("malicious", "benign", "risky"):
+        d = OUT / "fresh" / label
+        d.mkdir(parents=True, exist_ok=True)
+        for old in d.glob("*.py"):
+            old.unlink()
+    for s in snippets:
+        if s.sha in seen or not s.text.strip():
+            continue
+        if s.label == "malicious" and not is_attack(s.text):
+            continue
+        seen.add(s.sha)
+        stem = re.sub(r"[^A-Za-z0-9]+", "_", f"{s.repo.split('/')[0]}_{Path(s.path).stem}")[:60]
+        name = f"{stem}_{s.sha[:8]}.py"
+        (OUT / "fresh" / s.label / name).write_text(
+            s.text, encoding="utf-8", errors="surrogatepass"
+        )
+        manifest.append(
+            {
+                "file": f"fresh/{s.label}/{name}",
+                "label": s.label,
+                "repo": s.repo,
+                "path": s.path,
+                "commit": s.commit,
+                "sha256": s.sha,
+                "note": s.note,
+            }
+        )
+        counts[f"fresh/{s.label}"] = counts.get(f"fresh/{s.label}", 0) + 1
+    (OUT / "fresh" / "manifest.json").write_text(
+        json.dumps(manifest, indent=1) + "\n", encoding="utf-8"
+    )
+    return counts
+
+
+def build(
+    mirrors: Path, per_repo: int, seed: int, package_count: int, fresh_per_repo: int
+) -> dict[str, int]:
     snippets = malicious(mirrors) + programs(mirrors, per_repo, seed)
     seen: set[str] = set()
     manifest = []
@@ -431,6 +616,7 @@ def build(mirrors: Path, per_repo: int, seed: int, package_count: int) -> dict[s
             )
             counts[f"{part}/packages"] = counts.get(f"{part}/packages", 0) + 1
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    counts.update(build_fresh(mirrors, fresh_per_repo, seed, seen))
     return counts
 
 
@@ -442,8 +628,11 @@ def main() -> int:
     ap.add_argument("--per-repo", type=int, default=120, help="programs per label per collection")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--packages", type=int, default=800, help="malicious packages (0: none)")
+    ap.add_argument(
+        "--fresh-per-repo", type=int, default=50, help="fresh programs per label per collection"
+    )
     args = ap.parse_args()
-    counts = build(args.mirrors, args.per_repo, args.seed, args.packages)
+    counts = build(args.mirrors, args.per_repo, args.seed, args.packages, args.fresh_per_repo)
     for key in sorted(counts):
         print(f"{key:20} {counts[key]:5}")
     return 0
