@@ -109,6 +109,22 @@ class Folder:
             self._memo[key] = value
         return value
 
+    def _concatenated(self, e: cst.ConcatenatedString) -> Any:
+        """`'a' 'b' 'c'`: libcst nests adjacent literals to the right, one level per piece;
+        they are folded as one flat sequence, so a long run is not cut off by `MAX_DEPTH`."""
+        node: cst.BaseNode = e
+        value = None
+        while True:
+            if type(node) is cst.ConcatenatedString:
+                if self.touched is not None:
+                    self.touched.add(id(node))  # the tails are part of this value
+                part, node = self._fold(node.left), node.right  # type: ignore[attr-defined]
+            else:
+                part, node = self._fold(node), None
+            value = part if value is None else check_size(value + part)
+            if node is None:
+                return value
+
     def _eval(self, e: cst.BaseNode) -> Any:
         # exact-type dispatch: isinstance on libcst's ABCs is several times slower
         tp = type(e)
@@ -121,7 +137,7 @@ class Folder:
         if tp is cst.Call:
             return self._call(e)  # type: ignore[arg-type]
         if tp is cst.ConcatenatedString:
-            return self._fold(e.left) + self._fold(e.right)  # type: ignore[attr-defined]
+            return self._concatenated(e)  # type: ignore[arg-type]
         if tp is cst.Integer or tp is cst.Float:
             return e.evaluated_value  # type: ignore[attr-defined]
         if tp is cst.FormattedString:
@@ -287,10 +303,12 @@ class Folder:
 
 def is_plain_literal(expr: cst.BaseExpression) -> bool:
     """True when `expr` is spelled as a literal (no computation hides its value)."""
+    while isinstance(expr, cst.ConcatenatedString):
+        if not is_plain_literal(expr.left):  # type: ignore[arg-type]
+            return False
+        expr = expr.right  # type: ignore[assignment]
     if isinstance(expr, cst.SimpleString):
         return True
-    if isinstance(expr, cst.ConcatenatedString):
-        return is_plain_literal(expr.left) and is_plain_literal(expr.right)  # type: ignore[arg-type]
     if isinstance(expr, cst.FormattedString):
         return all(isinstance(p, cst.FormattedStringText) for p in expr.parts)
     return False

@@ -122,3 +122,24 @@ def test_splitting_never_changes_the_value(text: str, cuts: list[int], form: str
     else:
         expr = "''.join(chr(c) for c in " + repr(tuple(ord(ch) for ch in text)) + ")"
     assert fold_expr(f"x = {expr}") == text
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(alphabet="abcdefghijklmnopqrstuvwxyz ();.'", min_size=61, max_size=400))
+def test_a_long_run_of_adjacent_literals_folds_whole(text: str) -> None:
+    """libcst nests `'a' 'b' …` one level per piece: hundreds of pieces still fold to one
+    value, past the nesting bound that stops computed expressions."""
+    expr = " ".join(repr(ch) for ch in text)
+    assert fold_expr(f"x = ({expr})") == text
+
+
+def test_a_payload_cut_into_adjacent_literals_is_still_read_as_code() -> None:
+    """The same payload whole and in 120 one-character pieces reports the same
+    code-in-a-string finding (before flat folding, the pieces lost it)."""
+    from airlock.analyzer import scan
+
+    payload = "import os; os.system('id')" + " " * 94
+    whole = scan(f"code = {payload!r}\nexec(code)\n")
+    pieces = scan("code = (" + " ".join(repr(c) for c in payload) + ")\nexec(code)\n")
+    assert "AIR-OBF-008" in {f.rule_id for f in whole.findings}
+    assert {f.rule_id for f in pieces.findings} >= {"AIR-OBF-008", "AIR-PROC-001"}

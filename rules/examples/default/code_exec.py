@@ -206,8 +206,10 @@ threading.Thread(target=print, args=("exec",)).start()
 exec(input())
 typed_source = input(">>> ")
 # ruleid: AIR-EXEC-010
-typed_code = compile(typed_source, "<typed>", "eval")
+exec(typed_source, {})
 # ruleid: AIR-EXEC-010
+exec(sys.stdin.read())
+# ok: AIR-EXEC-010
 eval(sys.argv[1])
 # ok: AIR-EXEC-010
 count = int(input("how many? "))
