@@ -1,7 +1,9 @@
 """Gate latency: p50/p95 of `analyzer.scan` on 20-100-line agent-style snippets, warm process.
 
 Also breaks one scan down into its parts (decode + parse, Airlock's rules, bandit's
-checks) and compares the in-process bandit bridge with bandit's own manager on a
+checks), states the parse floor against the targets (p95 <= 5 ms at 20 lines, <= 20 ms
+at 100 lines: what share of each the parse, and libcst's alone, takes before a rule
+runs), and compares the in-process bandit bridge with bandit's own manager on a
 1,000-line file.
 
     python benchmarks/scan_latency.py [--runs 300] [--ruleset default]
@@ -14,6 +16,8 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
+
+TARGETS_P95_MS = {20: 5.0, 100: 20.0}  # issue 12
 
 BLOCKS = [
     'import csv\nimport json\nfrom pathlib import Path\n\nrows = []\nwith open("data.csv", newline="") as f:\n'
@@ -93,7 +97,10 @@ def main() -> None:
     except ImportError as exc:
         print(f"  (engine internals not available: {exc})")
     else:
+        import libcst
+
         compiled = ruleset.compiled()
+        floors = []
         for lines in (20, 100):
             source = snippet(lines)
             parsed = parse(decode(source))
@@ -104,9 +111,21 @@ def main() -> None:
                 "bandit": timings(lambda s=source: bandit_findings(s), args.runs, cpu),
                 "total": timings(lambda s=source: scan(s, ruleset=ruleset), args.runs, cpu),
             }
+            only_cst = timings(lambda s=source: libcst.parse_module(s), args.runs, cpu)
             print(
                 f"  {lines:>3} lines: "
                 + "  ".join(f"{k} {pct(v, 0.5):.2f}" for k, v in parts.items())
+                + f"  (of parse: libcst {pct(only_cst, 0.5):.2f})"
+            )
+            floors.append((lines, parts["parse"], only_cst))
+        # Reference, no target: what parsing alone leaves of each p95 target.
+        print("parse floor against the p95 targets (CPU p95; reference, no target)")
+        for lines, whole, only_cst in floors:
+            target = TARGETS_P95_MS[lines]
+            print(
+                f"  {lines:>3} lines, target {target:g} ms: parse {pct(whole, 0.95):.2f} ms "
+                f"= {pct(whole, 0.95) / target:.0%} of it, libcst.parse_module alone "
+                f"{pct(only_cst, 0.95):.2f} ms = {pct(only_cst, 0.95) / target:.0%}"
             )
 
     source = snippet(1000)

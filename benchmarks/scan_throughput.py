@@ -3,7 +3,11 @@
 The corpus is the Python standard library on this machine (site-packages left out).
 Airlock does bandit's work plus its own rules on every core; bandit runs once with
 its normal manager in this process (as `bandit -r` does, nosec not honoured, like
-Airlock). Prints files/s, lines/s for each and the ratio.
+Airlock). Prints files/s, lines/s for each and the ratio. A reference row without a
+target, the parse floor, puts the same files through decode + `ast.parse` +
+`libcst.parse_module` only (one process, CPU time): the ratio Airlock would reach if
+its rules and bandit's checks cost nothing, and the share of the target's CPU budget
+the two parsers alone take.
 
     python benchmarks/scan_throughput.py                 # the whole standard library
     python benchmarks/scan_throughput.py --limit 200     # a quick run
@@ -22,6 +26,7 @@ from pathlib import Path
 
 TEST_DIRS = {"test", "tests", "idle_test", "unittest"}
 SLOWEST = 5
+TARGET = 1.5  # issue 12: Airlock's throughput at least 1.5x bandit alone's
 
 
 def corpus(exclude_tests: bool, limit: int | None) -> list[str]:
@@ -84,6 +89,44 @@ def run_bandit(files: list[str]) -> tuple[float, float, int]:
     return time.perf_counter() - started, cpu_seconds() - cpu, len(mgr.get_issue_list())
 
 
+def run_parse_floor(files: list[str]) -> float:
+    """CPU seconds of decode + `ast.parse` + `libcst.parse_module` of every file, in this
+    process: what every scan must pay before a rule runs. A file either parser rejects
+    counts what was spent on it. The cyclic collector is off while it runs, as in
+    Airlock's scan workers (`analyzer.batch`), so it does not charge the parsers for
+    traversing the objects bandit's run left in this process."""
+    import ast
+    import gc
+
+    import libcst
+
+    from airlock.analyzer.parse import ParseFailure, decode
+    from airlock.analyzer.recursion import deep_recursion
+
+    sources = []
+    for path in files:
+        with open(path, "rb") as handle:
+            sources.append(handle.read())
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        cpu = cpu_seconds()
+        with deep_recursion():
+            for data in sources:
+                try:
+                    text = decode(data)
+                    ast.parse(text)
+                    libcst.parse_module(text)
+                except (ParseFailure, SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue
+                except Exception:  # libcst's native parser raises its own errors
+                    continue
+        return cpu_seconds() - cpu
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="scan only the first N files")
@@ -117,6 +160,20 @@ def main() -> None:
     print(
         f"ratio on {cores} idle cores, from CPU time: {bandit_cpu / (airlock_cpu / cores):.2f}x "
         f"(airlock {lines / (airlock_cpu / cores):.0f} lines/s, bandit {lines / bandit_cpu:.0f})"
+    )
+    # Reference, no target: the parsers alone. Where this ratio is near the target, the
+    # target sits at the floor of parsing every file with both parsers.
+    parse_cpu = run_parse_floor(files)
+    budget = bandit_cpu * cores / TARGET  # Airlock CPU seconds the target allows
+    print(
+        f"parse floor (decode + ast.parse + libcst.parse_module only, 1 process): "
+        f"cpu {parse_cpu:.1f} s = {parse_cpu / bandit_cpu:.2f}x bandit's CPU, "
+        f"{parse_cpu / airlock_cpu:.0%} of Airlock's"
+    )
+    print(
+        f"  at most {bandit_cpu / (parse_cpu / cores):.2f}x on {cores} idle cores with zero-cost "
+        f"rules and checks; the parse takes {parse_cpu / budget:.0%} of the CPU budget of the "
+        f"{TARGET}x target ({budget:.1f} s) (reference, no target)"
     )
 
 
