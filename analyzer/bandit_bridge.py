@@ -9,6 +9,12 @@ each call only parses and visits the given source. `# nosec` is never honoured h
 bandit is handed no nosec lines, so a comment cannot hide a finding from the engine,
 which alone decides about suppressions. A check that raises is an error, not a
 silent skip: `BanditError` tells the engine to fail closed.
+
+bandit's one whole-file check, B613 (trojan source), decodes and splits the whole file
+and looks for each of its bidirectional control characters on every line; it can only
+report something when one of them is in the text. It runs only then: with none of its
+characters in the text, the bytes valid UTF-8 and read as UTF-8, its result is None,
+so skipping it changes nothing (its character set is read from the plugin itself).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def bandit_findings(
     Raises BanditError if the source does not parse or a bandit check raises.
     """
     machinery = _machinery()
-    text, data = _text_and_bytes(source)
+    text, data, as_utf8 = _text_and_bytes(source)
     file_data = io.BytesIO(data)
     visitor = machinery.visitor_class(
         _VISITOR_FILENAME, file_data, machinery.meta_ast, machinery.test_set,
@@ -57,7 +63,14 @@ def bandit_findings(
         # bandit's whole-file checks (B613 trojan source) read the bytes, not the tree.
         context = {"file_data": file_data, "filename": _VISITOR_FILENAME, "lineno": 0,
                    "linerange": [0, 1], "col_offset": 0}  # fmt: skip
-        visitor.tester.run_tests(context, "File")
+        if machinery.bidi is None or not as_utf8 or _holds_any(text, machinery.bidi):
+            visitor.tester.run_tests(context, "File")
+        elif machinery.file_checks_but_b613 is not None:  # B613 would return None
+            tester = machinery.tester_class(
+                machinery.file_checks_but_b613, False, {}, machinery.metrics
+            )
+            tester.results = visitor.tester.results
+            tester.run_tests(context, "File")
     except CheckFailed as exc:
         raise BanditError(str(exc)) from exc.__cause__
     except (SyntaxError, ValueError) as exc:
@@ -84,6 +97,22 @@ class _Machinery:
     metrics: Any
     visitor_class: type
     tester_class: type
+    bidi: tuple[str, ...] | None  # B613's characters; None: B613 always runs
+    file_checks_but_b613: _FileChecks | None  # the other whole-file checks, if any
+
+
+class _FileChecks:
+    """A test set holding only the given whole-file checks (what a tester asks for)."""
+
+    def __init__(self, tests: list[Any]) -> None:
+        self.tests = tests
+
+    def get_tests(self, checktype: str) -> list[Any]:
+        return self.tests if checktype == "File" else []
+
+
+def _holds_any(text: str, chars: tuple[str, ...]) -> bool:
+    return not text.isascii() and any(ch in text for ch in chars)
 
 
 @cache
@@ -95,17 +124,40 @@ def _machinery() -> _Machinery:
     with quiet_stdio():
         conf = config.BanditConfig()
         tests = test_set.BanditTestSet(conf, profile={})
+    bidi, others = _trojansource_skip(tests.get_tests("File"))
     return _Machinery(
         test_set=tests,
         meta_ast=meta_ast.BanditMetaAst(),
         metrics=metrics.Metrics(),
         visitor_class=lean_visitor_class(set(tests.tests)),
         tester_class=lean_tester_class(),
+        bidi=bidi,
+        file_checks_but_b613=_FileChecks(others) if others else None,
     )
 
 
-def _text_and_bytes(source: str | bytes) -> tuple[str, bytes]:
-    """The text bandit parses and the bytes its file-level checks (B613) read."""
+def _trojansource_skip(file_tests: list[Any]) -> tuple[tuple[str, ...] | None, list[Any]]:
+    """B613's character set and the other whole-file checks, when B613 is bandit's own
+    trojansource plugin (whose result is None on text without those characters);
+    (None, []) when it is not, or its characters are not where this bandit keeps them:
+    then every whole-file check always runs."""
+    try:
+        from bandit.plugins import trojansource
+    except ImportError:
+        return None, []
+    chars = getattr(trojansource, "BIDI_CHARACTERS", None)
+    plugin = getattr(trojansource, "trojansource", None)
+    own = [t for t in file_tests if t is plugin or getattr(t, "__wrapped__", None) is plugin]
+    if len(own) != 1 or not isinstance(chars, tuple) or not all(isinstance(c, str) for c in chars):
+        return None, []
+    return chars, [t for t in file_tests if t is not own[0]]
+
+
+def _text_and_bytes(source: str | bytes) -> tuple[str, bytes, bool]:
+    """The text bandit parses, the bytes its file-level checks (B613) read, and whether
+    those bytes are valid UTF-8 that `tokenize` reads as UTF-8 (they then decode to the
+    text, up to a BOM and the neutralised cookie)."""
+    valid = True
     if isinstance(source, bytes):
         data = source
         try:
@@ -114,17 +166,21 @@ def _text_and_bytes(source: str | bytes) -> tuple[str, bytes]:
             raise BanditError(f"source is not valid UTF-8: {exc}") from exc
     else:
         text = source
-        data = source.encode("utf-8", errors="surrogatepass")
+        try:
+            data = source.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: B613 fails to decode them, as before
+            data = source.encode("utf-8", errors="surrogatepass")
+            valid = False
     head = b"\n".join(data.split(b"\n", 2)[:2])
     if _CODING_COOKIE.search(head):
         # The text is already decoded; a coding cookie would make B613 decode the bytes
         # again with another codec (or fail on an unknown one). Neutralise it.
         data = _CODING_COOKIE.sub(rb"\1cod_ng:", head, count=2) + data[len(head) :]
     try:
-        tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
         raise BanditError(f"source encoding is not readable: {exc}") from exc
-    return text, data
+    return text, data, valid and encoding in ("utf-8", "utf-8-sig")
 
 
 def _to_finding(issue: Any, lines: list[str]) -> Finding:

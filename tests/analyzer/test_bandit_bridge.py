@@ -212,3 +212,105 @@ def test_columns_are_code_points_on_non_ascii_lines() -> None:
     (hit,) = [f for f in bandit_findings(source) if f.rule_id == "B602"]
     assert hit.column == source.splitlines()[1].index("subprocess")
     assert hit.end_column == len(source.splitlines()[1])
+
+
+def _trojan_plugin_chars() -> tuple[str, ...]:
+    from bandit.plugins import trojansource
+
+    return trojansource.BIDI_CHARACTERS
+
+
+def _b613(findings: list) -> list[tuple[int, int, str]]:
+    return [(f.line, f.column, f.message) for f in findings if f.rule_id == "B613"]
+
+
+@pytest.mark.parametrize("char", _trojan_plugin_chars())
+def test_every_trojan_source_character_is_still_reported(char: str) -> None:
+    """The check is skipped only without its characters: each of them is still found,
+    in code, in a comment, on a later line, as bytes, after a BOM or a coding cookie."""
+    body = f'x = 1\ns = "ab{char}c"  # {char}\n'
+    bom = b"\xef\xbb\xbf" + body.encode()
+    for source in (body, body.encode(), bom, "# -*- coding: latin-1 -*-\n" + body):
+        hits = _b613(bandit_findings(source))
+        assert len(hits) == 1, (char, source)
+        line, column, message = hits[0]
+        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+        assert line == text[: text.index(char)].count("\n") + 1
+        assert column == text.splitlines()[line - 1].index(char)
+        assert repr(char) in message
+
+
+def _spied_trojansource(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the calls of B613 (the test set's own reference to the plugin)."""
+    from airlock.analyzer.bandit_bridge import _machinery
+
+    tests = _machinery().test_set.tests["File"]
+    (plugin,) = [t for t in tests if getattr(t, "_test_id", "") == "B613"]
+    calls: list[int] = []
+
+    def spy(context: object) -> object:
+        calls.append(1)
+        return plugin(context)
+
+    spy._test_id = "B613"  # type: ignore[attr-defined]
+    monkeypatch.setitem(_machinery().test_set.tests, "File", [spy])
+    return calls
+
+
+def test_trojan_source_check_runs_only_on_text_with_its_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _spied_trojansource(monkeypatch)
+    bandit_findings("x = 'plain ascii'\n")
+    bandit_findings(
+        "nom = 'é ü 漢字 \u200e \u061c'\n"
+    )  # not B613's characters (Airlock's own check)
+    assert calls == []
+    assert _b613(bandit_findings("s = 'a\u202eb'\n")) and calls == [1]
+    assert _b613(bandit_findings("# \u2067\ns = 1\n".encode())) and calls == [1, 1]
+    # Bytes that tokenize reads with another codec (a second cookie on the line outlives
+    # the neutralised first one) go through the check as before, whatever it finds.
+    bandit_findings("# coding: coding: latin-1\ns = 'plain'\n")
+    assert calls == [1, 1, 1]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                *("x", " ", "=", "'", "#", "\n", "\r", "é", "漢", "\ufeff"),
+                *("\u200e", "\u061c", "\ud800"),
+                *_trojan_plugin_chars(),
+            ]
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_skipping_the_trojan_source_check_changes_no_result(text: str, as_bytes: bool) -> None:
+    """With and without the skip: the same findings, or the same error."""
+    from airlock.analyzer import bandit_bridge
+
+    source: str | bytes = f"s = '''{text}'''\n"
+    if as_bytes:
+        try:
+            source = source.encode()
+        except UnicodeEncodeError:
+            return
+
+    def outcome() -> object:
+        try:
+            return bandit_findings(source)
+        except BanditError as exc:
+            return type(exc)
+
+    skipping = outcome()
+    machinery = bandit_bridge._machinery()
+    saved = machinery.bidi
+    machinery.bidi = None  # B613 on every source, as before the skip
+    try:
+        always = outcome()
+    finally:
+        machinery.bidi = saved
+    assert skipping == always
