@@ -47,6 +47,10 @@ def _is_program(text: str) -> bool:
     """Python statements that do something: a call or an import, not a bare name or word."""
     if len(text) < MIN_CHARS or len(text) > MAX_BYTES or "\x00" in text:
         return False
+    # A call is spelled with an ASCII `(`, an import with the keyword itself (keywords
+    # have no other spelling): text with neither parses to neither, and is not parsed.
+    if "(" not in text and "import" not in text:
+        return False
     if not HINT.search(text):
         return False
     try:

@@ -40,3 +40,52 @@ def test_embedded_analysis_stops_at_its_budget() -> None:
     report = scan(first + second + third + "open('a.py', 'w').write(s0 + s1 + s2)\n")
     lines = {f.line for f in report.active_findings if f.rule_id == "AIR-PROC-001"}
     assert lines == {1, 2}, lines  # two strings of 40 % fit the budget; the third does not
+
+
+def _is_program_by_parsing(text: str) -> bool:
+    """`_is_program` without its pre-filter: every hinted text is parsed."""
+    import ast
+    import warnings
+
+    from airlock.analyzer.embedded import HINT, MAX_BYTES, MIN_CHARS
+
+    if len(text) < MIN_CHARS or len(text) > MAX_BYTES or "\x00" in text:
+        return False
+    if not HINT.search(text):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return any(isinstance(n, (ast.Call, ast.Import, ast.ImportFrom)) for n in ast.walk(tree))
+
+
+PIECES = [
+    "import", "from", " ", "os", "exec", "open", "system", "(", ")", "'x'", ".", "\n",
+    "    ", "=", ":", "@", "class ", "def ", "f", "lambda", "#", "\\", ";", ",", "[", "]",
+    "ｉｍｐｏｒｔ", "（", "）", "ｆ", "imp\\\nort", "__import__", "loads", "b64decode",
+]  # fmt: skip
+
+
+def test_the_pre_filter_rejects_only_what_cannot_parse_to_a_call_or_an_import() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from airlock.analyzer.embedded import _is_program
+
+    for text in [
+        "open the file for reading", "import os", "from os import path", "exec(code)",
+        "@decorator(1)\ndef f(): pass  # open", "class A(B): system = 1",
+        "x = [open for open in y]", "ｉｍｐｏｒｔ os  # open", "ｆ(1)  # open", "print（1） # open",
+        "if x:\n    import sys\n", "loads = lambda s: s  # b64decode",
+    ]:  # fmt: skip
+        assert _is_program(text) == _is_program_by_parsing(text), text
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
+    def same(text: str) -> None:
+        assert _is_program(text) == _is_program_by_parsing(text)
+
+    same()
