@@ -99,22 +99,32 @@ class Context:
         """`__import__(x)` / `import_module(x)` calls: (call, folded module or None, computed)."""
         return self._dynamic_imports
 
-    def namespace_lookups(self) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression | None]]:
+    def namespace_lookups(self) -> list[tuple[cst.CSTNode, cst.BaseExpression | None]]:
         """`ns[key]` / `ns.get(key)` on a namespace mapping: (node, key expression)."""
+        return self._namespace_lookups
+
+    @cached_property
+    def _namespace_lookups(self) -> list[tuple[cst.CSTNode, cst.BaseExpression | None]]:
+        # Computed once per source: the rules and the checks both read it.
+        out: list[tuple[cst.CSTNode, cst.BaseExpression | None]] = []
         for node in self.collected.candidates:
-            if isinstance(node, cst.Subscript) and len(node.slice) == 1:
-                s = node.slice[0].slice
+            tp = type(node)
+            if tp is cst.Subscript and len(node.slice) == 1:  # type: ignore[attr-defined]
+                s = node.slice[0].slice  # type: ignore[attr-defined]
                 if isinstance(s, cst.Index) and any(
-                    is_namespace(q) for q in self.names.qualnames(node.value)
+                    is_namespace(q)
+                    for q in self.names.qualnames(node.value)  # type: ignore[attr-defined]
                 ):
-                    yield node, s.value
-            elif (
-                isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in NAMESPACE_METHODS
-                and any(is_namespace(q) for q in self.names.qualnames(node.func.value))
-            ):
-                yield node, arg_value(node, 0, None)
+                    out.append((node, s.value))
+            elif tp is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if (
+                    type(func) is cst.Attribute
+                    and func.attr.value in NAMESPACE_METHODS
+                    and any(is_namespace(q) for q in self.names.qualnames(func.value))
+                ):
+                    out.append((node, arg_value(node, 0, None)))  # type: ignore[arg-type]
+        return out
 
     def namespace_keys(self) -> Iterator[tuple[cst.CSTNode, str]]:
         """Namespace lookups whose key folds to a string."""
