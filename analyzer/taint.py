@@ -35,7 +35,7 @@ class Origins:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.names = ctx.names
-        self.memo: dict[int, frozenset[cst.CSTNode]] = {}
+        self.memo: dict[int, tuple[cst.CSTNode, ...]] = {}
         self._calls_to: dict[str, list[cst.Call]] | None = None
         self._sources: dict[int, tuple[str, str] | None] = {}
         self._args_memo: dict[tuple[str, str], list[cst.BaseExpression]] = {}
@@ -65,43 +65,45 @@ class Origins:
             self._calls_to = index
         return self._calls_to.get(name, [])
 
-    def of(self, expr: cst.BaseExpression | None, depth: int = 0) -> frozenset[cst.CSTNode]:
+    def of(self, expr: cst.BaseExpression | None, depth: int = 0) -> tuple[cst.CSTNode, ...]:
+        """The origins of `expr`, each once, in the order the source reaches them (never
+        by memory address: the same source names the same origin on every run)."""
         if expr is None or depth > MAX_DEPTH:
-            return frozenset()
+            return ()
         key = id(expr)
         hit = self.memo.get(key)
         if hit is not None:
             return hit
-        self.memo[key] = frozenset()  # cycle guard
-        out: set[cst.CSTNode] = set()
+        self.memo[key] = ()  # cycle guard
+        out: dict[cst.CSTNode, None] = {}
         self._collect(expr, depth + 1, out)
-        result = frozenset(list(out)[:MAX_ORIGINS]) if len(out) > MAX_ORIGINS else frozenset(out)
+        result = tuple(out)[:MAX_ORIGINS]
         self.memo[key] = result
         return result
 
-    def _collect(self, e: cst.BaseExpression, d: int, out: set[cst.CSTNode]) -> None:
+    def _collect(self, e: cst.BaseExpression, d: int, out: dict[cst.CSTNode, None]) -> None:
         tp = type(e)
         names = self.names
         if tp is cst.Call:
-            out.add(e)
+            out[e] = None
             src = self.source(e)
             if src is not None and src[0] != FILE:
                 return  # a source: what it was computed from does not matter (a file's
                 # contents still lead on to where its path came from)
             func = e.func  # type: ignore[attr-defined]
             if type(func) is cst.Attribute:
-                out |= self.of(func.value, d)
+                out.update(dict.fromkeys(self.of(func.value, d)))
             elif type(func) is cst.Name and func.value in names.returns:
                 for value in names.returns[func.value]:
-                    out |= self.of(value, d)
+                    out.update(dict.fromkeys(self.of(value, d)))
             elif type(func) is cst.Lambda:
-                out |= self.of(func.body, d)
+                out.update(dict.fromkeys(self.of(func.body, d)))
             for a in e.args:  # type: ignore[attr-defined]
-                out |= self.of(a.value, d)
+                out.update(dict.fromkeys(self.of(a.value, d)))
         elif tp is cst.Name:
             name = norm(e.value)  # type: ignore[attr-defined]
             if names.qualnames(e) or SECRET_NAME.search(name):
-                out.add(e)  # a module-level name, or a value named like a secret
+                out[e] = None  # a module-level name, or a value named like a secret
             own_loop = names.loop_use.get(id(e))
             for b in names.bindings.get(name, ()):
                 if (
@@ -112,33 +114,33 @@ class Origins:
                 ):
                     continue  # the variable of another loop that reuses the name
                 if b.kind in ("value", "flow"):
-                    out |= self.of(b.payload, d)  # type: ignore[arg-type]
+                    out.update(dict.fromkeys(self.of(b.payload, d)))  # type: ignore[arg-type]
                 elif b.kind == "param" and isinstance(b.payload, str):
                     for value in self._arguments(b.payload, name):
-                        out |= self.of(value, d)
+                        out.update(dict.fromkeys(self.of(value, d)))
             for value in names.stored_into.get(name, ()):
-                out |= self.of(value, d)
+                out.update(dict.fromkeys(self.of(value, d)))
         elif tp is cst.Attribute:
             if names.qualnames(e):
-                out.add(e)
+                out[e] = None
                 if {canonical(q) for q in names.qualnames(e)} & WHOLE_ENV:
                     return
-            out |= self.of(e.value, d)  # type: ignore[attr-defined]
+            out.update(dict.fromkeys(self.of(e.value, d)))  # type: ignore[attr-defined]
             for value in names.attr_values.get(e.attr.value, ()):  # type: ignore[attr-defined]
-                out |= self.of(value, d)
+                out.update(dict.fromkeys(self.of(value, d)))
             owner = e.value  # type: ignore[attr-defined]
             if type(owner) is cst.Name:
                 for value in names.class_attrs.get((norm(owner.value), e.attr.value), ()):  # type: ignore[attr-defined]
-                    out |= self.of(value, d)
+                    out.update(dict.fromkeys(self.of(value, d)))
         elif tp is cst.Subscript:
             base = {canonical(q) for q in names.qualnames(e.value)}  # type: ignore[attr-defined]
             if base & WHOLE_ENV:
-                out.add(e)  # one named variable, not the whole environment
+                out[e] = None  # one named variable, not the whole environment
                 return
-            out |= self.of(e.value, d)  # type: ignore[attr-defined]
+            out.update(dict.fromkeys(self.of(e.value, d)))  # type: ignore[attr-defined]
         else:
             for child in _value_children(e):
-                out |= self.of(child, d)
+                out.update(dict.fromkeys(self.of(child, d)))
 
     def _arguments(self, func: str, param: str) -> list[cst.BaseExpression]:
         """The arguments every call of the snippet's function `func` passes as `param`

@@ -64,3 +64,40 @@ def test_a_loop_variable_is_its_own_loops() -> None:
     assert flow_findings(source, "AIR-FLOW-003") == []
     bad = source.replace("print(name)", "os.remove(os.path.join(d2, name))")
     assert len(flow_findings(bad, "AIR-FLOW-003")) == 1
+
+
+MANY_ORIGINS = (
+    "import os, socket, platform, getpass\n"
+    "a = os.environ\n"
+    "b = platform.node()\n"
+    "c = getpass.getuser()\n"
+    "d = os.uname()\n"
+    "e = open('/etc/passwd').read()\n"
+    "host = f'{e}.{d}.{c}.{b}.{a}'\n"
+    "socket.gethostbyname(host)\n"
+)
+
+
+def test_a_flow_with_many_origins_names_the_same_one_in_every_process() -> None:
+    """Origins are kept in source order, not by memory address: six fresh interpreters
+    (each laying out the tree at other addresses) report one and the same message."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\nfrom airlock.analyzer.scan import scan\n"
+        "r = scan(sys.stdin.read(), ruleset='default')\n"
+        "print([f.message for f in r.active_findings if f.rule_id == 'AIR-FLOW-001'])\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            input=MANY_ORIGINS,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for _ in range(6)
+    }
+    assert len(seen) == 1, seen
+    assert "→ socket.gethostbyname" in next(iter(seen))
