@@ -108,6 +108,12 @@ SINK_TAILS = frozenset(
 )
 DESTROY_TAILS = frozenset({q.rsplit(".", 1)[-1] for q in DESTROYERS} | DESTROY_METHODS)
 TEMP_ROOT = re.compile(r"^(/tmp|/var/tmp|/var/folders)(/|$)")
+# walk roots whose files are the user's or the machine's own: sent out in bulk, a stealer
+PERSONAL_ROOT = re.compile(
+    r"^(/|~|~[/\\].*|/home(/.*)?|/Users(/.*)?|/root(/.*)?|/etc(/.*)?|[A-Za-z]:[/\\]?|"
+    r"\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
+)
+WALKED = "walked"  # a file found by walking such a tree: strong, whatever the file is
 
 
 def _where(ctx: Context, node: cst.CSTNode) -> str:
@@ -124,6 +130,10 @@ def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, st
             src = origins.source(node)
             if src is not None:
                 found.append((src[0], src[1], node))
+            elif type(node) is cst.Call:
+                root = _walk_root(ctx, node)
+                if root is not None and PERSONAL_ROOT.match(root):
+                    found.append((WALKED, f"files found walking {root}", node))
     return found
 
 
@@ -173,10 +183,10 @@ def _network_flows(ctx: Context) -> list[tuple[cst.Call, str, list[tuple[str, st
 
 
 def _network_hits(ctx: Context, strong: bool) -> list[CheckHit]:
-    kinds = STRONG if strong else WEAK
+    kinds = (*STRONG, WALKED) if strong else WEAK
     out: list[CheckHit] = []
     for call, sink, flows in _network_flows(ctx):
-        if not strong and any(k in STRONG for k, _, _ in flows):
+        if not strong and any(k in STRONG or k == WALKED for k, _, _ in flows):
             continue  # reported as exfiltration already
         for kind, what, node in flows:
             if kind in kinds:

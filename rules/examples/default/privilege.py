@@ -136,3 +136,15 @@ subprocess.run(["sh", "-c", "ufw disable"])
 os.system("useradd -m -s /bin/bash builder")
 # ok: AIR-PRIV-017
 os.system("systemctl restart nginx")
+
+# ruleid: AIR-PRIV-017
+subprocess.run(["powershell", "-Command", "Set-MpPreference -DisableRealtimeMonitoring $true"])
+# ruleid: AIR-PRIV-017
+os.system("vssadmin delete shadows /all /quiet")
+# ok: AIR-PRIV-017
+subprocess.run(["powershell", "-Command", "Get-MpComputerStatus"])
+
+# ruleid: AIR-PRIV-018
+UAC_HIJACK = r"Software\Classes\ms-settings\Shell\Open\command"
+# ok: AIR-PRIV-018
+FILE_ASSOC = r"Software\Classes\.txt\OpenWithProgids"
