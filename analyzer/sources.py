@@ -56,6 +56,8 @@ CAPTURE_CALLS = (
     "picamera.PiCamera.capture",
     "picamera2.Picamera2.capture_array",
     "tkinter.Tk.clipboard_get",
+    "ctypes.windll.user32.GetAsyncKeyState",
+    "win32api.GetAsyncKeyState",
     "pyscreenshot.grab",
 )
 RECON_CALLS = frozenset(

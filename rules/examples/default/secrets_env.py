@@ -186,3 +186,16 @@ keyboard.on_press(lambda e: print(e.name))
 def dumps_sorted(*args):
     # ok: AIR-SEC-011
     return json.dumps(*args, sort_keys=True)
+
+import ctypes  # noqa: E402
+
+import win32com.client  # noqa: E402
+
+# ruleid: AIR-SEC-016
+mailbox = win32com.client.Dispatch("Outlook.Application").GetNamespace("MAPI")
+# ok: AIR-SEC-016
+sheet = win32com.client.Dispatch("Excel.Application")
+# ruleid: AIR-SEC-010
+pressed = ctypes.windll.user32.GetAsyncKeyState(0x41)
+# ok: AIR-SEC-010
+width = ctypes.windll.user32.GetSystemMetrics(0)
