@@ -212,6 +212,8 @@ exec(sys.stdin.read())
 # ok: AIR-EXEC-010
 eval(sys.argv[1])
 # ok: AIR-EXEC-010
+exec(open(sys.argv[1]).read())
+# ok: AIR-EXEC-010
 count = int(input("how many? "))
 # ok: AIR-EXEC-010
 eval("2 ** 10")
