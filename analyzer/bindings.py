@@ -104,10 +104,14 @@ class BindingHandlers:
                     n.name.value
                 )
         self.scopes.append(("class" if type(n) is cst.ClassDef else "def", n.name.value))
+        outer = self.names.scope
+        if type(n) is cst.FunctionDef:
+            self.names.scope = n.name.value
         try:
             self.children(n)
         finally:
             self.scopes.pop()
+            self.names.scope = outer
         return False
 
     def on_param(self, n: cst.Param) -> None:

@@ -31,6 +31,7 @@ ARGV_CALLS = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "asyncio.c
 VARARG_CALLS = ("os.execl", "os.spawnl", "asyncio.create_subprocess_exec")
 MAX_ELEMENTS = 32  # elements of a literal loop sequence tried one by one
 MAX_BINDINGS = 8  # bindings of one name whose texts are each read
+UNKNOWN = object()  # where a use sits is not recorded
 # calls that return their receiver's or argument's path or text, normalised
 NORMALISING = frozenset(
     {"expanduser", "expandvars", "resolve", "absolute", "strip", "abspath", "normpath", "Path"}
@@ -56,6 +57,7 @@ class Context:
         self.positions = Positions(parsed.text, parsed.module, walker.out.stmt_of)
         self._param_active: set[str] = set()  # parameters whose call sites are being read
         self._names_active: set[str] = set()  # names whose bindings are being read
+        self._binding_memo: dict[tuple[str, object], list[str]] = {}
 
     @cached_property
     def lines(self) -> list[str]:
@@ -292,6 +294,13 @@ class Context:
         `rc = rc.expanduser()`): those of every binding; a rebinding that only normalises
         the name's own path or text adds nothing new."""
         name = use.value
+        owner = self._def_of_operand.get(id(use), self.collected.def_of.get(id(use), UNKNOWN))
+        if owner is not UNKNOWN:  # only the bindings of the function the use is in
+            binds = [b for b in binds if b.scope == owner] or [b for b in binds if b.scope is None]
+        key = (name, owner)
+        cached = self._binding_memo.get(key)
+        if cached is not None:
+            return cached
         if name in self._names_active:
             return []
         self._names_active.add(name)
@@ -301,9 +310,12 @@ class Context:
             if params:
                 out.extend(self._argument_texts(name, params, use))
             for b in binds:
+                if len(out) >= MAX_ELEMENTS:
+                    break
                 if b.kind == "value" and not _normalises(b.payload, name):
                     out.extend(self.possible_texts(b.payload))
-            return out[:MAX_ELEMENTS]
+            result = self._binding_memo[key] = out[:MAX_ELEMENTS]
+            return result
         finally:
             self._names_active.discard(name)
 

@@ -110,6 +110,7 @@ class Walker(BindingHandlers):
 
     def record(self, n: cst.CSTNode) -> None:
         self.out.stmt_of[id(n)] = self.stmt
+        self.out.def_of[id(n)] = next((nm for k, nm in reversed(self.scopes) if k == "def"), None)
 
     # -- handlers: return False to skip the children ---------------------------------------
     def on_call(self, n: cst.Call) -> None:
@@ -203,6 +204,7 @@ class Walker(BindingHandlers):
             self.out.item_stores.append((target, method))
             if self._value is not None and method == "__setitem__":
                 self.out.stored_values[id(target)] = self._value
+                self.record(self._value)
         elif tp is cst.Attribute:  # `builtins.open = f`: matched as builtins.__setattr__
             self.record(target)
             self.out.item_stores.append((target, method.replace("item", "attr")))
@@ -221,10 +223,42 @@ class Walker(BindingHandlers):
 
     _value: cst.BaseExpression | None = None
 
+    def on_ann_assign(self, n: cst.AnnAssign) -> None:
+        self._value = n.value
+        if n.value is not None:
+            self._stores(n.target, "__setitem__")
+        self._value = None
+        super().on_ann_assign(n)
+
+    def _store_pairs(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`m[k], x = v, 1`: each element of a target tuple stores its own value."""
+        if type(target) in (cst.Tuple, cst.List) and type(value) in (cst.Tuple, cst.List):
+            targets, values = target.elements, value.elements  # type: ignore[attr-defined]
+            if len(targets) == len(values) and not any(
+                type(e) is cst.StarredElement for e in (*targets, *values)
+            ):
+                for t, v in zip(targets, values, strict=True):
+                    self._store_pairs(t.value, v.value)
+                return
+        if type(target) in (cst.Tuple, cst.List):
+            for el in target.elements:  # type: ignore[attr-defined]
+                inner = el.value
+                if type(inner) in (cst.Subscript, cst.Attribute):
+                    outer, self._value = self._value, None
+                    self._stores(inner, "__setitem__")
+                    self._value = outer
+            return
+        self._value = value
+        self._stores(target, "__setitem__")
+
     def on_assign(self, n: cst.Assign) -> None:
         self._value = n.value
         for t in n.targets:
-            self._stores(t.target, "__setitem__")
+            if type(t.target) in (cst.Tuple, cst.List):
+                self._store_pairs(t.target, n.value)
+                self._value = n.value
+            else:
+                self._stores(t.target, "__setitem__")
             self.names.bind_target(t.target, "value", n.value)
             if self.scopes and self.scopes[-1][0] == "class" and type(t.target) is cst.Name:
                 self.record(n.value)  # a data-model hook (`__iadd__ = exec`) is reported here

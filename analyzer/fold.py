@@ -54,6 +54,7 @@ class Folder:
         self._depth = 0
         self._active: set[str] = set()
         self.touched: set[int] | None = None
+        self._unfoldable: set[int] = set()  # runs of adjacent literals known not to fold
 
     def fold(self, expr: cst.BaseExpression) -> Any:
         """The constant value of `expr`, or None when it is not a bounded constant."""
@@ -111,19 +112,55 @@ class Folder:
 
     def _concatenated(self, e: cst.ConcatenatedString) -> Any:
         """`'a' 'b' 'c'`: libcst nests adjacent literals to the right, one level per piece;
-        they are folded as one flat sequence, so a long run is not cut off by `MAX_DEPTH`."""
+        they are folded as one flat sequence, so a long run is not cut off by `MAX_DEPTH`.
+        A tail found not to fold (a piece that does not, or too long) is remembered, so the
+        tails of a long run are not each folded again."""
+        if id(e) in self._unfoldable:
+            raise NOFOLD
+        chain: list[cst.ConcatenatedString] = []
         node: cst.BaseNode = e
-        value = None
-        while True:
-            if type(node) is cst.ConcatenatedString:
-                if self.touched is not None:
-                    self.touched.add(id(node))  # the tails are part of this value
-                part, node = self._fold(node.left), node.right  # type: ignore[attr-defined]
-            else:
-                part, node = self._fold(node), None
-            value = part if value is None else check_size(value + part)
-            if node is None:
-                return value
+        while type(node) is cst.ConcatenatedString:
+            chain.append(node)  # type: ignore[arg-type]
+            node = node.right  # type: ignore[attr-defined]
+        pieces = [c.left for c in chain] + [node]
+        if self.touched is not None:
+            self.touched.update(id(c) for c in chain)  # the tails are part of this value
+        value: Any = None
+        lengths: list[int] = []
+        for i, piece in enumerate(pieces):
+            try:
+                part = self._fold(piece)
+            except NoFold:
+                if not self._env:  # every tail holding this piece fails with it
+                    self._unfoldable.update(id(c) for c in chain[: i + 1])
+                raise
+            lengths.append(len(part) if isinstance(part, (str, bytes)) else 0)
+            try:
+                value = part if value is None else check_size(value + part)
+            except NoFold:
+                if not self._env:
+                    self._mark_too_long(chain, pieces, lengths)
+                raise
+        return value
+
+    def _mark_too_long(
+        self, chain: list[cst.ConcatenatedString], pieces: list[Any], lengths: list[int]
+    ) -> None:
+        """After a run of literals came out too long: the lengths of the pieces not yet
+        read, then every tail longer than `MAX_LEN` on its own is remembered as such."""
+        for piece in pieces[len(lengths) :]:
+            try:
+                part = self._fold(piece)
+            except NoFold:
+                self._unfoldable.update(id(c) for c in chain[: len(lengths) + 1])
+                return
+            lengths.append(len(part) if isinstance(part, (str, bytes)) else 0)
+        run = sum(lengths)
+        for c, n in zip(chain, lengths, strict=False):  # the last piece is no tail
+            if run <= MAX_LEN:
+                return
+            self._unfoldable.add(id(c))
+            run -= n
 
     def _eval(self, e: cst.BaseNode) -> Any:
         # exact-type dispatch: isinstance on libcst's ABCs is several times slower

@@ -62,8 +62,16 @@ def _reads_attribute(names: Any, func: cst.BaseExpression) -> bool:
     """`func` is an object's attribute reader (`__getattribute__`), directly or through a
     name bound to one (`g = (None).__getattribute__("__class__").__getattribute__`)."""
     for _ in range(4):
+        if type(func) is cst.Attribute and func.attr.value == "__call__":
+            func = func.value  # `f.__getattribute__.__call__("__globals__")`
+            continue
         if type(func) is cst.Attribute:
             return func.attr.value in ATTRIBUTE_READERS
+        if type(func) is cst.Call:  # `getattr(f, "__getattribute__")("__globals__")`
+            quals = names.qualnames(func.func)
+            return bool(quals & ATTR_FUNCS) and (
+                names.const_str(arg_value(func, 1, None)) in ATTRIBUTE_READERS
+            )
         if type(func) is not cst.Name:
             return False
         binds = [b for b in names.bindings.get(func.value, ()) if b.kind == "value"]
@@ -79,10 +87,45 @@ def _store_call(ctx: Context, node: cst.CSTNode, method: str) -> cst.Call | None
     if value is None or type(node) is not cst.Subscript or len(node.slice) != 1:
         return None
     index = node.slice[0].slice
-    if type(index) is not cst.Index:
+    if type(index) is not cst.Index or index.star is not None:
         return None
     func = cst.Attribute(value=node.value, attr=cst.Name(method))
     return cst.Call(func=func, args=[cst.Arg(value=index.value), cst.Arg(value=value)])
+
+
+def _environment_stores(ctx: Context) -> list[tuple[cst.CSTNode, cst.Call]]:
+    """Variables set in bulk, as the `os.environ[k] = v` each amounts to: the items of
+    `os.environ.update({...})` / `update(K=v)` and of an `env={...}` handed to a program."""
+    out: list[tuple[cst.CSTNode, cst.Call]] = []
+    target = cst.Attribute(value=cst.Name("os"), attr=cst.Name("environ"))
+    func = cst.Attribute(value=target, attr=cst.Name("__setitem__"))
+    for site in ctx.collected.calls:
+        call = site.node
+        mappings: list[cst.BaseExpression] = []
+        pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+        f = call.func
+        if (
+            type(f) is cst.Attribute
+            and f.attr.value == "update"
+            and "os.environ" in {canonical(q) for q in ctx.names.qualnames(f.value)}
+        ):
+            for a in call.args:
+                if a.keyword is not None:
+                    pairs.append((cst.SimpleString(repr(a.keyword.value)), a.value))
+                elif not a.star:
+                    mappings.append(a.value)
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == "env":
+                mappings.append(a.value)
+        for m in mappings:
+            if type(m) is cst.Name:
+                binds = ctx.names.bindings.get(m.value, ())
+                m = binds[0].payload if len(binds) == 1 and binds[0].kind == "value" else m  # type: ignore[assignment]
+            if type(m) is cst.Dict:
+                pairs += [(el.key, el.value) for el in m.elements if type(el) is cst.DictElement]
+        for key, value in pairs:
+            out.append((call, cst.Call(func=func, args=[cst.Arg(value=key), cst.Arg(value=value)])))
+    return out
 
 
 def entropy(text: str) -> float:
@@ -239,6 +282,12 @@ class CompiledRules:
                     store = _store_call(ctx, node, method)  # `m[k] = v` as `m.__setitem__(k, v)`
                     if store is not None and all(cond_holds(ctx, store, c) for c in conds):
                         hits.append(Hit(rule, node, f"{q}.{method}"))
+        env_rules = self.call_rules("os.environ.__setitem__", wildcards=False)
+        if any(conds for _, conds in env_rules):
+            for node, store in _environment_stores(ctx):
+                for rule, conds in env_rules:
+                    if conds and all(cond_holds(ctx, store, c) for c in conds):
+                        hits.append(Hit(rule, node, "os.environ.__setitem__"))
         if self.imports:
             for node, module, name in ctx.imported():
                 full = f"{module}.{name}" if name and name != "*" else module

@@ -61,6 +61,8 @@ class Collected:
     item_stores: list[tuple[cst.Subscript | cst.Attribute, str]] = field(default_factory=list)
     # `m[k] = v`: the value stored, by the target's node id (for rules on the key and value)
     stored_values: dict[int, cst.BaseExpression] = field(default_factory=dict)
+    # the innermost `def` around each recorded node (None at module or class level)
+    def_of: dict[int, str | None] = field(default_factory=dict)
     # `x += v` inside a loop: a value that may grow without bound
     endless_growth: list[cst.BaseExpression] = field(default_factory=list)
     endless_doubling: list[cst.BaseExpression] = field(default_factory=list)  # `x += x`
@@ -78,8 +80,9 @@ class Collected:
 class Binding:
     """One binding of a name: an import, a value expression, a flow source or opaque."""
 
-    __slots__ = ("kind", "payload")
+    __slots__ = ("kind", "payload", "scope")
 
-    def __init__(self, kind: str, payload: object) -> None:
+    def __init__(self, kind: str, payload: object, scope: str | None = None) -> None:
         self.kind = kind  # "import" | "value" | "flow" | "param" | "opaque"
         self.payload = payload
+        self.scope = scope  # the innermost `def` it happens in; None at module or class level

@@ -110,6 +110,7 @@ class NameTable(ValueFlow):
         self.functions: dict[str, list[cst.FunctionDef]] = {}
         self.class_methods: dict[str, list[str]] = {}  # each own class → its methods' names
         self.decorated_classes: list[cst.ClassDef] = []  # `@exec` runs on a class as on a def
+        self.scope: str | None = None  # the `def` the traversal is in, for the bindings it records
         # values stored into an attribute of anything (`self.token = v`), by attribute name,
         # and into a named container (`d[k] = v`, `d.append(v)`), by the container's name
         self.attr_values: dict[str, list[cst.BaseExpression]] = {}
@@ -124,7 +125,7 @@ class NameTable(ValueFlow):
     # -- recording (during the traversal) -------------------------------------------------
     def bind(self, name: str, kind: str, payload: object = None) -> None:
         """Record that `name` is bound (NFKC-normalised, as the interpreter sees it)."""
-        self.bindings.setdefault(norm(name), []).append(Binding(kind, payload))
+        self.bindings.setdefault(norm(name), []).append(Binding(kind, payload, self.scope))
 
     def bind_class_attr(self, cls: str, attr: str, value: cst.BaseExpression) -> None:
         """`class T: run = os.system` makes `T.run` (and `T().run`) mean `os.system`."""

@@ -100,7 +100,8 @@ DESTROY_METHODS = frozenset({"unlink", "rmdir", "write_bytes", "write_text", "ch
 ROOTED = re.compile(
     r"^(/|/\*|~|~[/\\].*|/home(/.*)?|/Users(/.*)?|/root(/.*)?|/etc(/.*)?|/dev(/.*)?|/var(/.*)?|"
     r"/usr(/.*)?|/boot(/.*)?|/bin(/.*)?|/lib(/.*)?|/opt(/.*)?|/srv(/.*)?|/mnt(/.*)?|"
-    r"[A-Za-z]:[/\\]?|\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
+    r"[A-Za-z]:[/\\]?|[A-Za-z]:[/\\]+Users([/\\].*)?|"
+    r"\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
 )
 SINK_TAILS = frozenset(
     {q.rsplit(".", 1)[-1] for q in NETWORK_SINKS if not q.endswith(".")}
@@ -110,8 +111,10 @@ DESTROY_TAILS = frozenset({q.rsplit(".", 1)[-1] for q in DESTROYERS} | DESTROY_M
 TEMP_ROOT = re.compile(r"^(/tmp|/var/tmp|/var/folders)(/|$)")
 # walk roots whose files are the user's or the machine's own: sent out in bulk, a stealer
 PERSONAL_ROOT = re.compile(
-    r"^(/|~|~[/\\].*|/home(/.*)?|/Users(/.*)?|/root(/.*)?|/etc(/.*)?|[A-Za-z]:[/\\]?|"
-    r"\{\}[/\\](Documents|Desktop|Downloads|Pictures)([/\\].*)?)$"
+    r"^(/|~|/home|/Users|/root|/etc|/home/[^/\\]+|/Users/[^/\\]+|[A-Za-z]:[/\\]?|"
+    r"[A-Za-z]:[/\\]+Users([/\\]+[^/\\]+)?|"
+    r"(~|\{\}|/home/[^/\\]+|/Users/[^/\\]+|/root)[/\\]+"
+    r"(Documents|Desktop|Downloads|Pictures|OneDrive|\.ssh|\.aws|\.gnupg|\.config)([/\\].*)?)$"
 )
 WALKED = "walked"  # a file found by walking such a tree: strong, whatever the file is
 
@@ -126,14 +129,19 @@ def _where(ctx: Context, node: cst.CSTNode) -> str:
 def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, str, cst.CSTNode]]:
     found = []
     for a in call.args:
+        walks = []
+        read = False
         for node in origins.of(a.value):
             src = origins.source(node)
             if src is not None:
                 found.append((src[0], src[1], node))
+                read = read or src[0] == FILE
             elif type(node) is cst.Call:
                 root = _walk_root(ctx, node)
                 if root is not None and PERSONAL_ROOT.match(root):
-                    found.append((WALKED, f"files found walking {root}", node))
+                    walks.append((WALKED, f"files found walking {root}", node))
+        if read:  # the files' contents go out, not only their count or size
+            found.extend(walks)
     return found
 
 

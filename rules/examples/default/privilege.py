@@ -152,3 +152,7 @@ FILE_ASSOC = r"Software\Classes\.txt\OpenWithProgids"
 os.system("taskkill /F /IM MsMpEng.exe")
 # ok: AIR-PRIV-017
 os.system("taskkill /F /IM notepad.exe")
+# ruleid: AIR-PRIV-018
+CURVER_REDIRECT = r"Software\Classes\ms-settings\CurVer"
+# ok: AIR-PRIV-018
+URL_HANDLER = r"Software\Classes\myapp\shell\open\command"
