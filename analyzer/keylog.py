@@ -1,9 +1,11 @@
 """Keystroke loggers: a keyboard listener whose callback keeps or sends what was typed.
 
 - `keystroke_logger`: a global keyboard hook (`pynput.keyboard.Listener`,
-  `keyboard.on_press`/`on_release`/`hook`, `pyxhook.HookManager`'s `KeyDown`) whose callback
+  `keyboard.on_press`/`on_release`/`hook`, a pyHook/pyWinhook/pyxhook `HookManager`'s
+  `KeyDown`/`KeyUp` handler, passed or assigned) whose callback
   — the snippet's own function or lambda, followed through the snippet's functions it
-  calls — writes to a file, logs, or reaches a network send, a code runner or a shell.
+  calls — writes to a file, logs, keeps the keys in a buffer (`self.log += key`,
+  `keys.append(k)`), or reaches a network send, a code runner or a shell.
   A hotkey handler whose callback only acts (prints, stops, toggles) is not flagged.
 """
 
@@ -31,6 +33,9 @@ LISTENERS = (
     "pyxhook.HookManager",
 )
 CALLBACK_KEYWORDS = frozenset({"on_press", "on_release", "callback"})
+# hook managers whose handlers are attributes: `hm = pyHook.HookManager(); hm.KeyDown = f`
+HOOK_MANAGERS = ("pyHook.HookManager", "pyWinhook.HookManager", "pyxhook.HookManager")
+HANDLER_ATTRS = frozenset({"KeyDown", "KeyUp", "KeyAll", "KeyChar"})
 WRITERS = ("builtins.open", "io.open", "codecs.open", "os.write", "logging.")
 WRITE_METHODS = frozenset({"write", "writelines", "write_text", "write_bytes"})
 LISTENER_TAILS = frozenset(q.rsplit(".", 1)[-1] for q in LISTENERS)
@@ -48,6 +53,52 @@ def _keeps(ctx: Context, calls: list[cst.Call]) -> str | None:
         if type(func) is cst.Attribute and func.attr.value in WRITE_METHODS:
             return f".{func.attr.value}"
     return None
+
+
+KEEPING_METHODS = frozenset({"append", "extend", "insert", "appendleft", "put", "put_nowait"})
+
+
+class _Accumulates(cst.CSTVisitor):
+    """Does a callback's body keep what it is given: `self.log += key`, `keys.append(k)`?"""
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        if type(node.operator) is cst.AddAssign and type(node.target) is not cst.Name:
+            self.found = True  # into an attribute or an item: kept beyond the call
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        if type(func) is cst.Attribute and func.attr.value in KEEPING_METHODS:
+            self.found = True
+        return not self.found
+
+
+def _accumulates(defs: list[cst.FunctionDef]) -> bool:
+    for fd in defs:
+        v = _Accumulates()
+        fd.body.visit(v)
+        if v.found:
+            return True
+    return False
+
+
+def _callback_calls(
+    ctx: Context, cb: cst.BaseExpression
+) -> tuple[list[cst.Call], list[cst.FunctionDef]] | None:
+    """The calls a callback makes (through the snippet's functions) and its own defs."""
+    if type(cb) is cst.Lambda:
+        return own_calls(ctx, [], [cb]), []
+    name = None
+    if type(cb) is cst.Name:
+        name = cb.value
+    elif type(cb) is cst.Attribute and type(cb.value) is cst.Name and cb.value.value == "self":
+        name = cb.attr.value  # a method of the snippet's own class
+    if name is None or name not in ctx.names.functions:
+        return None
+    return own_calls(ctx, [name], []), ctx.names.functions[name]
 
 
 def _callbacks(call: cst.Call, keyword_only: bool) -> list[cst.BaseExpression]:
@@ -72,14 +123,24 @@ def keystroke_logger(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         if listener is None:
             continue
         for cb in _callbacks(call, keyword_only=listener.startswith("pynput")):
-            if type(cb) is cst.Lambda:
-                calls = own_calls(ctx, [], [cb])
-            elif type(cb) is cst.Name and cb.value in ctx.names.functions:
-                calls = own_calls(ctx, [cb.value], [])
-            else:
+            found = _callback_calls(ctx, cb)
+            if found is None:
                 continue
-            kept = _keeps(ctx, calls)
+            kept = _keeps(ctx, found[0]) or ("a buffer" if _accumulates(found[1]) else None)
             if kept is not None:
                 out.append((call, f"keys from {listener} reach {kept}", 0, 0))
                 break
+    for target, value in ctx.collected.attr_assigns:
+        if target.attr.value not in HANDLER_ATTRS:
+            continue
+        quals = {canonical(q) for q in ctx.names.qualnames(target.value)}
+        manager = next((q for q in sorted(quals) if q.startswith(HOOK_MANAGERS)), None)
+        if manager is None:
+            continue
+        found = _callback_calls(ctx, value)
+        if found is None:
+            continue
+        kept = _keeps(ctx, found[0]) or ("a buffer" if _accumulates(found[1]) else None)
+        if kept is not None:
+            out.append((target, f"keys from {manager}.{target.attr.value} reach {kept}", 0, 0))
     return out

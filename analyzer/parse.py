@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from airlock.analyzer.py2 import rewrite_all as rewrite_py2
+
 
 class ParseFailure(Exception):
     """The source is not analysable Python 3; the message says why, for a reviewer."""
@@ -119,13 +121,16 @@ MAX_SALVAGE = 200  # lines replaced at most
 def salvage(text: str) -> Parsed | None:
     """What can be parsed of a source `parse` rejected, for analysis beside the parse error.
 
-    NUL bytes become spaces and each line a syntax error points at is replaced, in place
+    NUL bytes become spaces, Python 2 statements are rewritten as Python 3 (analyzer/py2.py),
+    and each line a syntax error still points at is replaced, in place
     (line numbers stay true), by `pass` at its indentation, or by `if 1:` when the next
     line is indented deeper (the block it opened still parses). Bounded by `MAX_SALVAGE`
     replacements and `SALVAGE_WORK` characters parsed; None when nothing parsable is left
     within those bounds. A bad line therefore never hides the code around it.
     """
-    lines = io.StringIO(text.replace("\x00", " "), newline="").readlines()
+    text = text.replace("\x00", " ")
+    text = rewrite_py2(text) or text  # Python 2 statements read as the Python 3 they mean
+    lines = io.StringIO(text, newline="").readlines()
     budget = min(MAX_SALVAGE, SALVAGE_WORK // max(len(text), 1))
     replaced: set[int] = set()
     for _ in range(budget + 1):

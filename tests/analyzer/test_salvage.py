@@ -51,8 +51,11 @@ def test_negative_control_harmless_code_around_bad_text_is_reviewed_not_blocked(
 
 
 def test_salvage_keeps_line_numbers_and_block_structure() -> None:
-    parsed = salvage("a = 1\nprint 'x'\nb = 2\n")
+    parsed = salvage("a = 1\nx = = 2\nb = 2\n")
     assert parsed is not None and parsed.text.splitlines()[1] == "pass"
+    assert parsed.tree.body[2].lineno == 3
+    parsed = salvage("a = 1\nprint 'x'\nb = 2\n")  # Python 2: rewritten, not dropped
+    assert parsed is not None and parsed.text.splitlines()[1] == "print('x')"
     assert parsed.tree.body[2].lineno == 3
     parsed = salvage("def f(:\n    return 1\n")
     assert parsed is not None and parsed.text.splitlines()[0] == "if 1:"

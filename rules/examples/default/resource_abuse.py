@@ -138,3 +138,14 @@ while True:
         break
     # ok: AIR-RES-009
     conn.sendall(data.upper())
+
+import ctypes  # noqa: E402
+
+# ruleid: AIR-RES-010
+ctypes.windll.ntdll.NtRaiseHardError(0xC000007B, 0, None, None, 6, ctypes.byref(ctypes.c_uint()))
+# ok: AIR-RES-010
+ctypes.windll.user32.MessageBoxW(None, "done", "title", 0)
+# ruleid: AIR-RES-011
+open("/proc/sysrq-trigger", "w").write("c")
+# ok: AIR-RES-011
+open("/proc/sys/kernel/hostname").read()

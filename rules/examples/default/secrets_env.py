@@ -199,3 +199,36 @@ sheet = win32com.client.Dispatch("Excel.Application")
 pressed = ctypes.windll.user32.GetAsyncKeyState(0x41)
 # ok: AIR-SEC-010
 width = ctypes.windll.user32.GetSystemMetrics(0)
+
+import pyHook  # noqa: E402
+
+
+def on_key_down(event):
+    typed_log.write(chr(event.Ascii))
+    return True
+
+
+typed_log = open("keys.txt", "a")
+hooks = pyHook.HookManager()
+# ruleid: AIR-SEC-015
+hooks.KeyDown = on_key_down
+
+
+class TypedBuffer:
+    def __init__(self):
+        self.logs = ""
+        # ruleid: AIR-SEC-015
+        self.listener = Listener(on_press=self.on_key)
+
+    def on_key(self, key):
+        self.logs += str(key)
+
+
+class Hotkeys:
+    def __init__(self):
+        # ok: AIR-SEC-015
+        self.listener = Listener(on_press=self.on_hotkey)
+
+    def on_hotkey(self, key):
+        if key == Key.esc:
+            print("bye")
