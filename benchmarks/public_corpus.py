@@ -6,7 +6,8 @@ listed in `SOURCES`, into `artifacts/public_corpus/{dev,heldout}/{malicious,beni
 (ignored by git), with a `manifest.json` naming every snippet's repository, path, commit,
 SHA-256 and label. A third part, `fresh/` (with its own `fresh/manifest.json`), comes from
 the other sources of `FRESH_SOURCES` and is held out whole: see `fresh_malicious` and
-`fresh_programs`.
+`fresh_programs`. A fourth, `fresh2/`, is built by the same rules from the sources of
+`FRESH2_SOURCES`, in none of the other parts, and is held out whole too (`FRESH_PARTS`).
 
 Labels and how they are given (the rule, not a judgement per file):
 
@@ -129,12 +130,69 @@ FRESH_PAGES = {
     ),
     "jeff-160/The-Definitive-Guide-to-Pyjails": ("README.md",),
 }
-FRESH_PROGRAMS = (
-    "keon/algorithms",
-    "OmkarPathak/Python-Programs",
-    "realpython/materials",
-    "avinashkranjan/Amazing-Python-Scripts",
-)
+# Program collections, as {repository: folders taken} ("" is the whole repository).
+FRESH_PROGRAMS = {
+    "keon/algorithms": ("",),
+    "OmkarPathak/Python-Programs": ("",),
+    "realpython/materials": ("",),
+    "avinashkranjan/Amazing-Python-Scripts": ("",),
+}
+# The second fresh part, held out whole like the first (which has since been studied), from
+# sources in none of the parts above, built by the same rules.
+FRESH2_SOURCES = {
+    "nathanlopez/Stitch": "8e22e91c94237959c02d521aab58dc7e3d994cea",
+    "mategol/PySilon-malware": "2b151992c651294d8fa126ccb2d04a4b743798d9",
+    "Marten4n6/EvilOSX": "033a662030e99b3704a1505244ebc1e6e59fba57",
+    "MythicAgents/Medusa": "9f70e425b91e5780db483207751590ff17052a64",
+    "addi00000/empyrean": "73858ba7b00adba3e8b1a4209a68c6d71aeaafe8",
+    "Blank-c/Blank-Grabber": "b2bb7d1e1d27ef74666574d96ba838da75822a70",
+    "salvatore-abello/python-ctf-cheatsheet": "98d7f53591d2a43ed839113fc221412a48c65042",
+    "Python-World/python-mini-projects": "e0cfd4b0fe5e0bb4d443daba594e83332d5fb720",
+    "hastagAB/Awesome-Python-Scripts": "f0ea440d412b9b079e3346600f24c74a8ea96386",
+    "DhanushNehru/Python-Scripts": "126454b1ba5f80808617a62360e735c3e868ff4b",
+    "faif/python-patterns": "74151cfec27663a968f44185adada7c2a1f38165",
+    "networkx/networkx": "cfc6b79fc53f583aa15a79b2187ae30bd4f480ed",
+}
+# Stitch's payload commands and UAC elevation (its vendored creddump, mss and pyxhook, and
+# its server, are left out); PySilon's client and the code blocks its builder splices into
+# it; EvilOSX's bot, its loaders and the modules it runs on the bot (launchers are generated
+# by the server); Medusa's agent commands; empyrean's and Blank Grabber's stealer code (builders
+# and GUIs left out).
+FRESH2_IMPLANTS = {
+    "nathanlopez/Stitch": (("PyLib/", "Elevation/elevate.py"), ()),
+    "mategol/PySilon-malware": (("source.py", "resources/"), ()),
+    "Marten4n6/EvilOSX": (("bot/", "server/modules/bot/"), ("bot/launchers/",)),
+    "MythicAgents/Medusa": (("Payload_Type/medusa/medusa/agent_code/",), ()),
+    "addi00000/empyrean": (("src/",), ()),
+    "Blank-c/Blank-Grabber": (
+        ("Blank Grabber/Components/stub.py", "Blank Grabber/Components/loader.py"),
+        (),
+    ),
+}
+FRESH2_PAGES = {
+    "salvatore-abello/python-ctf-cheatsheet": (
+        "pyjails/README.md",
+        "internals/README.md",
+        "internals/pwning-python/README.md",
+        "libraries/Jinja2/README.md",
+        "libraries/multiprocessing/README.md",
+        "libraries/pickle/README.md",
+        "libraries/sys/README.md",
+        "libraries/uncompyle6/README.md",
+    ),
+}
+FRESH2_PROGRAMS = {
+    "Python-World/python-mini-projects": ("",),
+    "hastagAB/Awesome-Python-Scripts": ("",),
+    "DhanushNehru/Python-Scripts": ("",),
+    "faif/python-patterns": ("patterns/",),
+    "networkx/networkx": ("examples/",),  # its gallery
+}
+# Each held-out-whole part: (implants, write-up pages, program collections).
+FRESH_PARTS = {
+    "fresh": (FRESH_IMPLANTS, FRESH_PAGES, FRESH_PROGRAMS),
+    "fresh2": (FRESH2_IMPLANTS, FRESH2_PAGES, FRESH2_PROGRAMS),
+}
 # An implant file is kept when it runs code or programs (`REACHES_EXEC`) or imports a way to
 # reach the network, native code, the registry or the keyboard/screen (by text: many of these
 # files are Python 2); helpers that do none of that (argument parsing, constants) are left out.
@@ -234,7 +292,7 @@ class Mirror:
     def __init__(self, base: Path, repo: str) -> None:
         self.repo = repo
         self.git = base / repo.replace("/", "+") / "repo"
-        pinned = SOURCES.get(repo) or FRESH_SOURCES.get(repo)
+        pinned = SOURCES.get(repo) or FRESH_SOURCES.get(repo) or FRESH2_SOURCES.get(repo)
         self.commit = pinned or self._run("rev-parse", "HEAD").decode().strip()
 
     def _run(self, *args: str) -> bytes:
@@ -450,13 +508,19 @@ def _parses(text: str) -> bool:
     return True
 
 
-def fresh_malicious(mirrors: Path, seed: int) -> list[Snippet]:
-    """Implant files of five malware tools and the payload blocks of five write-up
-    pages: a block is kept when it names a way to run code or a program (`REACHES_EXEC`) and
-    Python 3.11 parses it (disassembly listings and pickle opcode dumps are left out)."""
+def fresh_malicious(
+    mirrors: Path,
+    seed: int,
+    implants: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = FRESH_IMPLANTS,
+    pages: dict[str, tuple[str, ...]] = FRESH_PAGES,
+) -> list[Snippet]:
+    """Implant files of malware tools and the payload blocks of write-up pages (five and five
+    for the fresh part): a block is kept when it names a way to run code or a program
+    (`REACHES_EXEC`) and Python 3.11 parses it (disassembly listings and pickle opcode dumps
+    are left out)."""
     out: list[Snippet] = []
     rng = random.Random(seed)
-    for repo, (keep, drop) in FRESH_IMPLANTS.items():
+    for repo, (keep, drop) in implants.items():
         m = Mirror(mirrors, repo)
         paths = sorted(
             p
@@ -475,9 +539,9 @@ def fresh_malicious(mirrors: Path, seed: int) -> list[Snippet]:
                 continue
             taken += 1
             out.append(Snippet("malicious", m.repo, path, m.commit, text, "implant"))
-    for repo, pages in FRESH_PAGES.items():
+    for repo, repo_pages in pages.items():
         m = Mirror(mirrors, repo)
-        for page in pages:
+        for page in repo_pages:
             md = m.read(page).decode()
             for i, block in enumerate(PY_BLOCK.findall(md)):
                 if REACHES_EXEC.search(block) and _parses(block):
@@ -485,17 +549,24 @@ def fresh_malicious(mirrors: Path, seed: int) -> list[Snippet]:
     return out
 
 
-def fresh_programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
-    """Programs of four collections, labelled as in `programs` (tests and hidden folders
-    such as `.github/` are left out)."""
+def fresh_programs(
+    mirrors: Path,
+    per_repo: int,
+    seed: int,
+    collections: dict[str, tuple[str, ...]] = FRESH_PROGRAMS,
+) -> list[Snippet]:
+    """Programs of the folders of collections (four whole repositories for the fresh part),
+    labelled as in `programs` (tests and hidden folders such as `.github/` are left out)."""
     out: list[Snippet] = []
     rng = random.Random(seed)
-    for repo in FRESH_PROGRAMS:
+    for repo, folders in collections.items():
         m = Mirror(mirrors, repo)
         paths = sorted(
             p
             for p in m.files()
-            if p.endswith(".py") and not any(q.startswith((".", "test")) for q in p.split("/"))
+            if p.endswith(".py")
+            and p.startswith(folders)
+            and not any(q.startswith((".", "test")) for q in p.split("/"))
         )
         rng.shuffle(paths)
         taken = {"benign": 0, "risky": 0}
@@ -516,14 +587,19 @@ def fresh_programs(mirrors: Path, per_repo: int, seed: int) -> list[Snippet]:
     return out
 
 
-def build_fresh(mirrors: Path, per_repo: int, seed: int, seen: set[str]) -> dict[str, int]:
-    """The fresh part, all held out, with its own `fresh/manifest.json`; a snippet already in
-    the development or held-out part (same SHA-256) is left out."""
-    snippets = fresh_malicious(mirrors, seed) + fresh_programs(mirrors, per_repo, seed)
+def build_fresh(
+    mirrors: Path, per_repo: int, seed: int, seen: set[str], part: str = "fresh"
+) -> dict[str, int]:
+    """A part of `FRESH_PARTS`, all held out, with its own `<part>/manifest.json`; a snippet
+    already in a part built before it (same SHA-256) is left out."""
+    implants, pages, collections = FRESH_PARTS[part]
+    snippets = fresh_malicious(mirrors, seed, implants, pages) + fresh_programs(
+        mirrors, per_repo, seed, collections
+    )
     manifest = []
     counts: dict[str, int] = {}
     for label in ("malicious", "benign", "risky"):
-        d = OUT / "fresh" / label
+        d = OUT / part / label
         d.mkdir(parents=True, exist_ok=True)
         for old in d.glob("*.py"):
             old.unlink()
@@ -535,12 +611,10 @@ def build_fresh(mirrors: Path, per_repo: int, seed: int, seen: set[str]) -> dict
         seen.add(s.sha)
         stem = re.sub(r"[^A-Za-z0-9]+", "_", f"{s.repo.split('/')[0]}_{Path(s.path).stem}")[:60]
         name = f"{stem}_{s.sha[:8]}.py"
-        (OUT / "fresh" / s.label / name).write_text(
-            s.text, encoding="utf-8", errors="surrogatepass"
-        )
+        (OUT / part / s.label / name).write_text(s.text, encoding="utf-8", errors="surrogatepass")
         manifest.append(
             {
-                "file": f"fresh/{s.label}/{name}",
+                "file": f"{part}/{s.label}/{name}",
                 "label": s.label,
                 "repo": s.repo,
                 "path": s.path,
@@ -549,8 +623,8 @@ def build_fresh(mirrors: Path, per_repo: int, seed: int, seen: set[str]) -> dict
                 "note": s.note,
             }
         )
-        counts[f"fresh/{s.label}"] = counts.get(f"fresh/{s.label}", 0) + 1
-    (OUT / "fresh" / "manifest.json").write_text(
+        counts[f"{part}/{s.label}"] = counts.get(f"{part}/{s.label}", 0) + 1
+    (OUT / part / "manifest.json").write_text(
         json.dumps(manifest, indent=1) + "\n", encoding="utf-8"
     )
     return counts
@@ -616,7 +690,8 @@ def build(
             )
             counts[f"{part}/packages"] = counts.get(f"{part}/packages", 0) + 1
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    counts.update(build_fresh(mirrors, fresh_per_repo, seed, seen))
+    for part in FRESH_PARTS:
+        counts.update(build_fresh(mirrors, fresh_per_repo, seed, seen, part))
     return counts
 
 
@@ -629,7 +704,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--packages", type=int, default=800, help="malicious packages (0: none)")
     ap.add_argument(
-        "--fresh-per-repo", type=int, default=50, help="fresh programs per label per collection"
+        "--fresh-per-repo",
+        type=int,
+        default=50,
+        help="programs per label per collection of each fresh part",
     )
     args = ap.parse_args()
     counts = build(args.mirrors, args.per_repo, args.seed, args.packages, args.fresh_per_repo)
