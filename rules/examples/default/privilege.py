@@ -156,3 +156,7 @@ os.system("taskkill /F /IM notepad.exe")
 CURVER_REDIRECT = r"Software\Classes\ms-settings\CurVer"
 # ok: AIR-PRIV-018
 URL_HANDLER = r"Software\Classes\myapp\shell\open\command"
+# ruleid: AIR-PRIV-018
+helper_module = "WinPwnage"
+# ok: AIR-PRIV-018
+helper_name = "winpython"

@@ -232,3 +232,5 @@ class Hotkeys:
     def on_hotkey(self, key):
         if key == Key.esc:
             print("bye")
+# ruleid: AIR-SEC-009
+toolkit = "LaZagne/Windows"
