@@ -14,6 +14,9 @@ text-level hits, which carry their own line and column. Use one from YAML with
   with a name not spelled as a literal, or a computed key into `globals()`,
   `vars(module)`, `module.__dict__`, `__builtins__` or `sys.modules`. `getattr` on the
   snippet's own objects (dispatch) is not flagged.
+- `indirect_runner`: a call of something that runs code or commands (os.system, subprocess,
+  exec, eval, pty.spawn …) reached through `__import__`, `import_module`, `getattr`,
+  `vars()` or a namespace subscript rather than by its name.
 - `computed_dangerous_name`: a string built at run time (concatenation, join, chr,
   reversal, decoding…) whose value names something the rule set watches.
 - `inline_suppression`: `# nosec`, `# nosemgrep`, `# noqa: S…`, `# airlock: ignore[…]`.
@@ -55,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from airlock.analyzer.datamodel import datamodel_exec
+from airlock.analyzer.datamodel import datamodel_exec, runner
 from airlock.analyzer.dropper import downloaded_then_run
 from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
@@ -157,6 +160,47 @@ def computed_import(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         for call, module, computed in ctx.dynamic_imports()
         if computed
     ]
+
+
+INDIRECT_STEPS = frozenset(
+    {"builtins.__import__", "importlib.import_module", "builtins.getattr", "builtins.vars"}
+)
+NOT_RUNNERS = ("builtins.__import__", "importlib.import_module")
+
+
+def _indirect(ctx: Context, func: cst.BaseExpression, depth: int = 0) -> bool:
+    """`func` reaches its callable through a dynamic import, `getattr`, `vars()` or a
+    namespace subscript (`__import__("os").system`, `getattr(os, "system")`), directly or
+    through a name bound once to such an expression."""
+    if depth > 8:
+        return False
+    tp = type(func)
+    if tp is cst.Call:
+        if not ctx.names.qualnames(func.func).isdisjoint(INDIRECT_STEPS):  # type: ignore[attr-defined]
+            return True
+        return _indirect(ctx, func.func, depth + 1)  # type: ignore[attr-defined]
+    if tp is cst.Subscript:
+        return True  # `vars(os)["system"]`, `sys.modules["os"].system`
+    if tp is cst.Attribute:
+        return _indirect(ctx, func.value, depth + 1)  # type: ignore[attr-defined]
+    if tp is cst.Name:
+        binds = ctx.names.bindings.get(func.value, ())  # type: ignore[attr-defined]
+        if len(binds) == 1 and binds[0].kind == "value":
+            return _indirect(ctx, binds[0].payload, depth + 1)  # type: ignore[arg-type]
+    return False
+
+
+def indirect_runner(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
+    out: list[CheckHit] = []
+    for site in ctx.collected.calls:
+        func = site.node.func
+        if type(func) is cst.Name and func.value in ctx.names.functions:
+            continue  # the snippet's own function
+        found = runner(ctx, func)
+        if found is None or found.startswith(NOT_RUNNERS) or not _indirect(ctx, func):
+            continue
+        out.append((site.node, found, 0, 0))
+    return out
 
 
 def dynamic_getattr(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
@@ -294,6 +338,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "confusable_identifier": confusable_identifier,
     "computed_import": computed_import,
     "dynamic_getattr": dynamic_getattr,
+    "indirect_runner": indirect_runner,
     "computed_dangerous_name": computed_dangerous_name,
     "inline_suppression": inline_suppression,
     "unbounded_loop_spawn": unbounded_loop_spawn,

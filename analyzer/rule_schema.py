@@ -21,6 +21,7 @@ CheckName = Literal[
     "confusable_identifier",
     "computed_import",
     "dynamic_getattr",
+    "indirect_runner",
     "computed_dangerous_name",
     "inline_suppression",
     "unbounded_loop_spawn",

@@ -85,3 +85,10 @@ pyarmor_runtime()
 __pyarmor__(__name__, __file__, b"PYARMOR\x00\x00\x03\x0b\x00U\r\r\n\x04\x00")  # noqa: F821
 # ok: AIR-OBF-011, AIR-OBF-012
 armor_rating = {"__name__": "plate", "armor": 3}
+
+# ruleid: AIR-OBF-013
+getattr(__import__("os"), "system")("id")
+# ruleid: AIR-OBF-013
+importlib.import_module("subprocess").run(["id"])
+# ok: AIR-OBF-013
+json_module = importlib.import_module("json")
