@@ -58,6 +58,9 @@ CAPTURE_CALLS = (
     "tkinter.Tk.clipboard_get",
     "ctypes.windll.user32.GetAsyncKeyState",
     "win32api.GetAsyncKeyState",
+    "scapy.all.sniff",
+    "scapy.sendrecv.sniff",
+    "pyshark.LiveCapture",
     "pyscreenshot.grab",
 )
 RECON_CALLS = frozenset(

