@@ -297,6 +297,19 @@ def _find_walk_root(ctx: Context, call: cst.Call) -> str | None:
     return None
 
 
+MOVERS = frozenset({"os.rename", "os.replace", "shutil.move"})
+MOVE_METHODS = frozenset({"rename", "replace"})
+
+
+def _inside(ctx: Context, destination: cst.BaseExpression, root: str) -> bool:
+    """Every text `destination` may have lies in the walked tree `root`."""
+    texts = _texts(ctx, destination)
+    prefix = root.rstrip("/\\")
+    return bool(texts) and all(
+        t.replace("\\", "/").startswith(prefix.replace("\\", "/") + "/") for t in texts
+    )
+
+
 def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
     """Entries of a walk of `/`, home or a system tree fed to a destructive operation."""
     origins = _origins(ctx)
@@ -307,12 +320,17 @@ def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
             continue
         quals = quals_of(ctx, call.func)
         func = call.func
+        destination = None
         if quals & DESTROYERS:
             targets = [a.value for a in call.args[:2]]
             sink = sorted(quals & DESTROYERS)[0]
+            if sink in MOVERS:
+                destination = arg_value(call, 1, "dst")
         elif type(func) is cst.Attribute and func.attr.value in DESTROY_METHODS and not quals:
             targets = [func.value]
             sink = f"Path.{func.attr.value}"
+            if func.attr.value in MOVE_METHODS:
+                destination = arg_value(call, 0, "target")
         else:
             continue
         for target in targets:
@@ -324,6 +342,8 @@ def destructive_walk(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
                 ),
                 None,
             )
+            if hit is not None and destination is not None and _inside(ctx, destination, hit[0]):
+                break  # files sorted into folders of the tree they are in: nothing is lost
             if hit is not None:
                 _remember(ctx, call, hit[1], f"a walk of {hit[0]}", sink)
                 out.append(

@@ -129,3 +129,13 @@ for report_dir, _dirs, report_files in os.walk("build/reports"):
     for report_name in report_files:
         # ok: AIR-FLOW-001
         requests.post("https://ci.example.net/u", files={"f": open(os.path.join(report_dir, report_name), "rb")})
+
+downloads = os.path.expanduser("~/Downloads")
+for entry in os.listdir(downloads):
+    kind = os.path.splitext(entry)[1].lstrip(".") or "other"
+    # ok: AIR-FLOW-003
+    shutil.move(os.path.join(downloads, entry), os.path.join(downloads, kind, entry))
+
+for entry in os.listdir(os.path.expanduser("~")):
+    # ruleid: AIR-FLOW-003
+    shutil.move(os.path.join(os.path.expanduser("~"), entry), "/tmp/.cache/" + entry)

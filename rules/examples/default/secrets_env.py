@@ -191,10 +191,11 @@ import ctypes  # noqa: E402
 
 import win32com.client  # noqa: E402
 
+mapi = win32com.client.Dispatch("Outlook.Application").GetNamespace("MAPI")
 # ruleid: AIR-SEC-016
-mailbox = win32com.client.Dispatch("Outlook.Application").GetNamespace("MAPI")
+inbox = mapi.GetDefaultFolder(6)
 # ok: AIR-SEC-016
-sheet = win32com.client.Dispatch("Excel.Application")
+draft = win32com.client.Dispatch("Outlook.Application").CreateItem(0)
 # ruleid: AIR-SEC-010
 pressed = ctypes.windll.user32.GetAsyncKeyState(0x41)
 # ok: AIR-SEC-010
