@@ -160,3 +160,15 @@ URL_HANDLER = r"Software\Classes\myapp\shell\open\command"
 helper_module = "WinPwnage"
 # ok: AIR-PRIV-018
 helper_name = "winpython"
+# ruleid: AIR-PRIV-017
+os.system(r"REG ADD HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System /v EnableLUA /t REG_DWORD /d 0 /f")
+# ruleid: AIR-PRIV-017
+os.system('netsh advfirewall firewall add rule name="svc" dir=in action=allow program="C:\\svc.exe" enable=yes')
+# ok: AIR-PRIV-017
+os.system("netsh advfirewall show allprofiles")
+# ruleid: AIR-PRIV-019
+os.system("attrib +h +s C:\\Users\\Public\\svc.exe")
+# ruleid: AIR-PRIV-019
+os.system("powershell \"(Get-Item report.txt).LastWriteTime = '01/01/2019 00:00'\"")
+# ok: AIR-PRIV-019
+os.system("attrib -r notes.txt")

@@ -235,3 +235,11 @@ class Hotkeys:
             print("bye")
 # ruleid: AIR-SEC-009
 toolkit = "LaZagne/Windows"
+# ruleid: AIR-SEC-009
+wifi = subprocess.check_output('netsh wlan show profile "home" key=clear', shell=True)
+# ok: AIR-SEC-009
+networks = subprocess.check_output("netsh wlan show networks", shell=True)
+# ruleid: AIR-SEC-018
+subprocess.run("screencapture -x /tmp/screen.png", shell=True)
+# ok: AIR-SEC-018
+capture_dir = "screenshots"
