@@ -15,8 +15,10 @@ text-level hits, which carry their own line and column. Use one from YAML with
   `vars(module)`, `module.__dict__`, `__builtins__` or `sys.modules`. `getattr` on the
   snippet's own objects (dispatch) is not flagged.
 - `indirect_runner`: a call of something that runs code or commands (os.system, subprocess,
-  exec, eval, pty.spawn …) reached through `__import__`, `import_module`, `getattr`,
-  `vars()` or a namespace subscript rather than by its name.
+  exec, eval, pty.spawn …) reached through `__import__`, `import_module`, `vars()`,
+  `operator.attrgetter`/`methodcaller`, a namespace subscript, or `getattr` with a computed
+  name or on such a dynamic object, rather than by its name (`getattr(os, "startfile")` on
+  an imported module is ordinary).
 - `computed_dangerous_name`: a string built at run time (concatenation, join, chr,
   reversal, decoding…) whose value names something the rule set watches.
 - `inline_suppression`: `# nosec`, `# nosemgrep`, `# noqa: S…`, `# airlock: ignore[…]`.
@@ -163,7 +165,8 @@ def computed_import(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
 
 
 INDIRECT_STEPS = frozenset(
-    {"builtins.__import__", "importlib.import_module", "builtins.getattr", "builtins.vars"}
+    {"builtins.__import__", "importlib.import_module", "builtins.vars"}
+    | {"operator.attrgetter", "operator.methodcaller"}
 )
 NOT_RUNNERS = ("builtins.__import__", "importlib.import_module")
 
@@ -176,8 +179,17 @@ def _indirect(ctx: Context, func: cst.BaseExpression, depth: int = 0) -> bool:
         return False
     tp = type(func)
     if tp is cst.Call:
-        if not ctx.names.qualnames(func.func).isdisjoint(INDIRECT_STEPS):  # type: ignore[attr-defined]
+        quals = ctx.names.qualnames(func.func)  # type: ignore[attr-defined]
+        if not quals.isdisjoint(INDIRECT_STEPS):
             return True
+        if "builtins.getattr" in quals:  # `getattr(os, "startfile")` on an imported module
+            obj, name = arg_value(func, 0, None), arg_value(func, 1, None)  # is ordinary
+            return (
+                obj is None
+                or name is None
+                or not is_plain_literal(name)
+                or _indirect(ctx, obj, depth + 1)
+            )
         return _indirect(ctx, func.func, depth + 1)  # type: ignore[attr-defined]
     if tp is cst.Subscript:
         return True  # `vars(os)["system"]`, `sys.modules["os"].system`

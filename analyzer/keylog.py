@@ -58,27 +58,55 @@ def _keeps(ctx: Context, calls: list[cst.Call]) -> str | None:
 KEEPING_METHODS = frozenset({"append", "extend", "insert", "appendleft", "put", "put_nowait"})
 
 
-class _Accumulates(cst.CSTVisitor):
-    """Does a callback's body keep what it is given: `self.log += key`, `keys.append(k)`?"""
-
+class _Names(cst.CSTVisitor):
     def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def _mentions(node: cst.CSTNode, names: set[str]) -> bool:
+    v = _Names()
+    node.visit(v)
+    return not v.names.isdisjoint(names)
+
+
+class _Accumulates(cst.CSTVisitor):
+    """Does a callback's body keep the key it is given: `self.log += key`,
+    `keys.append(event.Key)`? (A counter, `n += 1`, keeps nothing typed.)"""
+
+    def __init__(self, params: set[str]) -> None:
+        self.params = params
         self.found = False
 
     def visit_AugAssign(self, node: cst.AugAssign) -> bool:
-        if type(node.operator) is cst.AddAssign and type(node.target) is not cst.Name:
-            self.found = True  # into an attribute or an item: kept beyond the call
+        if (
+            type(node.operator) is cst.AddAssign
+            and type(node.target) is not cst.Name  # into an attribute or an item: kept
+            and _mentions(node.value, self.params)
+        ):
+            self.found = True
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:
         func = node.func
-        if type(func) is cst.Attribute and func.attr.value in KEEPING_METHODS:
+        if (
+            type(func) is cst.Attribute
+            and func.attr.value in KEEPING_METHODS
+            and any(_mentions(a.value, self.params) for a in node.args)
+        ):
             self.found = True
         return not self.found
 
 
 def _accumulates(defs: list[cst.FunctionDef]) -> bool:
     for fd in defs:
-        v = _Accumulates()
+        params = {p.name.value for p in (*fd.params.posonly_params, *fd.params.params)}
+        params -= {"self", "cls"}
+        if not params:
+            continue
+        v = _Accumulates(params)
         fd.body.visit(v)
         if v.found:
             return True

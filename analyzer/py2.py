@@ -4,8 +4,9 @@ Much real attacker code is Python 2: `print "x"`, `except socket.error, e:`,
 `exec code in ns`, backticks, `0777`, `10L`, `<>`. Python 3 cannot parse a file holding
 one of them, and replacing each such line with `pass` (as salvage does for other errors)
 would drop the statements that matter, in files with hundreds of `print`s. Each rewrite
-keeps the line where it was (line numbers stay true) and is applied only to a line whose
-shape is Python 2 syntax, outside strings as far as a line can tell.
+keeps the line where it was (line numbers stay true) and is applied only to a line that is
+not Python 3 on its own and is once rewritten: a valid statement is never touched, and a
+rewrite that would not compile is dropped (salvage then treats the line as before).
 """
 
 from __future__ import annotations
@@ -23,12 +24,55 @@ _LONG = re.compile(r"(?<![\w.])(\d+)[lL]\b")
 _UR = re.compile(r"(?<![\w])[uU][rR](['\"])")
 
 
+MAX_LINE = 1_000  # longer lines are left to salvage: the patterns stay linear in the file
+
+
+def _split_comment(body: str) -> tuple[str, str]:
+    """`body` cut before a `#` that is outside quotes (as far as one line can tell)."""
+    quote = ""
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "#":
+            return body[:i].rstrip(), body[len(body[:i].rstrip()) :]
+        i += 1
+    return body, ""
+
+
+def _compiles(line: str) -> bool:
+    """One line is a Python 3 statement or clause on its own (blocks it opens given a body)."""
+    code = line.strip()
+    if not code:
+        return True
+    if code.endswith(":"):
+        code += " pass"
+    if code.startswith(("except", "finally")):
+        code = "try: pass\n" + code
+    elif code.startswith(("elif", "else")):
+        code = "if 1: pass\n" + code
+    try:
+        compile(code, "<line>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def rewrite(line: str) -> str | None:
-    """The Python 3 form of one line of Python 2, or None when it has no Python 2 shape."""
+    """The Python 3 form of one line of Python 2, or None when it has no Python 2 shape,
+    is already Python 3, or would not be Python 3 once rewritten (a rewrite never turns a
+    valid statement into one that salvage would then take out)."""
     end = line[len(line.rstrip("\r\n")) :]
-    body = line[: len(line) - len(end)]
-    if "#" in body or not body.strip():
-        return None  # a comment could hold anything the patterns below would misread
+    body, comment = _split_comment(line[: len(line) - len(end)])
+    if not body.strip() or len(body) > MAX_LINE or _compiles(body):
+        return None
+    body = body.rstrip()
     out = body
     m = _PRINT_TO.match(out)
     if m:
@@ -46,14 +90,15 @@ def rewrite(line: str) -> str | None:
     m = _RAISE.match(out)
     if m:
         out = f"{m[1]}{m[2]}({m[3]})"
-    if "`" in out:
+    if "'" not in out and '"' not in out:  # backticks, numbers, operators outside strings
         out = _BACKTICK.sub(r"repr(\1)", out)
-    if "'" not in out and '"' not in out:  # numbers and operators outside strings
         out = _OCTAL.sub(r"0o\1", out)
         out = _LONG.sub(r"\1", out)
         out = out.replace("<>", "!=")
     out = _UR.sub(r"r\1", out)
-    return out + end if out != body else None
+    if out == body or not _compiles(out):
+        return None
+    return out + comment + end
 
 
 def rewrite_all(text: str) -> str | None:

@@ -253,6 +253,14 @@ class NameTable(ValueFlow):
         funcs = self.qualnames(call.func)
         out: set[str] = set()
         func = call.func
+        if (
+            type(func) is cst.Call
+            and call.args
+            and "operator.attrgetter" in self.qualnames(func.func)
+        ):
+            attr = self.const_str(arg_value(func, 0, None))  # `attrgetter("system")(os)`
+            if attr is not None:
+                out |= {f"{q}.{attr}" for q in self.qualnames(call.args[0].value)}
         if type(func) is cst.Attribute and func.attr.value in ("get", "__getitem__", "pop"):
             # `d.get("eval")` on a namespace mapping (`builtins.__dict__`, `globals()`)
             key = self.const_str(arg_value(call, 0, None))

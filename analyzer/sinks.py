@@ -13,6 +13,7 @@ Each finding sits on the sink and names the source with its line.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from airlock.analyzer.destinations import drop_destination
 from airlock.analyzer.resolve import arg_value
 from airlock.analyzer.sources import FILE, NAMED, STRONG, WEAK, quals_of
 from airlock.analyzer.taint import Origins
+from airlock.analyzer.template import HOLE
 
 if TYPE_CHECKING:
     from airlock.analyzer.checks import CheckHit
@@ -302,11 +304,16 @@ MOVE_METHODS = frozenset({"rename", "replace"})
 
 
 def _inside(ctx: Context, destination: cst.BaseExpression, root: str) -> bool:
-    """Every text `destination` may have lies in the walked tree `root`."""
+    """Every text `destination` may have names a path of its own (a hole for the entry's
+    name) inside the walked tree `root`, after `..` is resolved; never for a walk of `/`
+    or a drive."""
+    prefix = posixpath.normpath(root.replace("\\", "/"))
+    if prefix in ("/", ".") or re.fullmatch(r"[A-Za-z]:/?", prefix):
+        return False
     texts = _texts(ctx, destination)
-    prefix = root.rstrip("/\\")
     return bool(texts) and all(
-        t.replace("\\", "/").startswith(prefix.replace("\\", "/") + "/") for t in texts
+        HOLE in t and posixpath.normpath(t.replace("\\", "/")).startswith(prefix + "/")
+        for t in texts
     )
 
 

@@ -172,3 +172,5 @@ os.system("attrib +h +s C:\\Users\\Public\\svc.exe")
 os.system("powershell \"(Get-Item report.txt).LastWriteTime = '01/01/2019 00:00'\"")
 # ok: AIR-PRIV-019
 os.system("attrib -r notes.txt")
+# ok: AIR-PRIV-019
+os.system("touch -d 2024-01-01 build/stamp && powershell \"(Get-Item out.txt).LastWriteTime = Get-Date\"")

@@ -147,5 +147,7 @@ ctypes.windll.ntdll.NtRaiseHardError(0xC000007B, 0, None, None, 6, ctypes.byref(
 ctypes.windll.user32.MessageBoxW(None, "done", "title", 0)
 # ruleid: AIR-RES-011
 open("/proc/sysrq-trigger", "w").write("c")
+# ruleid: AIR-RES-011
+os.system("echo b > /proc/sysrq-trigger")
 # ok: AIR-RES-011
 open("/proc/sys/kernel/hostname").read()

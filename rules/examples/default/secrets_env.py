@@ -191,8 +191,8 @@ import ctypes  # noqa: E402
 
 import win32com.client  # noqa: E402
 
-mapi = win32com.client.Dispatch("Outlook.Application").GetNamespace("MAPI")
 # ruleid: AIR-SEC-016
+mapi = win32com.client.Dispatch("Outlook.Application").GetNamespace("MAPI")
 inbox = mapi.GetDefaultFolder(6)
 # ok: AIR-SEC-016
 draft = win32com.client.Dispatch("Outlook.Application").CreateItem(0)
@@ -243,3 +243,5 @@ networks = subprocess.check_output("netsh wlan show networks", shell=True)
 subprocess.run("screencapture -x /tmp/screen.png", shell=True)
 # ok: AIR-SEC-018
 capture_dir = "screenshots"
+# ok: AIR-SEC-018
+caption = "A grim outlook: assets/grim.png"
