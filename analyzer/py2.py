@@ -12,6 +12,7 @@ rewrite that would not compile is dropped (salvage then treats the line as befor
 from __future__ import annotations
 
 import re
+import warnings
 
 _PRINT_TO = re.compile(r"^(\s*)print\s*>>\s*([^,]+?)\s*,\s*(.+?)\s*$")
 _PRINT = re.compile(r"^(\s*)print(?:\s+(?![\s(=.,)\[])(.*?))?\s*$")
@@ -57,10 +58,12 @@ def _compiles(line: str) -> bool:
         code = "try: pass\n" + code
     elif code.startswith(("elif", "else")):
         code = "if 1: pass\n" + code
-    try:
-        compile(code, "<line>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # `is 1`, invalid escapes: the scan's, not the user's
+        try:
+            compile(code, "<line>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return False
     return True
 
 
