@@ -105,3 +105,13 @@ def test_a_python3_statement_beside_python2_lines_keeps_its_findings() -> None:
     source = 'import os\nprint "hi"\nprint ; os.system(cmd)\n'
     rules = {f.rule_id for f in scan(source).findings}
     assert {"AIR-PARSE-001", "AIR-PROC-001"} <= rules
+
+
+def test_the_compile_check_warns_nobody() -> None:
+    """`print "a" is 1` compiles with a SyntaxWarning; the scan's own check must not print
+    it on the user's terminal (warnings turned into errors here would show it)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rewrite('print "a" is 1\n') == 'print("a" is 1)\n'
