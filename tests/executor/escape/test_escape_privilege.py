@@ -74,8 +74,10 @@ def test_hard_rlimits_cannot_be_raised() -> None:
 
     control = new_marker()
     lower = "import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n"
+    # the raised limit held long enough for the sampler to see it on a loaded machine
+    hold = "time.sleep(1.5)\n"
     with Monitor(control, deep=True) as mon:
-        unconfined(program(control, lower + RAISE_NOFILE))
+        unconfined(program(control, lower + RAISE_NOFILE + hold))
     assert max(s.limits_open_files or 0 for s in mon.samples) > 64
 
 
