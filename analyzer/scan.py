@@ -91,14 +91,18 @@ def _scan(
             text = text or raw.decode("utf-8", "replace")
             parsed = salvage(text)
         if parsed is not None:
+            found: list[Finding] = []
             try:
-                findings.extend(_analyse(parsed, compiled))
+                found.extend(_analyse(parsed, compiled))
             except Exception as exc:  # fail closed: a broken rule never means "allow"
                 errors.append(f"analyzer: {type(exc).__name__}: {exc}")
             try:
-                findings.extend(_bandit(parsed, filename, rs))
+                found.extend(_bandit(parsed, filename, rs))
             except Exception as exc:
                 errors.append(f"bandit: {type(exc).__name__}: {exc}")
+            if parsed.text != text:  # salvaged or re-indented: show what was written
+                _show_original(found, text)
+            findings.extend(found)
             if honour:
                 own = builtin_for("inline_suppression", compiled.rules).id
                 findings = [f for f in findings if f.rule_id != own]
@@ -137,6 +141,18 @@ def _scan(
         duration_ms=round((time.perf_counter() - started) * 1000, 3),
         error=error,
     )
+
+
+def _show_original(findings: list[Finding], text: str) -> None:
+    """Findings on a salvaged source show the line as it was written, not the stand-in or
+    Python 3 rewrite salvage analysed (line numbers are the same in both)."""
+    for f in findings:
+        original = _line(text, f.line)
+        if f.line < 1 or original == f.source_line.rstrip():
+            continue
+        if f.fingerprint == fingerprint(f.rule_id, f.source_line):
+            f.fingerprint = fingerprint(f.rule_id, original)
+        f.source_line = original[:500]
 
 
 def _line(text: str, line: int) -> str:

@@ -115,3 +115,12 @@ def test_the_compile_check_warns_nobody() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert rewrite('print "a" is 1\n') == 'print("a" is 1)\n'
+
+
+def test_findings_show_the_line_as_written() -> None:
+    """The reviewer reads the agent's own line, not the Python 3 rewrite it was analysed as
+    (negative control: the rewrite itself is what the rules saw)."""
+    source = 'import os\nprint "go"\nprint os.system("id")\n'
+    (finding,) = [f for f in scan(source).findings if f.rule_id == "AIR-PROC-001"]
+    assert finding.line == 3 and finding.source_line == 'print os.system("id")'
+    assert rewrite('print os.system("id")\n') == 'print(os.system("id"))\n'
