@@ -129,6 +129,14 @@ def _callback_calls(
     return own_calls(ctx, [name], []), ctx.names.functions[name]
 
 
+def _kept_by(ctx: Context, cb: cst.BaseExpression) -> str | None:
+    """Where a keyboard callback puts the keys: a writer, sender or runner, or a buffer."""
+    found = _callback_calls(ctx, cb)
+    if found is None:
+        return None
+    return _keeps(ctx, found[0]) or ("a buffer" if _accumulates(found[1]) else None)
+
+
 def _callbacks(call: cst.Call, keyword_only: bool) -> list[cst.BaseExpression]:
     out = []
     for i, a in enumerate(call.args):
@@ -151,10 +159,7 @@ def keystroke_logger(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         if listener is None:
             continue
         for cb in _callbacks(call, keyword_only=listener.startswith("pynput")):
-            found = _callback_calls(ctx, cb)
-            if found is None:
-                continue
-            kept = _keeps(ctx, found[0]) or ("a buffer" if _accumulates(found[1]) else None)
+            kept = _kept_by(ctx, cb)
             if kept is not None:
                 out.append((call, f"keys from {listener} reach {kept}", 0, 0))
                 break
@@ -165,10 +170,7 @@ def keystroke_logger(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
         manager = next((q for q in sorted(quals) if q.startswith(HOOK_MANAGERS)), None)
         if manager is None:
             continue
-        found = _callback_calls(ctx, value)
-        if found is None:
-            continue
-        kept = _keeps(ctx, found[0]) or ("a buffer" if _accumulates(found[1]) else None)
+        kept = _kept_by(ctx, value)
         if kept is not None:
             out.append((target, f"keys from {manager}.{target.attr.value} reach {kept}", 0, 0))
     return out

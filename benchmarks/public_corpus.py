@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -587,57 +588,18 @@ def fresh_programs(
     return out
 
 
-def build_fresh(
-    mirrors: Path, per_repo: int, seed: int, seen: set[str], part: str = "fresh"
-) -> dict[str, int]:
-    """A part of `FRESH_PARTS`, all held out, with its own `<part>/manifest.json`; a snippet
-    already in a part built before it (same SHA-256) is left out."""
-    implants, pages, collections = FRESH_PARTS[part]
-    snippets = fresh_malicious(mirrors, seed, implants, pages) + fresh_programs(
-        mirrors, per_repo, seed, collections
-    )
-    manifest = []
-    counts: dict[str, int] = {}
-    for label in ("malicious", "benign", "risky"):
-        d = OUT / part / label
-        d.mkdir(parents=True, exist_ok=True)
-        for old in d.glob("*.py"):
-            old.unlink()
-    for s in snippets:
-        if s.sha in seen or not s.text.strip():
-            continue
-        if s.label == "malicious" and not is_attack(s.text):
-            continue
-        seen.add(s.sha)
-        stem = re.sub(r"[^A-Za-z0-9]+", "_", f"{s.repo.split('/')[0]}_{Path(s.path).stem}")[:60]
-        name = f"{stem}_{s.sha[:8]}.py"
-        (OUT / part / s.label / name).write_text(s.text, encoding="utf-8", errors="surrogatepass")
-        manifest.append(
-            {
-                "file": f"{part}/{s.label}/{name}",
-                "label": s.label,
-                "repo": s.repo,
-                "path": s.path,
-                "commit": s.commit,
-                "sha256": s.sha,
-                "note": s.note,
-            }
-        )
-        counts[f"{part}/{s.label}"] = counts.get(f"{part}/{s.label}", 0) + 1
-    (OUT / part / "manifest.json").write_text(
-        json.dumps(manifest, indent=1) + "\n", encoding="utf-8"
-    )
-    return counts
-
-
-def build(
-    mirrors: Path, per_repo: int, seed: int, package_count: int, fresh_per_repo: int
-) -> dict[str, int]:
-    snippets = malicious(mirrors) + programs(mirrors, per_repo, seed)
-    seen: set[str] = set()
-    manifest = []
-    counts: dict[str, int] = {}
-    for part in ("dev", "heldout"):
+def write_snippets(
+    snippets: list[Snippet],
+    parts: tuple[str, ...],
+    part_of: Callable[[Snippet], str],
+    seen: set[str],
+    manifest: list[dict[str, str]],
+    counts: dict[str, int],
+) -> None:
+    """Empty the label folders of `parts`, then write each new attack or program snippet
+    into the part `part_of` gives it, recording it in `manifest` and `counts`; `seen`
+    keeps every part disjoint from the ones written before."""
+    for part in parts:
         for label in ("malicious", "benign", "risky"):
             d = OUT / part / label
             d.mkdir(parents=True, exist_ok=True)
@@ -649,7 +611,7 @@ def build(
         if s.label == "malicious" and not is_attack(s.text):
             continue
         seen.add(s.sha)
-        part = "heldout" if int(s.sha[0], 16) < 8 else "dev"
+        part = part_of(s)
         stem = re.sub(r"[^A-Za-z0-9]+", "_", f"{s.repo.split('/')[0]}_{Path(s.path).stem}")[:60]
         name = f"{stem}_{s.sha[:8]}.py"
         (OUT / part / s.label / name).write_text(s.text, encoding="utf-8", errors="surrogatepass")
@@ -665,6 +627,41 @@ def build(
             }
         )
         counts[f"{part}/{s.label}"] = counts.get(f"{part}/{s.label}", 0) + 1
+
+
+def build_fresh(
+    mirrors: Path, per_repo: int, seed: int, seen: set[str], part: str = "fresh"
+) -> dict[str, int]:
+    """A part of `FRESH_PARTS`, all held out, with its own `<part>/manifest.json`; a snippet
+    already in a part built before it (same SHA-256) is left out."""
+    implants, pages, collections = FRESH_PARTS[part]
+    snippets = fresh_malicious(mirrors, seed, implants, pages) + fresh_programs(
+        mirrors, per_repo, seed, collections
+    )
+    manifest: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    write_snippets(snippets, (part,), lambda s: part, seen, manifest, counts)
+    (OUT / part / "manifest.json").write_text(
+        json.dumps(manifest, indent=1) + "\n", encoding="utf-8"
+    )
+    return counts
+
+
+def build(
+    mirrors: Path, per_repo: int, seed: int, package_count: int, fresh_per_repo: int
+) -> dict[str, int]:
+    snippets = malicious(mirrors) + programs(mirrors, per_repo, seed)
+    seen: set[str] = set()
+    manifest: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    write_snippets(
+        snippets,
+        ("dev", "heldout"),
+        lambda s: "heldout" if int(s.sha[0], 16) < 8 else "dev",
+        seen,
+        manifest,
+        counts,
+    )
     for part in ("dev", "heldout"):
         shutil.rmtree(OUT / part / "packages", ignore_errors=True)
     if package_count:
