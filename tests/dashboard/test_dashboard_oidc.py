@@ -123,7 +123,9 @@ def served(seeded: Seeded, provider: str, tmp_path: Path) -> Iterator[Served]:
     config.chmod(0o600)
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
-    env = dict(os.environ, TMPDIR=str(private))
+    # TMPDIR holds only the secrets; a run's slot locks (the executor's state directory,
+    # under TMPDIR for an ordinary user) go elsewhere
+    env = dict(os.environ, TMPDIR=str(private), AIRLOCK_STATE_DIR=str(tmp_path / "state"))
     with _serve(seeded, tmp_path, env, "--oidc-config", str(config)) as url:
         yield Served(url, provider, db, private, seeded)
     assert list(private.iterdir()) == [], "the secrets were left behind"
