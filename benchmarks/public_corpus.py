@@ -6,8 +6,9 @@ listed in `SOURCES`, into `artifacts/public_corpus/{dev,heldout}/{malicious,beni
 (ignored by git), with a `manifest.json` naming every snippet's repository, path, commit,
 SHA-256 and label. A third part, `fresh/` (with its own `fresh/manifest.json`), comes from
 the other sources of `FRESH_SOURCES` and is held out whole: see `fresh_malicious` and
-`fresh_programs`. A fourth, `fresh2/`, is built by the same rules from the sources of
-`FRESH2_SOURCES`, in none of the other parts, and is held out whole too (`FRESH_PARTS`).
+`fresh_programs`. A fourth, `fresh2/`, and a fifth, `fresh3/`, are built by the same rules
+from the sources of `FRESH2_SOURCES` and `FRESH3_SOURCES`, each in none of the other parts,
+and are held out whole too (`FRESH_PARTS`).
 
 Labels and how they are given (the rule, not a judgement per file):
 
@@ -189,11 +190,100 @@ FRESH2_PROGRAMS = {
     "faif/python-patterns": ("patterns/",),
     "networkx/networkx": ("examples/",),  # its gallery
 }
+# The third fresh part, held out whole (fresh and fresh2 have since been studied), from sources
+# in none of the parts above, built by the same rules.
+FRESH3_SOURCES = {
+    "AlessandroZ/LaZagne": "858ff6f95f5176ae3c3c50a3ffc86723bf500a99",
+    "trinhtuann/Telegram-RAT": "12a2f0d7131d928334085ddde7e1c4cc2bec3540",
+    "Smug246/Luna-Grabber": "a9fc1a61543248a99d63a267f7f86b56c3aa259d",
+    "BC-SECURITY/Empire": "ca5b77497f82011646422c38dfe67b9b8ebdd85f",
+    "Y4hL/PyDoor": "b8f276aca91cf155722f1117c4ae0c341d18e680",
+    "tarcisio-marinho/GonnaCry": "1fdb1e1fec9e5736bd437db6438a186d913d628b",
+    "jiegec/ctf-writeups": "daee99a52ef4f10ccbdb3d0fb9e5bed66ed61166",
+    "ctf-wiki/ctf-wiki": "b80b319c80902d789625b1af1f01dc27e230daa4",
+    "larymak/Python-project-Scripts": "b0e44c612e0fd8a68cc59e7ec664527487d14c8c",
+    "Mrinank-Bhowmick/python-beginner-projects": "59f55d977821460d14bbe8083ad80e7891f282eb",
+    "neetcode-gh/leetcode": "9907b7fed441fa55083c0751e208b7197101dbba",
+    "scikit-image/scikit-image": "cd0a3d22b9f359f05618d75d5c7a29b91b4951ca",
+    "pyqtgraph/pyqtgraph": "1e0c0fa5e60b0be9ec026fb851715d7f5997b929",
+}
+# LaZagne's credential modules and their plumbing (its vendored crypto, memorpy, keepass,
+# creddump7 and chainbreaker libraries and PyInstaller hooks are left out); the Telegram RAT's
+# bot and command modules (its updater is left out); Luna Grabber's stealer and the options
+# its builder bundles (builder and tools left out); Empire's Python agent, stagers and the
+# module sources it runs on the agent (the server and the module wrappers that build them are
+# left out); PyDoor's client; GonnaCry's ransomware (the attacker's key generator, and a
+# variables file absent from the mirror, are left out; its server and build script too).
+FRESH3_IMPLANTS = {
+    "AlessandroZ/LaZagne": (
+        ("Windows/", "Linux/", "Mac/"),
+        (
+            "/crypto/",
+            "/lib/",
+            "/libkeepass/",
+            "/creddump7/",
+            "/chainbreaker_module/",
+            "hook-sys.py",
+        ),
+    ),
+    "trinhtuann/Telegram-RAT": (("RAT.py", "API.py", "Core/"), ()),
+    "Smug246/Luna-Grabber": (("luna.py", "loader.py", "options/"), ()),
+    "BC-SECURITY/Empire": (
+        ("empire/server/data/agent/", "empire/server/data/module_source/python/"),
+        (),
+    ),
+    "Y4hL/PyDoor": (("client/",), ()),
+    "tarcisio-marinho/GonnaCry": (("src/GonnaCry/",), ("generate_keys.py", "variables.py")),
+}
+# Python-jail and pickle write-ups of one author's CTF collection (the pages on jailCTF's
+# challenges are left out), and the Python-sandbox page of CTF Wiki (its zh-tw copy is left out).
+FRESH3_PAGES = {
+    "jiegec/ctf-writeups": (
+        "docs/2025-09-20-crewctf-2025/heapjail.md",
+        "docs/2025-12-13-seccon-ctf-2025-quals/excepython.md",
+        "docs/2025-12-19-hkcert-ctf-2025-quals/easyJail.md",
+        "docs/2025-12-20-tsg-ctf-2025/safe-pickle.md",
+        "docs/misc/pyjail/b01lers-ctf-2023-blacklisted.md",
+        "docs/misc/pyjail/crewctf-2025-pyfuck.md",
+        "docs/misc/pyjail/dicectf-2024-quals-unipickle.md",
+        "docs/misc/pyjail/gdg-algiers-2022-type-it.md",
+        "docs/misc/pyjail/hacklu-ctf-2025-fangelse.md",
+        "docs/misc/pyjail/hitcon-2022-picklection.md",
+        "docs/misc/pyjail/hxp-39c3-ctf-sponsored.md",
+        "docs/misc/pyjail/imaginaryctf-2024-calc.md",
+        "docs/misc/pyjail/imaginaryctf-2024-ok-nice.md",
+        "docs/misc/pyjail/imaginaryctf-round-23-stackless-jail.md",
+        "docs/misc/pyjail/lactf-2025-farquaad.md",
+        "docs/misc/pyjail/ntua-h4ck-2024-snekbox.md",
+        "docs/misc/pyjail/seccon-2024-quals-1linepyjail.md",
+        "docs/misc/pyjail/secconctf-14-final-increasing.md",
+        "docs/misc/pyjail/sekai-ctf-2023-just-another-pickle-jail.md",
+        "docs/misc/pyjail/tbtl-ctf-2024-squeezing-tightly-on-arm.md",
+        "docs/misc/pyjail/tcp1p-ctf-2023-pymagic.md",
+        "docs/misc/pyjail/tcp1p-ctf-2024-functional.md",
+        "docs/misc/pyjail/tcp1p-ctf-2024-typically-not-a-revenge.md",
+        "docs/misc/pyjail/uiuctf-2024-astea.md",
+        "docs/misc/pyjail/unicode-bypass.md",
+        "docs/misc/pyjail/uoftctf-2024-jail-zero.md",
+        "docs/puppeteer/week1/easy-pyjail-1.md",
+    ),
+    "ctf-wiki/ctf-wiki": ("docs/zh/docs/pwn/sandbox/python/python-sandbox-escape.md",),
+}
+FRESH3_PROGRAMS = {
+    "larymak/Python-project-Scripts": ("",),
+    "Mrinank-Bhowmick/python-beginner-projects": ("",),
+    "neetcode-gh/leetcode": ("python/",),  # exercise solutions
+    "scikit-image/scikit-image": ("doc/examples/",),  # its gallery
+    "pyqtgraph/pyqtgraph": ("pyqtgraph/examples/",),
+}
 # Each held-out-whole part: (implants, write-up pages, program collections).
 FRESH_PARTS = {
     "fresh": (FRESH_IMPLANTS, FRESH_PAGES, FRESH_PROGRAMS),
     "fresh2": (FRESH2_IMPLANTS, FRESH2_PAGES, FRESH2_PROGRAMS),
+    "fresh3": (FRESH3_IMPLANTS, FRESH3_PAGES, FRESH3_PROGRAMS),
 }
+# The commit each source is read at, whatever part it belongs to.
+PINNED = {**SOURCES, **FRESH_SOURCES, **FRESH2_SOURCES, **FRESH3_SOURCES}
 # An implant file is kept when it runs code or programs (`REACHES_EXEC`) or imports a way to
 # reach the network, native code, the registry or the keyboard/screen (by text: many of these
 # files are Python 2); helpers that do none of that (argument parsing, constants) are left out.
@@ -293,8 +383,7 @@ class Mirror:
     def __init__(self, base: Path, repo: str) -> None:
         self.repo = repo
         self.git = base / repo.replace("/", "+") / "repo"
-        pinned = SOURCES.get(repo) or FRESH_SOURCES.get(repo) or FRESH2_SOURCES.get(repo)
-        self.commit = pinned or self._run("rev-parse", "HEAD").decode().strip()
+        self.commit = PINNED.get(repo) or self._run("rev-parse", "HEAD").decode().strip()
 
     def _run(self, *args: str) -> bytes:
         return subprocess.run(

@@ -10,6 +10,7 @@ blocked, benign allowed, risky flagged.
     .venv/bin/python benchmarks/public_corpus_measure.py --part heldout --misses
     .venv/bin/python benchmarks/public_corpus_measure.py --part fresh --misses
     .venv/bin/python benchmarks/public_corpus_measure.py --part fresh2 --misses
+    .venv/bin/python benchmarks/public_corpus_measure.py --part fresh3 --misses
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def worst(verdicts: list[str]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("dev", "heldout", "fresh", "fresh2"), default="dev")
+    ap.add_argument(
+        "--part", choices=("dev", "heldout", "fresh", "fresh2", "fresh3"), default="dev"
+    )
     ap.add_argument("--misses", action="store_true", help="list the units Airlock gets wrong")
     args = ap.parse_args()
     base = CORPUS / args.part
