@@ -12,6 +12,7 @@ import ast
 import codecs
 import io
 import re
+import textwrap
 import tokenize
 from dataclasses import dataclass
 
@@ -122,7 +123,7 @@ def salvage(text: str) -> Parsed | None:
     """What can be parsed of a source `parse` rejected, for analysis beside the parse error.
 
     NUL bytes become spaces, Python 2 statements are rewritten as Python 3 (analyzer/py2.py),
-    and each line a syntax error still points at is replaced, in place
+    indentation every line shares is taken off (a method cut from its class), and each line a syntax error still points at is replaced, in place
     (line numbers stay true), by `pass` at its indentation, or by `if 1:` when the next
     line is indented deeper (the block it opened still parses). Bounded by `MAX_SALVAGE`
     replacements and `SALVAGE_WORK` characters parsed; None when nothing parsable is left
@@ -130,6 +131,7 @@ def salvage(text: str) -> Parsed | None:
     """
     text = text.replace("\x00", " ")
     text = rewrite_py2(text) or text  # Python 2 statements read as the Python 3 they mean
+    text = textwrap.dedent(text)  # an excerpt of a block (a method cut from its class)
     lines = io.StringIO(text, newline="").readlines()
     budget = min(MAX_SALVAGE, SALVAGE_WORK // max(len(text), 1))
     replaced: set[int] = set()

@@ -10,6 +10,8 @@ the snippet may be `os.system` everywhere, and a name the snippet binds itself (
 from __future__ import annotations
 
 import builtins
+import re
+from functools import lru_cache
 
 import libcst as cst
 
@@ -65,6 +67,42 @@ UNBOUND_LOOKALIKES = MODULE_LOOKALIKES | frozenset(
     {"yaml", "dill", "jsonpickle", "cPickle", "shelve", "base64", "zlib", "codecs", "binascii"}
     | {"requests", "urllib", "urllib2", "httpx", "telnetlib", "paramiko", "ftplib", "smtplib"}
 )
+# A function called but never bound in the snippet, spelled like a command runner or a
+# socket helper, is one its host defines: a payload module run inside an implant's own
+# namespace (`send(client_socket, run_command(cmd))`). It is taken to be what it is named
+# for, at lower confidence (`guessed`), as the module lookalikes are.
+UNBOUND_HELPERS = (
+    (
+        re.compile(
+            r"(run|exec|execute|start|shell|do)_?(command|cmd|shell|powershell|process)s?|"
+            r"(shell|cmd|command|system)_?(exec|execute|run)"
+        ),
+        "subprocess.getoutput",
+    ),
+    (re.compile(r"system|popen"), "os.{}"),
+    (
+        re.compile(r"send(_?all|_?(data|msg|message|output|result|response|file))?"),
+        "socket.socket.send",
+    ),
+    (
+        re.compile(r"(recv|receive)(_?(all|data|msg|message|command|cmd))?"),
+        "socket.socket.recv",
+    ),
+)
+
+
+@lru_cache(maxsize=4096)
+def helper_for(name: str) -> str | None:
+    """What a never-bound global spelled like a runner or socket helper is taken to be."""
+    if name in BUILTIN_NAMES:
+        return None
+    low = name.lower()
+    for spelling, meaning in UNBOUND_HELPERS:
+        if spelling.fullmatch(low):
+            return meaning.format(low)
+    return None
+
+
 # Bounds that keep resolution linear on adversarial code (`h = h.set(k)` rebound hundreds
 # of times makes every chain of methods a candidate): calls on call results are followed
 # MAX_CALL_CHAIN deep, names have at most MAX_SEGMENTS parts, and an expression resolves to
@@ -180,6 +218,9 @@ class NameTable(ValueFlow):
                 return frozenset({f"builtins.{name}"})
             # never bound here: with `from m import *` it can only come from m
             star = frozenset(f"{m}.{name}" for m in self.star_modules)
+            helper = helper_for(name)
+            if helper is not None:
+                star |= {helper}
             return star | {name} if name in UNBOUND_LOOKALIKES else star
         out: set[str] = set()
         self._resolving.append(name)
@@ -195,19 +236,22 @@ class NameTable(ValueFlow):
             self._resolving.pop()
         return frozenset(out)
 
-    def guessed(self, expr: cst.BaseExpression) -> bool:
-        """True when `expr` resolves only because its root is a name spelled like a module
-        that the snippet never imports (a parameter or a never-bound global): the caller
-        decides what it is, so rules matched through it are less sure."""
+    def guessed(self, expr: cst.BaseExpression) -> str | None:
+        """The root name when `expr` resolves only because that name is spelled like a
+        module the snippet never imports (a parameter or a never-bound global), or like a
+        never-bound helper (`UNBOUND_HELPERS`): the caller decides what it is, so rules
+        matched through it are less sure. None otherwise."""
         while type(expr) in (cst.Attribute, cst.Call, cst.Subscript):
             expr = expr.func if type(expr) is cst.Call else expr.value  # type: ignore[attr-defined]
         if type(expr) is not cst.Name:
-            return False
+            return None
         name = norm(expr.value)  # type: ignore[attr-defined]
         binds = self.bindings.get(name)
         if binds is None:
-            return name in UNBOUND_LOOKALIKES and name not in BUILTIN_NAMES
-        return name in MODULE_LOOKALIKES and all(b.kind == "param" for b in binds)
+            in_table = name in UNBOUND_LOOKALIKES and name not in BUILTIN_NAMES
+            return name if in_table or helper_for(name) is not None else None
+        lookalike = name in MODULE_LOOKALIKES and all(b.kind == "param" for b in binds)
+        return name if lookalike else None
 
     def _qualnames(self, expr: cst.BaseExpression) -> frozenset[str]:
         tp = type(expr)  # exact types: isinstance on libcst's ABCs is slow

@@ -212,8 +212,10 @@ def _analyse(
         src = lines[line - 1].rstrip() if 0 < line <= len(lines) else ""
         f = _finding(hit.rule, hit.name, line, col, src)
         f.end_line, f.end_column = end_line, end_col
-        if type(hit.node) is cst.Call and walker.names.guessed(hit.node.func):
-            f.confidence = LESS_SURE[f.confidence]  # `def run(cmd, *, os): os.system(cmd)`
+        guessed = walker.names.guessed(hit.node.func) if type(hit.node) is cst.Call else None
+        if guessed is not None:  # `def run(cmd, *, os): os.system(cmd)`; `run_command(c)`
+            f.confidence = LESS_SURE[f.confidence]
+            f.message += f" ({guessed} is not defined in this source: read as its name says)"
         path = flow_paths.get(id(hit.node)) if hit.rule.match.get("check") in FLOW_CHECKS else None
         if path is not None:
             f.flow = _flow_steps(ctx, path, f)

@@ -148,3 +148,31 @@ def test_module_spelled_parameters_match_at_lower_confidence_never_not_at_all() 
     assert proc001("def run(cmd, *, os):\n    os.system(cmd)\n") == ["medium"]
     assert proc001("import os\ndef run(cmd):\n    os.system(cmd)\n") == ["high"]
     assert proc001("def run(cmd, *, shell):\n    shell.system(cmd)\n") == []
+
+
+def test_never_bound_runner_and_socket_helpers_are_read_as_named_at_lower_confidence() -> None:
+    """A payload module run inside its implant's namespace calls helpers it never defines:
+    a command received, run and answered over the socket is remote command execution."""
+    from airlock.analyzer.models import Verdict
+    from airlock.analyzer.scan import scan
+
+    payload = (
+        "name = receive(client_socket)\n"
+        "resp = run_command('attrib -H {}'.format(name))\n"
+        "send(client_socket, resp)\n"
+    )
+    report = scan(payload)
+    proc008 = [f for f in report.active_findings if f.rule_id == "AIR-PROC-008"]
+    assert report.verdict == Verdict.block and len(proc008) == 1
+    assert proc008[0].confidence.value == "medium"
+    assert "run_command is not defined in this source" in proc008[0].message
+    assert "AIR-FLOW-002" in {f.rule_id for f in report.active_findings}
+    # negative control: the same calls to helpers the snippet defines itself are its own
+    own = (
+        "def receive(s):\n    return 'x'\n"
+        "def run_command(c):\n    return c.upper()\n"
+        "def send(s, d):\n    print(d)\n"
+    )
+    assert scan(own + payload).verdict == Verdict.allow
+    # a never-bound name not spelled like a runner or a socket helper stays unknown
+    assert scan("resp = compute_total('attrib -H x')\nshow(resp)\n").verdict == Verdict.allow

@@ -113,3 +113,11 @@ def test_tabs_mixed_with_spaces_as_cpython_allows_are_analysed() -> None:
     report = scan(source, ruleset="default")
     assert report.verdict == Verdict.block
     assert "AIR-EXEC-002" in rules(report) and "AIR-PARSE-001" not in rules(report)
+
+
+def test_a_method_cut_from_its_class_is_analysed_dedented() -> None:
+    source = "    def run(self, task_id, command):\n        return eval(command)\n"
+    report = scan(source, ruleset="default")
+    assert {"AIR-PARSE-001", "AIR-EXEC-001"} <= rules(report)
+    finding = next(f for f in report.active_findings if f.rule_id == "AIR-EXEC-001")
+    assert finding.line == 2 and finding.source_line == "        return eval(command)"
