@@ -48,6 +48,7 @@ text-level hits, which carry their own line and column. Use one from YAML with
 - `install_payload`: a network call, a program that is not a build tool, a shell or code
   built at run time in a setup script (analyzer/install_time.py).
 - `downloaded_then_run`: a program started from a file written with network data
+- `unpacked_then_run`: the same with data the source decrypted, decompressed or decoded
   (analyzer/dropper.py).
 - `parse_error`, `size_limit`, `engine_error`: reported by the engine itself.
 """
@@ -61,14 +62,21 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from airlock.analyzer.datamodel import datamodel_exec, runner
-from airlock.analyzer.dropper import downloaded_then_run
+from airlock.analyzer.dropper import downloaded_then_run, unpacked_then_run
 from airlock.analyzer.floods import flood_loop, huge_loop
 from airlock.analyzer.fold import is_plain_literal
 from airlock.analyzer.hooks import monkeypatch_hook
 from airlock.analyzer.install_time import install_payload
 from airlock.analyzer.keylog import keystroke_logger
 from airlock.analyzer.pollution import pollution_path
-from airlock.analyzer.resolve import ATTR_FUNCS_SET, arg_value, canonical, is_instance, norm
+from airlock.analyzer.resolve import (
+    ATTR_FUNCS_SET,
+    NAME_RESOLVERS,
+    arg_value,
+    canonical,
+    is_instance,
+    norm,
+)
 from airlock.analyzer.sinks import (
     credential_to_network,
     destructive_walk,
@@ -167,6 +175,7 @@ def computed_import(ctx: Context, compiled: CompiledRules) -> list[CheckHit]:
 INDIRECT_STEPS = frozenset(
     {"builtins.__import__", "importlib.import_module", "builtins.vars"}
     | {"operator.attrgetter", "operator.methodcaller"}
+    | NAME_RESOLVERS
 )
 NOT_RUNNERS = ("builtins.__import__", "importlib.import_module")
 
@@ -368,6 +377,7 @@ CHECKS: dict[str, Callable[[Any, Any], list[CheckHit]]] = {
     "keystroke_logger": keystroke_logger,
     "install_payload": install_payload,
     "downloaded_then_run": downloaded_then_run,
+    "unpacked_then_run": unpacked_then_run,
     "parse_error": _engine_only,
     "size_limit": _engine_only,
     "engine_error": _engine_only,

@@ -12,7 +12,14 @@ from airlock.analyzer.engine import Collected, Walker
 from airlock.analyzer.fold import DECODERS, STR_METHODS, Folder, is_plain_literal
 from airlock.analyzer.parse import Parsed
 from airlock.analyzer.positions import Positions
-from airlock.analyzer.resolve import GLOBALS, IMPORT_MODULE, IMPORTERS, NameTable, arg_value
+from airlock.analyzer.resolve import (
+    GLOBALS,
+    IMPORT_MODULE,
+    IMPORTERS,
+    NAME_RESOLVERS,
+    NameTable,
+    arg_value,
+)
 from airlock.analyzer.taint import Origins
 from airlock.analyzer.template import (
     ENV_READS,
@@ -36,6 +43,7 @@ UNKNOWN = object()  # where a use sits is not recorded
 NORMALISING = frozenset(
     {"expanduser", "expandvars", "resolve", "absolute", "strip", "abspath", "normpath", "Path"}
 )
+DYNAMIC_IMPORTERS = IMPORTERS | IMPORT_MODULE | NAME_RESOLVERS
 OWN_MODULE_NAMES = frozenset({"__name__", "__package__", "__spec__"})
 NAMESPACE_METHODS = frozenset({"get", "__getitem__", "pop", "setdefault", "__setitem__"})
 
@@ -75,10 +83,12 @@ class Context:
         out = []
         for site in self.collected.calls:
             quals = self.names.qualnames(site.node.func)
-            if not quals or quals.isdisjoint(IMPORTERS | IMPORT_MODULE):
+            if not quals or quals.isdisjoint(DYNAMIC_IMPORTERS):
                 continue
             arg = arg_value(site.node, 0, "name")
             module = self.names.const_str(arg)
+            if module and not quals.isdisjoint(NAME_RESOLVERS):
+                module = module.replace(":", ".")  # `pkgutil.resolve_name("os:system")`
             if type(arg) is cst.Name and arg.value in OWN_MODULE_NAMES:
                 continue  # `__import__(__name__)`: the script's own module, already loaded
             computed = arg is None or not (is_plain_literal(arg) or self._plain_parameter(arg))
@@ -98,7 +108,8 @@ class Context:
         return all(is_plain_literal(v) for v in passed)
 
     def dynamic_imports(self) -> list[tuple[cst.Call, str | None, bool]]:
-        """`__import__(x)` / `import_module(x)` calls: (call, folded module or None, computed)."""
+        """`__import__(x)` / `import_module(x)` / `pydoc.locate(x)` calls: (call, folded
+        module or None, computed)."""
         return self._dynamic_imports
 
     def namespace_lookups(self) -> list[tuple[cst.CSTNode, cst.BaseExpression | None]]:

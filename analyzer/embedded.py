@@ -39,6 +39,32 @@ PY_C = re.compile(
 )
 
 
+TEMPLATE_OPEN = re.compile(r"\{\{|\{%|[$#%]\{")  # Jinja/Mako/ERB-style expression openers
+MAX_TEMPLATES = 8  # expressions taken from one string
+
+
+def _template_expressions(text: str) -> list[str]:
+    """Expressions inside template delimiters (`{{ … }}`, `{% … %}`, `${ … }`, `%{ … }`):
+    a server-side template injection payload is Python the target's template engine runs."""
+    out: list[str] = []
+    for m in TEMPLATE_OPEN.finditer(text):
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        if depth:
+            continue
+        inner = text[m.end() : i - 1].strip()
+        if m.group() == "{{":
+            inner = inner.removesuffix("}").strip()
+        elif m.group() == "{%":
+            inner = re.sub(r"^(set|if|for|print)\s+|%$", "", inner.rstrip("%").strip())
+        out.append(inner)
+        if len(out) >= MAX_TEMPLATES:
+            break
+    return out
+
+
 def _text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
@@ -82,6 +108,8 @@ def embedded_sources(ctx: Context) -> Iterator[tuple[cst.CSTNode, str]]:
         for m in PY_C.finditer(text):
             code = next((g for g in m.groups() if g is not None), "")
             candidates.append(code.replace('\\"', '"'))
+        if "{" in text:
+            candidates += _template_expressions(text)
         for code in candidates:
             if code in seen or not _is_program(code):
                 continue

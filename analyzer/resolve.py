@@ -30,6 +30,14 @@ BUILTIN_FUNCTION_NAMES = frozenset(
 BUILTINS_MODULE = frozenset({"builtins"})
 IMPORTERS = frozenset({"builtins.__import__", "importlib.__import__"})
 IMPORT_MODULE = frozenset({"importlib.import_module"})
+# Resolvers of a dotted name to the object it names (`pydoc.locate("os.system")`,
+# `pkgutil.resolve_name("os:system")`): importers that reach a function, not only a module.
+NAME_RESOLVERS = frozenset(
+    {"pydoc.locate", "pkgutil.resolve_name", "django.utils.module_loading.import_string"}
+    | {"werkzeug.utils.import_string", "celery.utils.imports.symbol_by_name"}
+    | {"hydra.utils.get_method", "hydra.utils.get_class", "hydra.utils.get_object"}
+    | {"zope.dottedname.resolve.resolve", "kombu.utils.imports.symbol_by_name"}
+)
 NAMESPACE_READERS = frozenset({"builtins.globals", "builtins.locals"})
 ATTR_FUNCS_SET = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
@@ -47,6 +55,7 @@ SPECIAL_CALLS = frozenset(
         "importlib.__import__",
         "importlib.import_module",
     }
+    | NAME_RESOLVERS
 )
 # Modules other modules import and so re-export as attributes (`subprocess.os.system`).
 REEXPORTED = frozenset(
@@ -322,6 +331,10 @@ class NameTable(ValueFlow):
                     if f in IMPORTERS and (fromlist is None or not self._truthy(fromlist)):
                         mod = mod.split(".")[0]
                     out.add(mod)
+            elif f in NAME_RESOLVERS:
+                target = self.const_str(arg_value(call, 0, None))
+                if target and not target.startswith("."):
+                    out.add(target.replace(":", "."))
             elif f == "builtins.getattr":
                 attr = self.const_str(arg_value(call, 1, None))
                 if attr is not None:

@@ -39,6 +39,7 @@ CheckName = Literal[
     "keystroke_logger",
     "install_payload",
     "downloaded_then_run",
+    "unpacked_then_run",
     "parse_error",
     "size_limit",
     "engine_error",

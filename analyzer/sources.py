@@ -110,6 +110,11 @@ HOME_PATH = re.compile(
     r"^(~|/home/|/Users/|/root\b|\{\}[/\\](Documents|Desktop|Downloads|Pictures))|"
     r"[/\\](Documents|Desktop|Downloads|Pictures|AppData)([/\\]|$)|%(USERPROFILE|APPDATA)%"
 )
+# A command that raises a system-styled password dialog: what it returns is the password.
+CREDENTIAL_PROMPT = re.compile(
+    r"(?i)promptforcredential|\bget-credential\b|display\s+dialog\b.*\bhidden\s+answer|"
+    r"\bzenity\b.*--(password|hide-text)|\bkdialog\b.*--password"
+)
 RECON_COMMAND = re.compile(
     r"^\s*(sudo\s+)?(whoami|id|hostname|uname|ifconfig|ip\s+(a|addr|route)|ipconfig|"
     r"systeminfo|netstat|ss\s+-|ps(\s|$)|tasklist|w(\s|$)|who(\s|$)|last(\s|$)|env(\s|$)|"
@@ -166,6 +171,8 @@ def source_of(ctx: Context, node: cst.CSTNode) -> tuple[str, str] | None:
         if q.startswith(COMMAND_OUTPUT):
             command = arg_value(node, 0, "args")  # type: ignore[arg-type]
             texts = ctx.possible_texts(command) if command is not None else []
+            if any(CREDENTIAL_PROMPT.search(t) for t in texts):
+                return ("secret", f"a password typed into `{texts[0][:40]}`")
             if any(RECON_COMMAND.search(t) for t in texts):
                 return ("recon", f"the output of `{texts[0][:40]}`")
             return ("output", f"the output of {q}")

@@ -89,3 +89,17 @@ def test_the_pre_filter_rejects_only_what_cannot_parse_to_a_call_or_an_import() 
         assert _is_program(text) == _is_program_by_parsing(text)
 
     same()
+
+
+def test_a_template_injection_payload_is_judged_as_the_code_it_runs() -> None:
+    ssti = "{{ config.__class__.__init__.__globals__['os'].popen('id').read() }}"
+    source = f"import requests\nrequests.post('http://t/render', data={{'name': {ssti!r}}})\n"
+    report = scan(source)
+    assert report.verdict == Verdict.block and "AIR-ESC-002" in rules(report)
+    wrapped = 'foo(\'%{__import__("os").system("cat /flag")}\', y=1)\n'
+    assert {"AIR-OBF-013", "AIR-PROC-001"} <= rules(scan(wrapped))
+    # control: an ordinary template renders names and loops, and runs nothing
+    page = "Hello {{ name.upper() }} {% for x in items %}{{ x|e }}{% endfor %} ${price}"
+    assert scan(f"from jinja2 import Template\nTemplate({page!r}).render()\n").verdict == (
+        Verdict.allow
+    )

@@ -176,3 +176,20 @@ def test_never_bound_runner_and_socket_helpers_are_read_as_named_at_lower_confid
     assert scan(own + payload).verdict == Verdict.allow
     # a never-bound name not spelled like a runner or a socket helper stays unknown
     assert scan("resp = compute_total('attrib -H x')\nshow(resp)\n").verdict == Verdict.allow
+
+
+def test_dotted_name_resolvers_are_importers_that_reach_functions() -> None:
+    from airlock.analyzer.models import Verdict
+    from airlock.analyzer.scan import scan
+
+    assert "os.system" in call_names("import pydoc\npydoc.locate('os.system')(x)")
+    assert "os.system" in call_names("import pkgutil\npkgutil.resolve_name('os:system')(x)")
+    report = scan(
+        "import pkgutil\nf = pkgutil.resolve_name('subprocess.check_output')\nf(['id'])\n"
+    )
+    assert report.verdict == Verdict.block
+    assert "AIR-OBF-013" in {f.rule_id for f in report.active_findings}
+    # control: resolving an ordinary function by name is a plugin loader, not an escape
+    ordinary = scan("import pydoc\npydoc.locate('json.dumps')({})\n")
+    assert ordinary.verdict == Verdict.allow
+    assert {f.rule_id for f in ordinary.active_findings} == {"AIR-EXEC-006"}

@@ -1,13 +1,18 @@
 # Annotated examples for value-flow rules (default set): source → sink, not co-occurrence.
+import base64
 import os
 import shutil
 import socket
 import subprocess
+import zlib
 from pathlib import Path
+from zipimport import zipimporter
 
 import requests
+from Crypto.Cipher import AES
 
 HOOK = "https://collector.example.net/in"
+ENCODED_HELPER = "f0VMRgIBAQAAAAAAAAAAAA=="
 
 
 def read_key():
@@ -112,6 +117,23 @@ csv = requests.get("https://example.invalid/data.csv").content
 open("data.csv", "wb").write(csv)
 # ok: AIR-FLOW-005
 subprocess.run(["wc", "-l", "report.txt"])
+
+
+STUB_KEY = b"0123456789abcdef"
+packed = open("stub.aes", "rb").read()
+open("stub.zip", "wb").write(zlib.decompress(AES.new(STUB_KEY, AES.MODE_GCM).decrypt(packed)))
+# ruleid: AIR-FLOW-006
+zipimporter("stub.zip").load_module("stub")
+
+helper = "helper.bin"
+Path(helper).write_bytes(base64.b64decode(ENCODED_HELPER))
+# ruleid: AIR-FLOW-006
+subprocess.Popen([helper])
+
+archive = zlib.decompress(open("report.z", "rb").read())
+open("report.csv", "wb").write(archive)
+# ok: AIR-FLOW-006
+subprocess.run(["wc", "-l", "summary.txt"])
 
 BOT_TOKEN = os.environ.get("BOT_TOKEN", "")
 # ok: AIR-FLOW-004

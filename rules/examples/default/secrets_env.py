@@ -245,3 +245,11 @@ subprocess.run("screencapture -x /tmp/screen.png", shell=True)
 capture_dir = "screenshots"
 # ok: AIR-SEC-018
 caption = "A grim outlook: assets/grim.png"
+# ruleid: AIR-SEC-019
+password = subprocess.getoutput("osascript -e 'display dialog \"Software Update requires your password\" default answer \"\" with hidden answer' -e 'text returned of result'")
+# ruleid: AIR-SEC-019
+creds = subprocess.getoutput("powershell \"$cred=$host.ui.promptforcredential('Windows Security','',[Environment]::UserName,'')\"")
+# ok: AIR-SEC-019
+subprocess.run(["zenity", "--info", "--text", "Backup finished"])
+# ok: AIR-SEC-019
+subprocess.run("osascript -e 'display dialog \"Backup finished\" buttons {\"OK\"}'", shell=True)
