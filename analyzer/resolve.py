@@ -43,6 +43,7 @@ ATTR_FUNCS_SET = frozenset(
     {"builtins.getattr", "builtins.setattr", "builtins.hasattr", "builtins.delattr"}
 )
 GLOBALS = "<globals>"
+SELF_NAMES = frozenset({"self", "cls"})  # an instance's attributes are what its methods store
 INSTANCE = "()"  # marks "the value returned by calling" inside a qualified name
 SPECIAL_CALLS = frozenset(
     {
@@ -273,6 +274,11 @@ class NameTable(ValueFlow):
                 owner = owner.func
             if type(owner) is cst.Name and self.class_attrs:
                 values = self.class_attrs.get((norm(owner.value), attr))
+                if values:
+                    return frozenset().union(*(self.qualnames(v) for v in values))
+            if type(owner) is cst.Name and owner.value in SELF_NAMES:
+                # `self.sock = socket.socket()` in one method, `self.sock.recv()` in another
+                values = self.attr_values.get(attr)
                 if values:
                     return frozenset().union(*(self.qualnames(v) for v in values))
             base = self.qualnames(expr.value)  # type: ignore[attr-defined]

@@ -193,3 +193,26 @@ def test_dotted_name_resolvers_are_importers_that_reach_functions() -> None:
     ordinary = scan("import pydoc\npydoc.locate('json.dumps')({})\n")
     assert ordinary.verdict == Verdict.allow
     assert {f.rule_id for f in ordinary.active_findings} == {"AIR-EXEC-006"}
+
+
+def test_an_instance_attribute_is_what_the_methods_store_in_it() -> None:
+    """The reverse shell's socket lives on `self`: its reads are network input."""
+    from airlock.analyzer.models import Verdict
+    from airlock.analyzer.scan import scan
+
+    agent = (
+        "import socket, subprocess\n"
+        "class Agent:\n"
+        "    def __init__(self):\n"
+        "        self.sock = {value}\n"
+        "    def loop(self):\n"
+        "        while True:\n"
+        "            cmd = self.sock.recv(1024).decode()\n"
+        "            subprocess.run(cmd.split(), capture_output=True)\n"
+    )
+    report = scan(agent.format(value="socket.socket()"))
+    assert report.verdict == Verdict.block
+    assert "AIR-PROC-008" in {f.rule_id for f in report.active_findings}
+    # control: the same loop over the agent's own queue runs what the program itself queued
+    own = scan(agent.format(value="Queue()").replace("import socket", "from queue import Queue"))
+    assert "AIR-PROC-008" not in {f.rule_id for f in own.active_findings}
