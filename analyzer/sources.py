@@ -37,7 +37,13 @@ WHOLE_ENV = frozenset({"os.environ", "os.environb"})
 WHOLE_ENV_CALLS = frozenset(
     {"os.environ.copy", "os.environ.items", "os.environ.values", "dotenv.dotenv_values"}
 )
-SECRET_CALLS = ("win32crypt.CryptUnprotectData", "browser_cookie3.", "browsercookie.")
+SECRET_CALLS = (
+    "win32crypt.CryptUnprotectData",
+    "win32cred.CredEnumerate",
+    "win32cred.CredRead",
+    "browser_cookie3.",
+    "browsercookie.",
+)
 CREDENTIAL_CALLS = frozenset({"keyring.get_password", "keyring.get_credential", "getpass.getpass"})
 CAPTURE_CALLS = (
     "pyperclip.paste",
@@ -102,7 +108,8 @@ CREDENTIAL_PATH = re.compile(
     r"Exodus|\.bitcoin|\.ethereum|keystore|Local Storage|leveldb|\.gnupg|/etc/shadow|"
     r"_history\b|\.password-store|Keychains|discord|Telegram Desktop|tdata|\.env$|"
     r"/run/secrets/|serviceaccount/token|\.config/gh/hosts|\.terraform\.d/credentials|"
-    r"Steam[/\\](config|ssfn)|\bssfn\d*|loginusers\.vdf|FileZilla[/\\](recentservers|sitemanager)",
+    r"Steam[/\\](config|ssfn)|\bssfn\d*|loginusers\.vdf|FileZilla[/\\](recentservers|sitemanager)|"
+    r"NetworkManager/system-connections|wpa_supplicant",
     re.IGNORECASE,
 )
 ACCOUNT_PATH = re.compile(r"^/etc/(passwd|shadow|group|gshadow|sudoers|master\.passwd)$")

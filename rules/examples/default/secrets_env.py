@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import keyring
+import win32cred
 
 # ruleid: AIR-SEC-001
 env_copy = os.environ.copy()
@@ -253,3 +254,11 @@ creds = subprocess.getoutput("powershell \"$cred=$host.ui.promptforcredential('W
 subprocess.run(["zenity", "--info", "--text", "Backup finished"])
 # ok: AIR-SEC-019
 subprocess.run("osascript -e 'display dialog \"Backup finished\" buttons {\"OK\"}'", shell=True)
+# ruleid: AIR-SEC-006
+wifi_secrets = os.listdir("/etc/NetworkManager/system-connections")
+# ruleid: AIR-SEC-009
+vaultcli = ctypes.WinDLL("vaultcli.dll")
+# ok: AIR-SEC-009
+vault_note = "see the vaultcli.dll documentation"
+# ruleid: AIR-SEC-008
+stored = win32cred.CredEnumerate(None, 0)
