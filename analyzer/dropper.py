@@ -108,22 +108,22 @@ def _written(
             if not fed(ctx, call.args[0].value):
                 continue
             if method in ("write_bytes", "write_text"):
-                path = _path_of(func.value)
+                path = path_of(func.value)
             else:
-                path = _opened_path(ctx, func.value)
+                path = opened_path(ctx, func.value)
             if path is not None:
                 out.append((call, path))
     return out
 
 
-def _path_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+def path_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
     """`Path(p)` → p; any other receiver is the path itself."""
     if type(expr) is cst.Call and expr.args:
         return expr.args[0].value
     return expr
 
 
-def _opened_path(ctx: Context, handle: cst.BaseExpression) -> cst.BaseExpression | None:
+def opened_path(ctx: Context, handle: cst.BaseExpression) -> cst.BaseExpression | None:
     """The path a file handle was opened on: `open(p, "wb")` directly or through a name."""
     candidates: list[cst.BaseExpression] = [handle]
     if type(handle) is cst.Name:

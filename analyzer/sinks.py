@@ -21,6 +21,7 @@ import libcst as cst
 
 from airlock.analyzer.destinations import drop_destination
 from airlock.analyzer.resolve import arg_value
+from airlock.analyzer.saved import saved_source
 from airlock.analyzer.sources import FILE, NAMED, STRONG, WEAK, quals_of
 from airlock.analyzer.taint import Origins
 from airlock.analyzer.template import HOLE
@@ -135,6 +136,10 @@ def _flows(ctx: Context, origins: Origins, call: cst.Call) -> list[tuple[str, st
         read = False
         for node in origins.of(a.value):
             src = origins.source(node)
+            if src is not None and src[0] == FILE:
+                saved = saved_source(ctx, origins, node)  # `open("s.png")` of a screenshot
+                if saved is not None:
+                    found.append(saved)
             if src is not None:
                 found.append((src[0], src[1], node))
                 read = read or src[0] == FILE

