@@ -30,7 +30,8 @@ MAX_TOTAL = 200_000  # characters of embedded code analysed per scan, at every d
 MIN_CHARS = 10  # `import os` is the shortest program worth a look
 HINT = re.compile(
     r"\b(import|exec|eval|compile|__import__|open|system|popen|spawn|urlopen|socket|"
-    r"subprocess|getattr|globals|__builtins__|b64decode|loads)\b"
+    r"subprocess|getattr|globals|__builtins__|b64decode|loads|__subclasses__|__globals__|"
+    r"__mro__|__bases?__|__getattribute__|__reduce(_ex)?__|__loader__|breakpoint)\b"
 )
 PY_C = re.compile(
     r"""(?:^|[\s/"'])python[0-9.]*w?(?:\.exe)?["']?(?:\s+-[A-Za-z]+)*\s+-c\s+"""

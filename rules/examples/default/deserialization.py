@@ -109,3 +109,10 @@ unsafe = yaml.load(open("config.yaml"), Loader=yaml.UnsafeLoader)
 unsafe_all = yaml.load_all(open("config.yaml"), UnsafeLoader)
 # ok: AIR-DESER-013
 safe = yaml.load(open("config.yaml"), Loader=yaml.SafeLoader)
+
+# ruleid: AIR-DESER-014
+handmade = pickle.GLOBAL + b"os\nsystem\n" + pickle.MARK + pickle.TUPLE + pickle.REDUCE
+# ok: AIR-DESER-014
+protocol = pickle.HIGHEST_PROTOCOL
+# ruleid: AIR-DESER-012
+unicode_framed = b"X\x02\x00\x00\x00osX\x06\x00\x00\x00systemq\x00(X\x07\x00\x00\x00/bin/shtR."

@@ -262,3 +262,11 @@ vaultcli = ctypes.WinDLL("vaultcli.dll")
 vault_note = "see the vaultcli.dll documentation"
 # ruleid: AIR-SEC-008
 stored = win32cred.CredEnumerate(None, 0)
+# ruleid: AIR-SEC-020
+sessions_key = r"Software\Martin Prikryl\WinSCP 2\Sessions"
+# ruleid: AIR-SEC-020
+vnc_key = "HKEY_LOCAL_MACHINE\\SOFTWARE\\RealVNC\\WinVNC4"
+# ok: AIR-SEC-020
+putty_docs = "PuTTY is an SSH client"
+# ok: AIR-SEC-020
+default_value = "DefaultPasswordLength"
