@@ -139,10 +139,16 @@ class ValueFlow:
 
     def handler(self, function: str) -> bool:
         """True when the snippet's function `function` is a chat-bot or web handler."""
-        for fn in self.functions.get(function, ()):
-            for d in fn.decorators:
-                expr = d.decorator.func if type(d.decorator) is cst.Call else d.decorator
-                quals = {q.replace("()", "") for q in self.qualnames(expr)}
-                if quals & HANDLER_DECORATORS:
-                    return True
-        return False
+        memo: dict[str, bool] = self.__dict__.setdefault("_handler_memo", {})
+        hit = memo.get(function)
+        if hit is None:
+            hit = memo[function] = any(
+                {q.replace("()", "") for q in self.qualnames(_decorator(d))} & HANDLER_DECORATORS
+                for fn in self.functions.get(function, ())
+                for d in fn.decorators
+            )
+        return hit
+
+
+def _decorator(d: cst.Decorator) -> cst.BaseExpression:
+    return d.decorator.func if type(d.decorator) is cst.Call else d.decorator  # type: ignore[attr-defined]

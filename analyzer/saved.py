@@ -40,12 +40,15 @@ def saved_sources(ctx: Context, origins: Origins) -> dict[str, tuple[str, str, c
     for site in ctx.collected.calls:
         call = site.node
         func = call.func
+        names = _saved_names(ctx, call)  # cheap first: most calls write no named file
+        if not names:
+            continue
         own = origins.source(call)  # `pyautogui.screenshot("s.png")` captures and saves
         found = own if own is not None and own[0] in STRONG else None
+        origin: cst.CSTNode = call
         data = [a.value for a in call.args]
         if type(func) is cst.Attribute:
             data.append(func.value)  # `ImageGrab.grab().save("s.png")`
-        origin: cst.CSTNode = call
         for expr in data if found is None else ():
             for node in origins.of(expr):
                 src = origins.source(node)
@@ -54,22 +57,33 @@ def saved_sources(ctx: Context, origins: Origins) -> dict[str, tuple[str, str, c
                     break
             if found is not None:
                 break
-        if found is None:
-            continue
-        paths: list[cst.BaseExpression] = [a.value for a in call.args]  # `imwrite(p, frame)`
-        if type(func) is cst.Attribute and func.attr.value in WRITE_METHODS:
-            opened = opened_path(ctx, func.value)  # `f.write(log)` on `open(p, "a")`
-            paths = [opened] if opened is not None else paths
-        elif type(func) is cst.Attribute and func.attr.value in PATH_WRITE_METHODS:
-            target = path_of(func.value)
-            paths = [target] if target is not None else paths
-        for p in paths:
-            for text in ctx.possible_texts(p):
-                name = _base(text)
-                if name is not None:
-                    out.setdefault(name, (found[0], found[1], origin))
+        if found is not None:
+            for name in names:
+                out.setdefault(name, (found[0], found[1], origin))
     ctx._saved_sources = out  # type: ignore[attr-defined]
     return out
+
+
+def _saved_names(ctx: Context, call: cst.Call) -> list[str]:
+    """Names of the files `call` may write: the path a handle was opened on for
+    `f.write(…)`, the receiver of `Path(p).write_bytes(…)`, else its arguments' texts."""
+    func = call.func
+    paths: list[cst.BaseExpression] = [a.value for a in call.args]  # `imwrite(p, frame)`
+    if type(func) is cst.Attribute and func.attr.value in WRITE_METHODS:
+        opened = opened_path(ctx, func.value)  # `f.write(log)` on `open(p, "a")`
+        paths = [opened] if opened is not None else paths
+    elif type(func) is cst.Attribute and func.attr.value in PATH_WRITE_METHODS:
+        target = path_of(func.value)
+        paths = [target] if target is not None else paths
+    names = []
+    for p in paths:
+        if type(p) in (cst.Integer, cst.Float, cst.Call, cst.Lambda, cst.Dict, cst.List):
+            continue  # no file name: skip the folding
+        for text in ctx.possible_texts(p):
+            name = _base(text)
+            if name is not None:
+                names.append(name)
+    return names
 
 
 def saved_source(
