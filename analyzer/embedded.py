@@ -42,15 +42,19 @@ PY_C = re.compile(
 
 TEMPLATE_OPEN = re.compile(r"\{\{|\{%|[$#%]\{")  # Jinja/Mako/ERB-style expression openers
 MAX_TEMPLATES = 8  # expressions taken from one string
+MAX_TEMPLATE_CHARS = 4_000  # characters one expression may span
 
 
 def _template_expressions(text: str) -> list[str]:
     """Expressions inside template delimiters (`{{ … }}`, `{% … %}`, `${ … }`, `%{ … }`):
     a server-side template injection payload is Python the target's template engine runs."""
     out: list[str] = []
-    for m in TEMPLATE_OPEN.finditer(text):
+    for tried, m in enumerate(TEMPLATE_OPEN.finditer(text)):
+        if tried >= MAX_TEMPLATES * 4:
+            break  # hostile text of openers: a bounded number is tried, each bounded
         depth, i = 1, m.end()
-        while i < len(text) and depth:
+        stop = min(len(text), i + MAX_TEMPLATE_CHARS)
+        while i < stop and depth:
             depth += {"{": 1, "}": -1}.get(text[i], 0)
             i += 1
         if depth:

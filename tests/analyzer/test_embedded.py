@@ -103,3 +103,13 @@ def test_a_template_injection_payload_is_judged_as_the_code_it_runs() -> None:
     assert scan(f"from jinja2 import Template\nTemplate({page!r}).render()\n").verdict == (
         Verdict.allow
     )
+
+
+def test_template_openers_in_hostile_text_are_bounded() -> None:
+    from airlock.analyzer.embedded import MAX_TEMPLATE_CHARS, MAX_TEMPLATES, _template_expressions
+
+    hostile = "${" * 50_000  # never closed: each opener would otherwise scan to the end
+    assert _template_expressions(hostile) == []
+    closed = "{{ x }}" * 100
+    assert len(_template_expressions(closed)) == MAX_TEMPLATES
+    assert _template_expressions("${" + "a" * (MAX_TEMPLATE_CHARS + 10) + "}") == []
