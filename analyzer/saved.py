@@ -100,5 +100,5 @@ def saved_source(
         name = _base(text)
         if name is not None and name in saved:
             kind, what, node = saved[name]
-            return kind, f"{what} saved to {name}", node
+            return kind, f"{what} saved to {name[:60]}", node
     return None
